@@ -1,0 +1,60 @@
+# Everything a fresh machine needs, from nothing but Python 3.11 and make.
+#   make demo   installs, starts the embedded Admin API emulator and runs the main job against it
+#   make test   installs and runs the whole suite (lint, types, tests on Airflow 3.2 and 3.3)
+# Installs are reproducible: uv (pinned below) syncs each environment from the committed uv.lock.
+
+PYTHON      ?= python3
+UV_VERSION  := 0.13.9
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+VENV_NEW    := .venv-af33
+VENV_OLD    := .venv-af32
+PYTEST_ARGS ?=
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+
+.PHONY: help install demo test test-newest test-oldest lint typecheck bench clean
+
+help:
+	@echo "make demo    run the main job against the embedded emulator"
+	@echo "make test    lint, type-check and run the suite on Airflow 3.3 and 3.2"
+	@echo "make bench   run the benchmark and write docs/performance.md"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV_NEW)/.synced: $(UV) uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=$(VENV_NEW) $(UV) sync --locked --quiet --group dev --group airflow-3-3
+	@touch $@
+
+$(VENV_OLD)/.synced: $(UV) uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=$(VENV_OLD) $(UV) sync --locked --quiet --group dev --group airflow-3-2
+	@touch $@
+
+install: $(VENV_NEW)/.synced $(VENV_OLD)/.synced
+
+demo: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/python -m airflow_provider_openai_projects.demo
+
+lint: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/ruff check .
+	$(VENV_NEW)/bin/ruff format --check .
+
+typecheck: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/mypy
+
+test-newest: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-oldest: $(VENV_OLD)/.synced
+	$(VENV_OLD)/bin/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck test-newest test-oldest
+
+bench: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/python -m benchmarks
+
+clean:
+	rm -rf $(TOOLS) $(VENV_NEW) $(VENV_OLD) .pytest_cache .mypy_cache .ruff_cache
