@@ -36,7 +36,7 @@ $(VENV_OLD)/.synced: $(UV) uv.lock pyproject.toml
 install: $(VENV_NEW)/.synced $(VENV_OLD)/.synced
 
 demo: $(VENV_NEW)/.synced
-	$(VENV_NEW)/bin/python -m airflow_provider_openai_projects.demo
+	$(VENV_NEW)/bin/python scripts/demo.py
 
 lint: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/ruff check .

@@ -1,0 +1,90 @@
+"""Client-side pacing: stay under the Admin API's per-endpoint throttle instead of hitting it.
+
+The admin endpoints are throttled at a few requests per minute each, often without a
+``Retry-After`` header (DESIGN.md, fact 4), so every 429 costs a backoff. A
+:class:`Pacer` spaces requests out before they are sent (a token bucket, in its GCRA
+form) and, after any 429, makes every thread using the same client wait out a shared
+cooldown rather than pile more requests onto a throttled endpoint.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+PacingScope = Literal["endpoint", "global"]
+
+
+@dataclass
+class _Bucket:
+    theoretical_arrival: float = 0.0
+    cooldown_until: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Pacer:
+    """Spaces requests to at most ``requests_per_minute`` per endpoint (or overall).
+
+    :param requests_per_minute: the pace; ``None`` or 0 paces nothing (the 429 cooldown
+        still applies).
+    :param burst: how many requests may go back to back before the pace applies.
+    :param scope: ``"endpoint"`` keeps one bucket per method and route template, the way
+        the Admin API throttles; ``"global"`` shares one bucket between all endpoints.
+    """
+
+    def __init__(
+        self,
+        requests_per_minute: float | None = None,
+        *,
+        burst: int = 1,
+        scope: PacingScope = "endpoint",
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if requests_per_minute is not None and requests_per_minute < 0:
+            raise ValueError("requests_per_minute must be positive or None")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        if scope not in ("endpoint", "global"):
+            raise ValueError("scope must be 'endpoint' or 'global'")
+        self.requests_per_minute = requests_per_minute or None
+        self.burst = burst
+        self.scope = scope
+        self._interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, _Bucket] = {}
+        self._buckets_lock = threading.Lock()
+
+    def _bucket(self, endpoint: str) -> _Bucket:
+        key = endpoint if self.scope == "endpoint" else "*"
+        with self._buckets_lock:
+            return self._buckets.setdefault(key, _Bucket())
+
+    def reserve(self, endpoint: str) -> float:
+        """Reserve the next slot for ``endpoint``; return how long to wait before sending."""
+        bucket = self._bucket(endpoint)
+        with bucket.lock:
+            now = self._clock()
+            send_at = max(now, bucket.cooldown_until)
+            if self._interval:
+                tolerance = (self.burst - 1) * self._interval
+                send_at = max(send_at, bucket.theoretical_arrival - tolerance)
+                bucket.theoretical_arrival = max(bucket.theoretical_arrival, send_at) + self._interval
+            return send_at - now
+
+    def wait(self, endpoint: str) -> float:
+        """Block until a request to ``endpoint`` may be sent; return the seconds waited."""
+        delay = self.reserve(endpoint)
+        if delay > 0:
+            self._sleep(delay)
+        return max(delay, 0.0)
+
+    def cool_down(self, endpoint: str, seconds: float) -> None:
+        """After a 429: hold every request to ``endpoint`` (scope-wide) for ``seconds``."""
+        bucket = self._bucket(endpoint)
+        with bucket.lock:
+            bucket.cooldown_until = max(bucket.cooldown_until, self._clock() + seconds)

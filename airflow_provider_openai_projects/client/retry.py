@@ -1,0 +1,113 @@
+"""When to retry a failed request, and how long to wait first.
+
+Pure decisions, no I/O: the synchronous transport and the asynchronous trigger client
+share them, so both honour the same rules.
+
+Rules (DESIGN.md, "Facts about the Admin API"):
+- 429 means the request was not applied: every method may be retried.
+- A request that provably never reached the server (connection refused, connect
+  timeout) may be retried whatever its method.
+- 5xx, read timeouts and dropped connections are ambiguous: only requests that are
+  idempotent (GET, DELETE, and POSTs that set absolute values) are retried. A create is
+  never retried blindly; the caller must look for what it meant to create first.
+- The wait honours ``Retry-After-Ms``, then ``Retry-After`` (seconds or an HTTP date),
+  else exponential backoff with jitter. Server-directed waits longer than
+  ``max_retry_wait`` are not slept: the error is raised with its ``retry_after`` so the
+  caller can wait elsewhere (an Airflow trigger) instead of holding a worker slot.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from airflow_provider_openai_projects.client.errors import (
+    APIConnectionError,
+    OpenAIAdminError,
+    RateLimitError,
+    ServerError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times to retry and how long to wait.
+
+    :param max_retries: retries after the first attempt (0 disables retrying).
+    :param initial_delay: first backoff delay in seconds when the server gives no hint.
+    :param max_delay: cap of the exponential backoff.
+    :param max_retry_wait: longest server-directed wait (``Retry-After``) that is slept;
+        a longer one ends the retries with :class:`RateLimitError`.
+    :param jitter: fraction of the backoff delay removed at random (0.25 = up to 25 %).
+    """
+
+    max_retries: int = 5
+    initial_delay: float = 1.0
+    max_delay: float = 30.0
+    max_retry_wait: float = 120.0
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValueError("max_retries must be a non-negative integer")
+        for name in ("initial_delay", "max_delay", "max_retry_wait"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or value < 0 or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite non-negative number")
+
+    def backoff(self, retry_number: int) -> float:
+        """Delay before retry ``retry_number`` (0-based) when the server gave no hint."""
+        delay = min(self.initial_delay * (2.0 ** min(retry_number, 32)), self.max_delay)
+        return delay * (1.0 - self.jitter * random.random())
+
+    def delay(self, retry_number: int, error: OpenAIAdminError) -> float | None:
+        """Seconds to wait before retrying after ``error``; ``None`` if not to wait here."""
+        hint = error.retry_after if isinstance(error, RateLimitError) else None
+        if hint is not None and hint > 0:
+            return hint if hint <= self.max_retry_wait else None
+        return self.backoff(retry_number)
+
+
+def is_retryable(error: OpenAIAdminError, *, idempotent: bool) -> bool:
+    """Whether a request that failed with ``error`` may be sent again as it is."""
+    if isinstance(error, RateLimitError):
+        return True
+    if isinstance(error, APIConnectionError):
+        return idempotent or not error.maybe_applied
+    if isinstance(error, ServerError):
+        return idempotent
+    return False
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asks us to wait, from ``Retry-After-Ms`` or ``Retry-After``.
+
+    ``Retry-After`` may be a number of seconds or an HTTP date. Returns ``None`` when
+    there is no usable header (the Admin API often sends none).
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = lowered.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value / divisor
+    raw = lowered.get("retry-after")
+    if not raw:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(raw)
+        if parsed is None:
+            return None
+        when = email.utils.mktime_tz(parsed)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))

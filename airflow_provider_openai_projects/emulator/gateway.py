@@ -1,0 +1,263 @@
+"""The ASGI layer in front of the routes: request ids, auth, throttling, faults, the log.
+
+Every HTTP response gets an ``x-request-id: req_<hex>`` header. Requests under ``/v1``
+(the emulated API) then go through, in order:
+
+1. authentication: ``Authorization: Bearer <key>``; a missing key is 401
+   ``missing_api_key``, an unknown one 401 ``invalid_api_key`` (the message shows the
+   key redacted), a project or service-account key on an Admin endpoint, or the admin
+   key on ``GET /v1/models``, 403 ``insufficient_permissions``;
+2. throttling (:meth:`~.faults.FaultInjector.admit`), per route template;
+3. fault injection (:meth:`~.faults.FaultInjector.take`), before and/or after the route;
+4. the route itself (FastAPI), whose response is passed through;
+
+and are recorded in the :class:`~.requestlog.RequestLog`. Other paths (the ``/_emulator``
+control API) only get the request id.
+
+Resets do not leak between tests: a request held by an injected latency while the state
+is reset is abandoned (its connection closed) instead of being applied to the new state,
+and a request in flight while the log is cleared does not reappear in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi.routing import APIRoute
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError
+from .faults import FaultInjector, FaultRule, InjectedResponse
+from .ids import redact_key
+from .requestlog import KeyKindLabel, RequestLog
+from .state import EmulatorState
+from .transport import ABORT_CONNECTION
+
+API_PREFIX = "/v1"
+#: The one route that takes a project or service-account key instead of the admin key.
+MODELS_ROUTE = "GET /models"
+
+_MISSING_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header "
+    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+)
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the already-read body once, then defers to the original."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def _bearer_key(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, key = value.decode("latin-1").partition(" ")
+            return key.strip() or None if scheme.lower() == "bearer" else None
+    return None
+
+
+async def _send_json(scope: Scope, receive: Receive, send: Send, response: InjectedResponse) -> None:
+    await JSONResponse(response.body, response.status, headers=response.headers)(scope, receive, send)
+
+
+class Gateway:
+    """ASGI middleware wrapping the FastAPI routes (see the module docstring).
+
+    ``routes`` is the app's live route list: the gateway asks it which route template a
+    request matches, so throttling and the log work per endpoint.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Sequence[BaseRoute],
+        state: EmulatorState,
+        faults: FaultInjector,
+        log: RequestLog,
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.state = state
+        self.faults = faults
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req_{secrets.token_hex(16)}"
+        send = _with_request_id(send, request_id)
+        path: str = scope["path"]
+        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        api_path = path[len(API_PREFIX) :]
+        body = await _read_body(receive)
+        route = self._route(scope)
+        key_kind, refusal = self._authenticate(scope, route)
+        seq = self.log.begin(
+            time=time.monotonic(),
+            request_id=request_id,
+            method=scope["method"],
+            path=api_path,
+            query=parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True),
+            route=route,
+            key_kind=key_kind,
+            body=_json_or_none(body),
+        )
+        status, applied, fault = await self._serve(scope, _replay(body, receive), send, api_path, route, refusal)
+        self.log.finish(seq, status, applied, fault)
+
+    def _route(self, scope: Scope) -> str | None:
+        """``"METHOD /template"`` of the API route the request matches, if any."""
+        for route in self.routes:
+            if isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL:
+                return f"{scope['method']} {route.path[len(API_PREFIX) :]}"
+        return None
+
+    def _authenticate(self, scope: Scope, route: str | None) -> tuple[KeyKindLabel, ApiError | None]:
+        key = _bearer_key(scope)
+        if key is None:
+            return "missing", ApiError(401, _MISSING_KEY, code="missing_api_key")
+        kind = self.state.classify_key(key)
+        if kind is None:
+            message = (
+                f"Incorrect API key provided: {redact_key(key)}. "
+                "You can find your API key at https://platform.openai.com/account/api-keys."
+            )
+            return "invalid", ApiError(401, message, code="invalid_api_key")
+        if route is None:
+            return kind, None
+        if route == MODELS_ROUTE and kind == "admin":
+            message = "Admin API keys cannot call /v1/models; use a project or service-account API key."
+            return kind, ApiError(403, message, code="insufficient_permissions")
+        if route != MODELS_ROUTE and kind != "admin":
+            message = (
+                "You have insufficient permissions for this operation: the Admin API needs an admin API key "
+                f"(sk-admin-...), not a {kind.replace('_', ' ')} API key."
+            )
+            return kind, ApiError(403, message, code="insufficient_permissions")
+        return kind, None
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        api_path: str,
+        route: str | None,
+        refusal: ApiError | None,
+    ) -> tuple[int | None, bool, str | None]:
+        """Answer the request; return (status sent or ``None``, applied, fault label)."""
+        if refusal is not None:
+            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), {}))
+            return refusal.status, False, None
+        throttled = self.faults.admit(route) if route is not None else None
+        if throttled is not None:
+            await _send_json(scope, receive, send, throttled)
+            return throttled.status, False, "throttled"
+        rule = self.faults.take(scope["method"], api_path)
+        if rule is None:
+            status = await self._run_route(scope, receive, send)
+            return status, self._applied(scope, status), None
+        if rule.when == "before":
+            generation = self.state.generation
+            await asyncio.sleep(rule.latency)
+            if self.state.generation != generation:  # reset while delayed: must not touch the new state
+                await self._abort(scope)
+                return None, False, rule.describe()
+            if rule.drop or rule.status is not None:
+                return await self._inject(scope, receive, send, rule), False, rule.describe()
+            status = await self._run_route(scope, receive, send)
+            return status, self._applied(scope, status), rule.describe()
+        buffered: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            buffered.append(message)
+
+        status = await self._run_route(scope, receive, hold)
+        await asyncio.sleep(rule.latency)
+        if rule.drop or rule.status is not None:
+            status_sent = await self._inject(scope, receive, send, rule)
+        else:
+            for message in buffered:
+                await send(message)
+            status_sent = status
+        return status_sent, self._applied(scope, status), rule.describe()
+
+    async def _run_route(self, scope: Scope, receive: Receive, send: Send) -> int | None:
+        """Run the FastAPI app, passing its messages to ``send``; the status it answered."""
+        status: int | None = None
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        return status
+
+    @staticmethod
+    def _applied(scope: Scope, status: int | None) -> bool:
+        return scope["method"] != "GET" and status is not None and status < 400
+
+    async def _inject(self, scope: Scope, receive: Receive, send: Send, rule: FaultRule) -> int | None:
+        """Send the rule's error response, or abort the connection; the status sent, if any."""
+        response = rule.response()
+        if response is not None:
+            await _send_json(scope, receive, send, response)
+            return response.status
+        await self._abort(scope)
+        return None
+
+    @staticmethod
+    async def _abort(scope: Scope) -> None:
+        """Close the request's connection without a response."""
+        abort = scope.get(ABORT_CONNECTION)
+        if abort is None:
+            raise RuntimeError("drop faults need the EmulatorServer's ConnectionAborter around the app")
+        abort()
+        await asyncio.sleep(0)  # let the server notice the lost connection before we return

@@ -1,0 +1,106 @@
+"""Ordered collections with cursor pagination that survives deletions.
+
+The API lists objects in creation order and pages with ``after=<id>`` (rate limits also
+with ``before=<id>``). An :class:`OrderedStore` gives every insertion a position from one
+process-wide monotonic counter and remembers the position of an id after the object is
+removed, so a client paging through a list while deleting from it keeps a valid cursor.
+Re-inserting an id (a user re-added to a project) moves it to the end of the list.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .errors import ApiError
+
+T = TypeVar("T")
+
+MAX_LIMIT = 100
+_positions = itertools.count(1)
+
+
+def check_limit(limit: int) -> None:
+    """400 with ``param: "limit"`` unless ``1 <= limit <= 100``."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(400, f"Invalid 'limit': must be between 1 and {MAX_LIMIT}, got {limit}.", param="limit")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: the items and whether more follow in the paging direction."""
+
+    items: list[T]
+    has_more: bool
+
+
+class OrderedStore(Generic[T]):
+    """Objects keyed by id, iterated in insertion order, paged by cursor."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+        self._position: dict[str, int] = {}
+
+    def add(self, item_id: str, item: T) -> None:
+        """Insert (or re-insert) ``item`` at the end of the order."""
+        self._items.pop(item_id, None)
+        self._items[item_id] = item
+        self._position[item_id] = next(_positions)
+
+    def remove(self, item_id: str) -> T:
+        """Remove and return the item; its position stays valid as a cursor."""
+        return self._items.pop(item_id)
+
+    def get(self, item_id: str) -> T | None:
+        return self._items.get(item_id)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
+
+    def page(
+        self,
+        limit: int,
+        after: str | None = None,
+        before: str | None = None,
+        where: Callable[[T], bool] | None = None,
+    ) -> Page[T]:
+        """Up to ``limit`` items strictly after ``after`` and before ``before``.
+
+        With only ``before``, the page is the ``limit`` items closest before it (paging
+        backwards) and ``has_more`` says whether earlier items exist. Cursors are ids this
+        store has ever held (400 with ``param`` ``after``/``before`` otherwise).
+        """
+        check_limit(limit)
+        low = self._cursor(after, "after") if after is not None else 0
+        high = self._cursor(before, "before") if before is not None else None
+        matching = [
+            item
+            for item_id, item in self._items.items()
+            if low < self._position[item_id]
+            and (high is None or self._position[item_id] < high)
+            and (where is None or where(item))
+        ]
+        if before is not None and after is None:
+            return Page(matching[-limit:], len(matching) > limit)
+        return Page(matching[:limit], len(matching) > limit)
+
+    def _cursor(self, item_id: str, param: str) -> int:
+        if item_id not in self._position:
+            raise ApiError(400, f"Invalid '{param}': no object with id '{item_id}' in this list.", param=param)
+        return self._position[item_id]
+
+
+def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """The spec's list envelope around already-rendered objects."""
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": has_more,
+    }

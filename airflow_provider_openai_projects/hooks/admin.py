@@ -1,0 +1,280 @@
+"""``OpenAIAdminHook``: an Airflow connection turned into a configured Admin API client.
+
+Connection type ``openai_admin``:
+
+- **password**: the admin key (``sk-admin-...``). Registered with Airflow's secrets masker
+  before anything can log it.
+- **host**: optional base URL (default ``https://api.openai.com/v1``). A full URL
+  (``http://127.0.0.1:8080/v1`` for the emulator) or a bare host (``https`` assumed);
+  ``port`` and ``schema`` (as the URL path) are honoured when the host has none.
+- **extra**: ``timeout`` (read timeout, seconds), ``max_retries``, ``requests_per_minute``
+  (client-side pacing per endpoint).
+
+The hook is thin: each method calls the client method of the same name (see
+:class:`~airflow_provider_openai_projects.client.OpenAIAdminClient` for contracts) and
+returns its JSON-able result. The two methods that return a freshly minted key
+(``create_service_account``, ``create_service_account_api_key``) mask its value before
+returning it; store it at once and never pass it to XCom.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_openai_projects import CONN_TYPE, DEFAULT_CONN_ID
+from airflow_provider_openai_projects.client import (
+    DEFAULT_BASE_URL,
+    ConfigurationError,
+    OpenAIAdminClient,
+    OpenAIAdminError,
+)
+from airflow_provider_openai_projects.client.types import (
+    Deleted,
+    Invite,
+    InviteProject,
+    Project,
+    ProjectApiKey,
+    ProjectUser,
+    RateLimit,
+    ServiceAccount,
+    ServiceAccountApiKey,
+    ServiceAccountCreated,
+    User,
+)
+
+ADMIN_KEY_PREFIX = "sk-admin-"
+
+
+def base_url_from_connection(host: str | None, port: int | None, schema: str | None) -> str:
+    """The API base URL a connection's host, port and schema describe."""
+    if not host:
+        return DEFAULT_BASE_URL
+    url = host if "://" in host else f"https://{host}"
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    path = parts.path if parts.path not in ("", "/") else (f"/{schema.strip('/')}" if schema else "")
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
+def _extra_number(extra: dict[str, Any], name: str, conn_id: str, *, integer: bool = False) -> float | int | None:
+    """Read a numeric extra (plain key or the UI's ``extra__openai_admin__<name>``)."""
+    value = extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 0 or (integer and str(value).strip() != str(number)):
+        kind = "a non-negative integer" if integer else "a non-negative number"
+        raise ConfigurationError(f"connection {conn_id!r}: extra {name!r} must be {kind}, got {value!r}")
+    return number
+
+
+class OpenAIAdminHook(BaseHook):
+    """Interact with the OpenAI Admin API through an ``openai_admin`` connection.
+
+    :param openai_admin_conn_id: the connection id (default ``openai_admin_default``).
+    """
+
+    conn_name_attr = "openai_admin_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
+    hook_name = "OpenAI Admin API"
+
+    def __init__(self, openai_admin_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.openai_admin_conn_id = openai_admin_conn_id
+
+    @cached_property
+    def client(self) -> OpenAIAdminClient:
+        """The configured client (built once per hook instance)."""
+        conn = self.get_connection(self.openai_admin_conn_id)
+        key = (conn.password or "").strip()
+        if not key:
+            raise ConfigurationError(
+                f"connection {self.openai_admin_conn_id!r} has no admin key: set its password to an "
+                "OpenAI admin key (sk-admin-...)"
+            )
+        mask_secret(key)
+        if not key.startswith(ADMIN_KEY_PREFIX):
+            self.log.warning(
+                "The key of connection %r does not start with %r; Admin API calls need an admin key.",
+                self.openai_admin_conn_id,
+                ADMIN_KEY_PREFIX,
+            )
+        extra = conn.extra_dejson or {}
+        conn_id = self.openai_admin_conn_id
+        options: dict[str, Any] = {}
+        timeout = _extra_number(extra, "timeout", conn_id)
+        if timeout is not None:
+            if timeout == 0:
+                raise ConfigurationError(f"connection {conn_id!r}: extra 'timeout' must be positive")
+            options["timeout"] = timeout
+        max_retries = _extra_number(extra, "max_retries", conn_id, integer=True)
+        if max_retries is not None:
+            options["max_retries"] = int(max_retries)
+        rpm = _extra_number(extra, "requests_per_minute", conn_id)
+        if rpm:
+            options["requests_per_minute"] = rpm
+        base_url = base_url_from_connection(conn.host, conn.port, conn.schema)
+        return OpenAIAdminClient(key, base_url=base_url, **options)
+
+    def get_conn(self) -> OpenAIAdminClient:
+        """The configured :class:`OpenAIAdminClient`."""
+        return self.client
+
+    def test_connection(self) -> tuple[bool, str]:
+        """One cheap authenticated read. Never puts the key in the message."""
+        try:
+            self.client.check_access()
+        except (OpenAIAdminError, ValueError) as exc:
+            return False, str(exc)
+        return True, f"Connected to the OpenAI Admin API at {self.client.base_url}"
+
+    # -- projects ---------------------------------------------------------------------
+
+    def list_projects(self, *, include_archived: bool = False) -> list[Project]:
+        return self.client.list_projects(include_archived=include_archived)
+
+    def create_project(self, *, name: str, external_key_id: str | None = None, residency: str | None = None) -> Project:
+        return self.client.create_project(name=name, external_key_id=external_key_id, residency=residency)
+
+    def get_project(self, project_id: str) -> Project:
+        return self.client.get_project(project_id)
+
+    def update_project(
+        self, project_id: str, *, name: str | None = None, external_key_id: str | None = None
+    ) -> Project:
+        return self.client.update_project(project_id, name=name, external_key_id=external_key_id)
+
+    def archive_project(self, project_id: str) -> Project:
+        return self.client.archive_project(project_id)
+
+    # -- project users ----------------------------------------------------------------
+
+    def list_project_users(self, project_id: str) -> list[ProjectUser]:
+        return self.client.list_project_users(project_id)
+
+    def add_project_user(
+        self, project_id: str, *, role: str, user_id: str | None = None, email: str | None = None
+    ) -> ProjectUser:
+        return self.client.add_project_user(project_id, role=role, user_id=user_id, email=email)
+
+    def get_project_user(self, project_id: str, user_id: str) -> ProjectUser:
+        return self.client.get_project_user(project_id, user_id)
+
+    def update_project_user(self, project_id: str, user_id: str, *, role: str) -> ProjectUser:
+        return self.client.update_project_user(project_id, user_id, role=role)
+
+    def remove_project_user(self, project_id: str, user_id: str) -> Deleted:
+        return self.client.remove_project_user(project_id, user_id)
+
+    # -- service accounts -------------------------------------------------------------
+
+    def list_service_accounts(self, project_id: str) -> list[ServiceAccount]:
+        return self.client.list_service_accounts(project_id)
+
+    def create_service_account(
+        self, project_id: str, *, name: str, create_service_account_only: bool | None = None
+    ) -> ServiceAccountCreated:
+        """Create a service account; its one-time key value is masked before it is returned."""
+        created = self.client.create_service_account(
+            project_id, name=name, create_service_account_only=create_service_account_only
+        )
+        api_key = created.get("api_key")
+        if api_key:
+            mask_secret(api_key["value"])
+        return created
+
+    def get_service_account(self, project_id: str, service_account_id: str) -> ServiceAccount:
+        return self.client.get_service_account(project_id, service_account_id)
+
+    def update_service_account(
+        self,
+        project_id: str,
+        service_account_id: str,
+        *,
+        name: str | None = None,
+        role: Literal["member", "owner"] | None = None,
+    ) -> ServiceAccount:
+        return self.client.update_service_account(project_id, service_account_id, name=name, role=role)
+
+    def delete_service_account(self, project_id: str, service_account_id: str) -> Deleted:
+        return self.client.delete_service_account(project_id, service_account_id)
+
+    def create_service_account_api_key(
+        self,
+        project_id: str,
+        service_account_id: str,
+        *,
+        name: str | None = None,
+        scopes: list[str] | None = None,
+    ) -> ServiceAccountApiKey:
+        """Mint a key for a service account; its value is masked before it is returned."""
+        key = self.client.create_service_account_api_key(project_id, service_account_id, name=name, scopes=scopes)
+        mask_secret(key["value"])
+        return key
+
+    # -- project API keys -------------------------------------------------------------
+
+    def list_project_api_keys(
+        self, project_id: str, *, owner_project_access: Literal["active", "inactive", "any"] | None = None
+    ) -> list[ProjectApiKey]:
+        return self.client.list_project_api_keys(project_id, owner_project_access=owner_project_access)
+
+    def get_project_api_key(self, project_id: str, api_key_id: str) -> ProjectApiKey:
+        return self.client.get_project_api_key(project_id, api_key_id)
+
+    def delete_project_api_key(self, project_id: str, api_key_id: str) -> Deleted:
+        return self.client.delete_project_api_key(project_id, api_key_id)
+
+    # -- rate limits ------------------------------------------------------------------
+
+    def list_rate_limits(self, project_id: str) -> list[RateLimit]:
+        return self.client.list_rate_limits(project_id)
+
+    def update_rate_limit(self, project_id: str, rate_limit_id: str, **fields: int) -> RateLimit:
+        return self.client.update_rate_limit(project_id, rate_limit_id, **fields)
+
+    # -- invites ----------------------------------------------------------------------
+
+    def list_invites(self) -> list[Invite]:
+        return self.client.list_invites()
+
+    def create_invite(self, *, email: str, role: str, projects: list[InviteProject] | None = None) -> Invite:
+        return self.client.create_invite(email=email, role=role, projects=projects)
+
+    def get_invite(self, invite_id: str) -> Invite:
+        return self.client.get_invite(invite_id)
+
+    def delete_invite(self, invite_id: str) -> Deleted:
+        return self.client.delete_invite(invite_id)
+
+    # -- organization users -----------------------------------------------------------
+
+    def list_users(self, *, emails: list[str] | None = None) -> list[User]:
+        return self.client.list_users(emails=emails)
+
+    def get_user(self, user_id: str) -> User:
+        return self.client.get_user(user_id)
+
+    def update_user(self, user_id: str, *, role: str) -> User:
+        return self.client.update_user(user_id, role=role)
+
+    def delete_user(self, user_id: str) -> Deleted:
+        return self.client.delete_user(user_id)
+
+    # -- checks -----------------------------------------------------------------------
+
+    def verify_api_key(self, api_key: str) -> None:
+        """Prove a project or service-account key works (``GET /v1/models`` with it)."""
+        mask_secret(api_key)
+        self.client.verify_api_key(api_key)

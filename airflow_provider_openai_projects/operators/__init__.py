@@ -1,0 +1,17 @@
+"""Operators of the OpenAI Admin API provider (one module per resource).
+
+Every operator is idempotent (a second run with the same inputs changes nothing),
+returns JSON-able dicts for XCom, and never returns, logs or raises a key value.
+"""
+
+from airflow_provider_openai_projects.operators.projects import (
+    ArchiveProjectOperator,
+    CreateProjectOperator,
+    UpdateProjectOperator,
+)
+
+__all__ = [
+    "ArchiveProjectOperator",
+    "CreateProjectOperator",
+    "UpdateProjectOperator",
+]
