@@ -7,27 +7,61 @@ Usable on its own::
     with OpenAIAdminClient("sk-admin-...") as client:
         for project in client.list_projects():
             print(project["id"], project["name"])
+
+Names are imported lazily: importing only the errors (as operators do at DAG-parse time)
+must not import ``requests``.
 """
 
-from airflow_provider_openai_projects.client.admin import OpenAIAdminClient
-from airflow_provider_openai_projects.client.errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    InvalidInputError,
-    NotFoundError,
-    OpenAIAdminError,
-    PaginationError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-)
-from airflow_provider_openai_projects.client.retry import RetryPolicy
-from airflow_provider_openai_projects.client.transport import DEFAULT_BASE_URL
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.client.admin import OpenAIAdminClient
+    from airflow_provider_openai_projects.client.errors import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        InvalidInputError,
+        NotFoundError,
+        OpenAIAdminError,
+        PaginationError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+    )
+    from airflow_provider_openai_projects.client.retry import RetryPolicy
+    from airflow_provider_openai_projects.client.transport import DEFAULT_BASE_URL
+
+_WHERE = {
+    "OpenAIAdminClient": "admin",
+    "RetryPolicy": "retry",
+    "DEFAULT_BASE_URL": "transport",
+    **{
+        name: "errors"
+        for name in (
+            "APIConnectionError",
+            "APIStatusError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConfigurationError",
+            "ConflictError",
+            "InvalidInputError",
+            "NotFoundError",
+            "OpenAIAdminError",
+            "PaginationError",
+            "PermissionDeniedError",
+            "RateLimitError",
+            "ServerError",
+        )
+    },
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -48,3 +82,10 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -9,9 +9,11 @@ from airflow_provider_openai_projects.operators.projects import (
     CreateProjectOperator,
     UpdateProjectOperator,
 )
+from airflow_provider_openai_projects.operators.rate_limits import SyncRateLimitsOperator
 
 __all__ = [
     "ArchiveProjectOperator",
     "CreateProjectOperator",
+    "SyncRateLimitsOperator",
     "UpdateProjectOperator",
 ]

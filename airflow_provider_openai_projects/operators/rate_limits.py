@@ -1,0 +1,281 @@
+"""Declarative per-model rate limits across projects: read once, diff, write only the difference.
+
+The Admin API is throttled to a handful of requests per minute per endpoint, so the sync
+is built around its call count: one read per project, one write per limit that differs,
+nothing else. The policy, the matching and the plan live in the pure module
+:mod:`airflow_provider_openai_projects.ratelimits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_openai_projects.ratelimits import LimitChange, SyncPlan
+
+REPORT_XCOM_KEY = "rate_limit_report"
+
+
+class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
+    """Make projects' per-model rate limits match a declared policy.
+
+    ``rate_limits`` maps a model name or an fnmatch glob to the fields to enforce, e.g.
+    ``{"gpt-4o*": {"max_requests_per_1_minute": 500}, "gpt-4o-mini": {"max_tokens_per_1_minute": 10000}}``.
+    Fields are those of the API's ``ProjectRateLimitUpdateRequest``; values are integers
+    >= 0. When several keys match a model, each field comes from the most specific key
+    that sets it: an exact name beats any glob, a glob with more literal characters beats
+    one with fewer, and the first declared wins a tie (details in
+    :mod:`airflow_provider_openai_projects.ratelimits`).
+
+    Targets: the projects in ``project_ids`` (used as given, not listed), or the active
+    projects whose name matches ``project_name_pattern`` (case-sensitive glob), or, with
+    neither, every active project including the default one. Giving both is an error.
+
+    What it does, in this order:
+
+    1. validates every input before any request (one error naming the field, e.g.
+       ``rate_limits['gpt-4o'].max_requests_per_1_minute``; nothing is sent);
+    2. lists active projects once (only without ``project_ids``);
+    3. reads each targeted project's limits once; a project that cannot be read (unknown
+       id, archived) is reported as failed and the others go on;
+    4. computes the whole plan; a policy key that matches no model of any project read
+       (an exact name no project has, a glob matching nothing) fails the task before any
+       write when ``fail_on_unknown_model`` (default), else it is logged as a warning;
+    5. writes only the limits that differ, sending only the differing fields (one update
+       per limit). A field the limit does not carry (``max_images_per_1_minute`` on a chat
+       model: the API would answer 400) is never sent; it is reported in ``skipped_fields``.
+       A write that fails is reported as failed and the others go on.
+
+    Errors that concern every call (401, 403, a 429 the client's retries gave up on, no
+    connection to the API) stop the run at once: the sync is idempotent, so the task's
+    retry resumes it with only the writes still needed. When anything failed (an
+    unreadable project, a failed write), the task fails after logging the whole report
+    and pushing it to XCom under ``rate_limit_report``; the error lists the failures. It
+    fails without retries when every failure is a 4xx (retrying cannot fix an unknown or
+    archived project), and with Airflow's retries when any failure was transient (5xx).
+
+    Idempotent: a second run with the same inputs reads the same limits, finds nothing
+    different and makes zero writes. ``dry_run=True`` makes zero writes and returns the plan.
+
+    API calls: ``P + T * ceil(M / 100) + W`` where ``P`` is the pages of the project list
+    (``ceil(active projects / 100)``; 0 with ``project_ids``), ``T`` the targeted
+    projects, ``M`` the models per project (one page for up to 100) and ``W`` the limits
+    that differ (0 in a dry run and on a second run). This is the minimum: every targeted
+    limit must be read once and every differing one written once.
+
+    Logs one line per change (``project <name> (<id>) <model>: max_requests_per_1_minute
+    10000 -> 500``; ``project <id> ...`` when the name is unknown, i.e. with
+    ``project_ids``), prefixed ``CHANGE:`` when written and ``DRY RUN: would set`` in a
+    dry run, then a summary line with the counts.
+
+    :param rate_limits: the policy: a dict, or a JSON string (from a Variable, a rendered
+        template) (templated).
+    :param project_ids: ids of the projects to sync: a list, or its JSON rendering
+        (templated). Never empty: omit it to target every active project.
+    :param project_name_pattern: glob on active projects' names, e.g. ``"team-*"`` (templated).
+    :param dry_run: compute and log the plan, write nothing (templated; ``"true"``/``"false"``
+        accepted). Held as ``plan_only`` (``dry_run`` is a method of ``BaseOperator``).
+    :param fail_on_unknown_model: fail before any write when a key matches no model
+        (templated, like ``dry_run``).
+    :return: the report, JSON-able::
+
+            {"dry_run": bool,
+             "projects": {project_id: {
+                 "name": str | None,
+                 "changes": [{"model", "rate_limit_id",
+                              "fields": {field: {"from": int, "to": int}},
+                              "status": "planned" | "updated" | "failed", "error"?: str}],
+                 "skipped_fields": {model: [field, ...]},
+                 "error"?: str}},
+             "counts": {"projects", "limits_checked", "unchanged",
+                        "updated" (or "planned" in a dry run), "failed", "failed_projects"},
+             "unknown_models": [key, ...]}
+
+        ``changes`` lists only limits that differ; ``failed`` counts failed writes plus
+        unreadable projects. Nothing secret is ever in it.
+    """
+
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "rate_limits",
+        "project_ids",
+        "project_name_pattern",
+        "plan_only",
+        "fail_on_unknown_model",
+    )
+    template_fields_renderers = {"rate_limits": "json", "project_ids": "json"}
+    ui_color = "#f0e8f4"
+
+    def __init__(
+        self,
+        *,
+        rate_limits: dict[str, dict[str, int]] | str,
+        project_ids: list[str] | str | None = None,
+        project_name_pattern: str | None = None,
+        dry_run: bool | str = False,
+        fail_on_unknown_model: bool | str = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.rate_limits = rate_limits
+        self.project_ids = project_ids
+        self.project_name_pattern = project_name_pattern
+        # Not ``self.dry_run``: that would shadow BaseOperator.dry_run(), a method.
+        self.plan_only = dry_run
+        self.fail_on_unknown_model = fail_on_unknown_model
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.ratelimits import (
+            SyncPlan,
+            describe_unknown,
+            parse_flag,
+            parse_name_pattern,
+            parse_policy,
+            parse_project_ids,
+            select_projects,
+        )
+
+        policy = parse_policy(self.rate_limits, "rate_limits")
+        project_ids = parse_project_ids(self.project_ids, "project_ids")
+        pattern = parse_name_pattern(self.project_name_pattern, "project_name_pattern")
+        if project_ids is not None and pattern is not None:
+            raise InvalidInputError(
+                "project_ids/project_name_pattern",
+                "give at most one of project_ids or project_name_pattern (neither: every active project)",
+            )
+        dry_run = parse_flag("dry_run", self.plan_only)
+        fail_on_unknown = parse_flag("fail_on_unknown_model", self.fail_on_unknown_model)
+
+        if project_ids is not None:
+            targets: list[tuple[str, str | None]] = [(project_id, None) for project_id in project_ids]
+        else:
+            targets = select_projects(self.hook.list_projects(), pattern)
+            if not targets:
+                self.log.warning(
+                    "No active project matches %s; nothing to sync.",
+                    "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
+                )
+
+        plan = SyncPlan(policy, dry_run=dry_run)
+        self._read(plan, targets, context)
+        unknown = plan.find_unknown_models()
+        if unknown:
+            described = describe_unknown(policy, unknown)
+            if fail_on_unknown:
+                unread = len(plan.failed_projects)
+                note = f" ({unread} targeted projects could not be read)" if unread else ""
+                self._report_failure(plan, context)
+                raise InvalidInputError(
+                    f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
+                    f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
+                    "set fail_on_unknown_model=False to skip them",
+                )
+            self.log.warning("Ignoring policy keys that match no model: %s.", described)
+        for model, names in plan.skipped_fields().items():
+            self.log.warning(
+                "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
+            )
+        if dry_run:
+            for change in plan.changes():
+                self.log.info("DRY RUN: would set %s", change.describe())
+        else:
+            self._write(plan, context)
+        if plan.failed:
+            self._report_failure(plan, context)
+            self._raise_failed(plan)
+        self.log.info("%s", plan.summary())
+        return plan.report()
+
+    def _read(self, plan: SyncPlan, targets: list[tuple[str, str | None]], context: Context) -> None:
+        """One listing per target; a project that fails is recorded and the others go on."""
+        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+        from airflow_provider_openai_projects.ratelimits import project_label
+
+        for project_id, name in targets:
+            try:
+                limits = self.hook.list_rate_limits(project_id)
+            except OpenAIAdminError as error:
+                if _stops_the_run(error):
+                    self._report_failure(plan, context, stopped_by=error)
+                    raise
+                self.log.error("Cannot read the rate limits of %s: %s", project_label(project_id, name), error)
+                plan.add_failed_project(project_id, name, str(error), transient=_is_transient(error))
+                continue
+            plan.add_project(project_id, name, limits)
+
+    def _write(self, plan: SyncPlan, context: Context) -> None:
+        """One update per differing limit, with only the differing fields."""
+        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+
+        for change in plan.changes():
+            try:
+                result = self.hook.update_rate_limit(change.project_id, change.rate_limit_id, **change.updates())
+            except OpenAIAdminError as error:
+                if _stops_the_run(error):
+                    self._report_failure(plan, context, stopped_by=error)
+                    raise
+                change.status, change.error, change.transient = "failed", str(error), _is_transient(error)
+                self.log.error("FAILED to set %s: %s", change.describe(), error)
+                continue
+            change.status = "updated"
+            self.log_change("set %s", change.describe())
+            self._warn_if_not_applied(change, result)
+
+    def _warn_if_not_applied(self, change: LimitChange, result: Mapping[str, Any]) -> None:
+        """The API may cap a value (an organization's own limit); say so instead of
+        letting every later run write it again without a word."""
+        answered = {name: result.get(name) for name in change.fields if result.get(name) != change.fields[name][1]}
+        if answered:
+            self.log.warning(
+                "The API answered %s for %s %s (asked %s); it may cap these values, so later runs will try again.",
+                answered,
+                change.project_id,
+                change.model,
+                change.updates(),
+            )
+
+    def _report_failure(self, plan: SyncPlan, context: Context, stopped_by: Exception | None = None) -> None:
+        """Log the summary and every failure, and push the report for whoever looks next."""
+        if stopped_by is not None:
+            self.log.error("Stopping the sync (the task's retry will resume it): %s", stopped_by)
+        self.log.error("%s", plan.summary())
+        for line in plan.failures():
+            self.log.error("FAILED: %s", line)
+        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=plan.report())
+
+    @staticmethod
+    def _raise_failed(plan: SyncPlan) -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_openai_projects.ratelimits import RateLimitSyncError
+
+        error = RateLimitSyncError(plan.failure_message(), plan.report())
+        if plan.retry_may_help:
+            raise error
+        raise AirflowFailException(str(error)) from error
+
+
+def _stops_the_run(error: Exception) -> bool:
+    """Errors that every further call would get too: bad credentials, a throttle the client
+    gave up on, no connection. Going on would only fight them."""
+    from airflow_provider_openai_projects.client.errors import (
+        APIConnectionError,
+        AuthenticationError,
+        PermissionDeniedError,
+        RateLimitError,
+    )
+
+    return isinstance(error, AuthenticationError | PermissionDeniedError | RateLimitError | APIConnectionError)
+
+
+def _is_transient(error: Exception) -> bool:
+    """A failure a later attempt may not get (5xx, 409), unlike a 404 or a 400."""
+    from airflow_provider_openai_projects.client.errors import ConflictError, ServerError
+
+    return isinstance(error, ServerError | ConflictError)
