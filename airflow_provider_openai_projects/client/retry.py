@@ -40,8 +40,8 @@ class RetryPolicy:
     :param max_retries: retries after the first attempt (0 disables retrying).
     :param initial_delay: first backoff delay in seconds when the server gives no hint.
     :param max_delay: cap of the exponential backoff.
-    :param max_retry_wait: longest server-directed wait (``Retry-After``) that is slept;
-        a longer one ends the retries with :class:`RateLimitError`.
+    :param max_retry_wait: longest wait after a 429 (the server's ``Retry-After`` or the
+        backoff) that is slept; a longer one ends the retries with :class:`RateLimitError`.
     :param jitter: fraction of the backoff delay removed at random (0.25 = up to 25 %).
     """
 
@@ -65,10 +65,16 @@ class RetryPolicy:
         return delay * (1.0 - self.jitter * random.random())
 
     def delay(self, retry_number: int, error: OpenAIAdminError) -> float | None:
-        """Seconds to wait before retrying after ``error``; ``None`` if not to wait here."""
-        hint = error.retry_after if isinstance(error, RateLimitError) else None
-        if hint is not None and hint > 0:
-            return hint if hint <= self.max_retry_wait else None
+        """Seconds to wait before retrying after ``error``; ``None`` if not to wait here.
+
+        A throttled request (429) waits the server's hint, or the backoff when there is
+        none, but never longer than ``max_retry_wait``: a longer wait is not taken here
+        (the error is raised, and a deferrable operator waits it out in the triggerer).
+        """
+        if isinstance(error, RateLimitError):
+            hint = error.retry_after
+            wait = hint if hint is not None and hint > 0 else self.backoff(retry_number)
+            return wait if wait <= self.max_retry_wait else None
         return self.backoff(retry_number)
 
 

@@ -82,6 +82,8 @@ class OpenAIAdminHook(BaseHook):
     """Interact with the OpenAI Admin API through an ``openai_admin`` connection.
 
     :param openai_admin_conn_id: the connection id (default ``openai_admin_default``).
+    :param max_retry_wait: the longest wait after a 429 that the client takes in this
+        process (default 120 s); deferrable operators set it low and wait in the triggerer.
     """
 
     conn_name_attr = "openai_admin_conn_id"
@@ -89,9 +91,12 @@ class OpenAIAdminHook(BaseHook):
     conn_type = CONN_TYPE
     hook_name = "OpenAI Admin API"
 
-    def __init__(self, openai_admin_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self, openai_admin_conn_id: str = DEFAULT_CONN_ID, *, max_retry_wait: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.openai_admin_conn_id = openai_admin_conn_id
+        self.max_retry_wait = max_retry_wait
 
     @cached_property
     def client(self) -> OpenAIAdminClient:
@@ -124,6 +129,8 @@ class OpenAIAdminHook(BaseHook):
         rpm = _extra_number(extra, "requests_per_minute", conn_id)
         if rpm:
             options["requests_per_minute"] = rpm
+        if self.max_retry_wait is not None:
+            options["max_retry_wait"] = self.max_retry_wait
         base_url = base_url_from_connection(conn.host, conn.port, conn.schema)
         return OpenAIAdminClient(key, base_url=base_url, **options)
 

@@ -4,6 +4,12 @@ Every operator is idempotent (a second run with the same inputs changes nothing)
 returns JSON-able dicts for XCom, and never returns, logs or raises a key value.
 """
 
+from airflow_provider_openai_projects.operators.invites import InviteUserOperator
+from airflow_provider_openai_projects.operators.offboarding import OffboardUserOperator
+from airflow_provider_openai_projects.operators.project_users import (
+    AddProjectUserOperator,
+    RemoveProjectUserOperator,
+)
 from airflow_provider_openai_projects.operators.projects import (
     ArchiveProjectOperator,
     CreateProjectOperator,
@@ -12,8 +18,12 @@ from airflow_provider_openai_projects.operators.projects import (
 from airflow_provider_openai_projects.operators.rate_limits import SyncRateLimitsOperator
 
 __all__ = [
+    "AddProjectUserOperator",
     "ArchiveProjectOperator",
     "CreateProjectOperator",
+    "InviteUserOperator",
+    "OffboardUserOperator",
+    "RemoveProjectUserOperator",
     "SyncRateLimitsOperator",
     "UpdateProjectOperator",
 ]

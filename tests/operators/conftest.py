@@ -20,7 +20,7 @@ from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 
 @pytest.fixture
 def admin_conn(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """``openai_admin_default`` points at the emulator (fast retries for fault tests)."""
+    """``openai_admin_default`` points at the emulator (default client settings)."""
     monkeypatch.setenv(
         "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
         json.dumps({"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key}),

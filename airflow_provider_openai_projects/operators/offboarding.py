@@ -1,0 +1,376 @@
+"""Operator for offboarding a person: hand over sole-owned projects, report keys, remove.
+
+There is no "projects of a user" endpoint (DESIGN.md, fact 10): memberships are found
+by listing every active project's users, once each. Everything is read and checked
+before the first write, so a refusal (a sole-owned project without a successor, a
+successor who is not an organization member) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_openai_projects.client.types import Invite, ProjectUser, User
+
+
+def _require_bool(field: str, value: object) -> bool:
+    from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"must be True or False, got {value!r}")
+    return value
+
+
+def _same_email(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.lower() == b.lower()
+
+
+class OffboardUserOperator(OpenAIAdminBaseOperator):
+    """Offboard a person from the organization, idempotently.
+
+    Steps (every read and check happens before the first write):
+
+    1. Resolve the person: ``user_id`` with ``get_user`` (404 = already gone), or
+       ``email`` with ``list_users(emails=[email])``; and their pending invites by email
+       (an invite must not outlive the offboarding, so they are deleted too). With only a
+       ``user_id`` of a person already gone the email is unknown and invites cannot be
+       looked up.
+    2. Memberships: every active project's users are listed once (archived projects are
+       skipped); for each membership the role and whether the person is the project's
+       only owner (no other user has the role ``owner``).
+    3. Sole-owned projects: with ``successor_owner`` (an email or user id of an
+       organization member, not the person) that person is made an owner there first
+       (role updated if already a member, else added as owner). Without a successor the
+       task refuses, naming the projects; a successor who is not an organization member
+       is refused too. Both refusals happen before any write. The successor is looked up
+       only when a sole-owned project needs one.
+    4. The person's own project API keys (owner type ``user``) in their projects are
+       reported: they stop working with the removal. Only ids, names, ``redacted_value``
+       and ``last_used_at`` are reported; never a key value.
+    5. Removal: with ``remove_from_organization`` one ``delete_user`` (the API removes
+       them from every project and their keys stop working; the organization's only
+       owner is refused before any write); otherwise one ``remove_project_user`` per
+       membership. 404 (already gone) is success.
+
+    Idempotent: a second run makes zero writes (the person is gone; sole-owned projects
+    already have the successor as owner). A person already gone with no pending invite
+    is success with ``found=False`` and no write. After a lost response on any write a
+    re-run converges. ``dry_run=True`` does all the reads and checks (refusals included)
+    and no write, and returns the plan.
+
+    API calls, when the person is an organization member (lists of at most 100 items):
+    ``1`` (resolve) ``+ ceil(invites / 100)`` (pending invites) ``+ ceil(P / 100)``
+    (active projects) ``+ P`` (one users list per active project) ``+ o`` (the
+    organization's users, ``ceil(users / 100)``, only when an organization owner is to be
+    removed from the organization: the last owner cannot be) ``+ s`` (successor
+    lookup: 1 if a sole-owned project needs a successor who is in none of the listed
+    projects, else 0) ``+ M`` (one API-keys list per membership) ``+ writes``, where
+    writes = successor changes + pending invites + (1 if ``remove_from_organization``
+    else M). A person already gone: 1 read, + the invite list when the email is known.
+
+    :param email: the person's email; give exactly one of ``email`` and ``user_id`` (templated).
+    :param user_id: the person's user id (templated).
+    :param remove_from_organization: remove from the organization (default) or only from
+        each project.
+    :param successor_owner: email or user id of the organization member who becomes owner
+        of the projects the person owns alone (templated).
+    :param dry_run: read and plan only.
+    :return: a JSON-able report: ``user_id``, ``email``, ``found``, ``dry_run``,
+        ``memberships`` (``[{project_id, project_name, role, sole_owner}]``),
+        ``successor_owner`` (``{user_id, email}`` or ``None``), ``successor_changes``
+        (``[{project_id, project_name, user_id, action: "added"|"role_updated"}]``),
+        ``api_keys`` (``[{id, name, redacted_value, last_used_at, project_id,
+        project_name}]``), ``invites_deleted`` (invite ids), ``removed_from_projects``
+        (project ids), ``removed_from_organization``. With ``dry_run`` the change fields
+        describe what a real run would do. Never a key value.
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "email", "user_id", "successor_owner")
+
+    def __init__(
+        self,
+        *,
+        email: str | None = None,
+        user_id: str | None = None,
+        remove_from_organization: bool = True,
+        successor_owner: str | None = None,
+        dry_run: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.email = email
+        self.user_id = user_id
+        self.remove_from_organization = remove_from_organization
+        self.successor_owner = successor_owner
+        # Not ``self.dry_run``: that is BaseOperator's method (render templates only).
+        self.plan_only = dry_run
+
+    # -- validation ---------------------------------------------------------------------
+
+    def _validate(self) -> tuple[str | None, str | None, tuple[str, str] | None]:
+        """``(user_id, email, successor)`` where successor is ``("email"|"user_id", value)``."""
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.operators.project_users import require_person
+        from airflow_provider_openai_projects.validation import require_email, require_id
+
+        user_id, email = require_person(self.user_id, self.email)
+        _require_bool("remove_from_organization", self.remove_from_organization)
+        _require_bool("dry_run", self.plan_only)
+        successor: tuple[str, str] | None = None
+        if self.successor_owner not in (None, ""):
+            raw = self.successor_owner
+            if isinstance(raw, str) and "@" in raw:
+                successor = ("email", require_email("successor_owner", raw))
+            else:
+                successor = ("user_id", require_id("successor_owner", raw))
+            if successor[1] == user_id or _same_email(successor[1] if successor[0] == "email" else None, email):
+                raise InvalidInputError("successor_owner", "must not be the person being offboarded")
+        return user_id, email, successor
+
+    # -- reads --------------------------------------------------------------------------
+
+    def _find_user(self, user_id: str | None, email: str | None) -> User | None:
+        from airflow_provider_openai_projects.client.errors import NotFoundError
+
+        if user_id is not None:
+            try:
+                return self.hook.get_user(user_id)
+            except NotFoundError:
+                return None
+        return next((u for u in self.hook.list_users(emails=[email or ""]) if _same_email(u.get("email"), email)), None)
+
+    def _pending_invites(self, email: str | None) -> list[Invite]:
+        if email is None:
+            return []
+        return [
+            i for i in self.hook.list_invites() if i.get("status") == "pending" and _same_email(i.get("email"), email)
+        ]
+
+    def _resolve_successor(
+        self, successor: tuple[str, str], project_users: dict[str, list[ProjectUser]]
+    ) -> dict[str, Any] | None:
+        """``{"user_id", "email"}`` of the successor if an organization member, else ``None``.
+
+        A member of any listed project is an organization member: no request then.
+        """
+        from airflow_provider_openai_projects.client.errors import NotFoundError
+
+        kind, value = successor
+        for users in project_users.values():
+            for member in users:
+                if (kind == "user_id" and member.get("id") == value) or (
+                    kind == "email" and _same_email(member.get("email"), value)
+                ):
+                    return {"user_id": member["id"], "email": member.get("email")}
+        user: User | None
+        if kind == "user_id":
+            try:
+                user = self.hook.get_user(value)
+            except NotFoundError:
+                user = None
+        else:
+            user = next((u for u in self.hook.list_users(emails=[value]) if _same_email(u.get("email"), value)), None)
+        return {"user_id": user["id"], "email": user.get("email")} if user is not None else None
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+        user_id, email, successor = self._validate()
+        dry_run = self.plan_only
+        who = f"user {user_id}" if user_id is not None else repr(email)
+
+        user = self._find_user(user_id, email)
+        person_id = user["id"] if user is not None else user_id
+        person_email = (user.get("email") if user is not None else None) or email
+        invites = self._pending_invites(person_email)
+        report: dict[str, Any] = {
+            "user_id": person_id,
+            "email": person_email,
+            "found": user is not None or bool(invites),
+            "dry_run": dry_run,
+            "memberships": [],
+            "successor_owner": None,
+            "successor_changes": [],
+            "api_keys": [],
+            "invites_deleted": [i["id"] for i in invites],
+            "removed_from_projects": [],
+            "removed_from_organization": False,
+        }
+        if not report["found"]:
+            self.log.info("%s is not in the organization and has no pending invite: nothing to do.", who)
+            return report
+
+        # Memberships: one users list per active project (no "projects of a user" endpoint).
+        memberships: list[dict[str, Any]] = []
+        project_users: dict[str, list[ProjectUser]] = {}
+        if user is not None:
+            for project in self.hook.list_projects():
+                users = self.hook.list_project_users(project["id"])
+                project_users[project["id"]] = users
+                mine = next((u for u in users if u.get("id") == person_id), None)
+                if mine is None:
+                    continue
+                others_own = any(u.get("role") == "owner" and u.get("id") != person_id for u in users)
+                memberships.append(
+                    {
+                        "project_id": project["id"],
+                        "project_name": project.get("name"),
+                        "role": mine.get("role"),
+                        "sole_owner": mine.get("role") == "owner" and not others_own,
+                    }
+                )
+        report["memberships"] = memberships
+
+        # The organization must keep an owner: the API would refuse the removal after our other writes.
+        if user is not None and self.remove_from_organization and user.get("role") == "owner":
+            owners = [u for u in self.hook.list_users() if u.get("role") == "owner" and u.get("id") != person_id]
+            if not owners:
+                raise InvalidInputError(
+                    "remove_from_organization",
+                    f"{who} is the organization's only owner and cannot be removed from it; make another member "
+                    "an organization owner first. Nothing was changed.",
+                )
+
+        # Sole-owned projects need a successor, checked before any write.
+        sole = [m for m in memberships if m["sole_owner"]]
+        changes: list[dict[str, Any]] = []
+        if sole:
+            named = ", ".join(f"{m['project_id']} ({m['project_name']!r})" for m in sole)
+            if successor is None:
+                raise InvalidInputError(
+                    "successor_owner",
+                    f"{who} is the only owner of {len(sole)} project(s): {named}. Give successor_owner (an "
+                    "organization member's email or user id) to make them owner there first. Nothing was changed.",
+                )
+            heir = self._resolve_successor(successor, project_users)
+            if heir is None:
+                raise InvalidInputError(
+                    "successor_owner",
+                    f"{successor[1]!r} is not a member of the organization; invite them first or choose another "
+                    f"successor for {named}. Nothing was changed.",
+                )
+            if heir["user_id"] == person_id:
+                raise InvalidInputError("successor_owner", "must not be the person being offboarded")
+            report["successor_owner"] = heir
+            for m in sole:
+                there = any(u.get("id") == heir["user_id"] for u in project_users[m["project_id"]])
+                changes.append(
+                    {
+                        "project_id": m["project_id"],
+                        "project_name": m["project_name"],
+                        "user_id": heir["user_id"],
+                        "action": "role_updated" if there else "added",
+                    }
+                )
+        report["successor_changes"] = changes
+
+        # The person's own keys, which stop working with the removal (redacted only).
+        keys: list[dict[str, Any]] = []
+        for m in memberships:
+            for key in self.hook.list_project_api_keys(m["project_id"]):
+                owner = key.get("owner") or {}
+                if owner.get("type") == "user" and (owner.get("user") or {}).get("id") == person_id:
+                    keys.append(
+                        {
+                            "id": key["id"],
+                            "name": key.get("name"),
+                            "redacted_value": key.get("redacted_value"),
+                            "last_used_at": key.get("last_used_at"),
+                            "project_id": m["project_id"],
+                            "project_name": m["project_name"],
+                        }
+                    )
+        report["api_keys"] = keys
+        if keys:
+            self.log.info("%d API key(s) owned by %s will stop working: %s", len(keys), who, [k["id"] for k in keys])
+
+        if user is not None:
+            if self.remove_from_organization:
+                report["removed_from_organization"] = True
+            report["removed_from_projects"] = [m["project_id"] for m in memberships]
+
+        if dry_run:
+            self.log.info(
+                "DRY RUN, nothing changed. Would: make %s owner of %s; delete invites %s; remove %s from %s%s.",
+                (report["successor_owner"] or {}).get("user_id"),
+                [c["project_id"] for c in changes],
+                report["invites_deleted"],
+                who,
+                report["removed_from_projects"],
+                " and from the organization" if report["removed_from_organization"] else "",
+            )
+            return report
+
+        self._apply(who, person_id, changes, invites, memberships if user is not None else None)
+        return report
+
+    # -- writes -------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        who: str,
+        person_id: str | None,
+        changes: list[dict[str, Any]],
+        invites: list[Invite],
+        memberships: list[dict[str, Any]] | None,
+    ) -> None:
+        from airflow_provider_openai_projects.client.errors import NotFoundError
+
+        for change in changes:
+            project_id, heir_id = change["project_id"], change["user_id"]
+            if change["action"] == "role_updated":
+                self.hook.update_project_user(project_id, heir_id, role="owner")
+            else:
+                self._add_owner(project_id, heir_id)
+            self.log_change(
+                "made successor %s owner of project %s (%r, %s)",
+                heir_id,
+                project_id,
+                change["project_name"],
+                change["action"],
+            )
+
+        for invite in invites:
+            try:
+                self.hook.delete_invite(invite["id"])
+            except NotFoundError:
+                self.log.info("Invite %s was already gone.", invite["id"])
+            else:
+                self.log_change("deleted pending invite %s for %r", invite["id"], invite.get("email"))
+
+        if memberships is None or person_id is None:
+            return
+        if self.remove_from_organization:
+            try:
+                self.hook.delete_user(person_id)
+            except NotFoundError:
+                self.log.info("%s was already gone from the organization.", who)
+            else:
+                self.log_change("removed %s (%s) from the organization", who, person_id)
+            return
+        for m in memberships:
+            try:
+                self.hook.remove_project_user(m["project_id"], person_id)
+            except NotFoundError:
+                self.log.info("%s was already gone from project %s.", who, m["project_id"])
+            else:
+                self.log_change("removed %s (%s) from project %s", who, person_id, m["project_id"])
+
+    def _add_owner(self, project_id: str, user_id: str) -> None:
+        """Add the successor as owner; a lost response is reconciled by looking again."""
+        from airflow_provider_openai_projects.idempotency import create_once
+        from airflow_provider_openai_projects.operators.project_users import find_project_user
+
+        create_once(
+            lambda: self.hook.add_project_user(project_id, role="owner", user_id=user_id),
+            lambda: find_project_user(self.hook.list_project_users(project_id), user_id=user_id),
+            what=f"membership of successor {user_id} in project {project_id}",
+        )
