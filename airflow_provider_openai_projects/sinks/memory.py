@@ -40,5 +40,10 @@ class InMemoryKeySink:
         with self._lock:
             return sorted(self._entries)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> InMemoryKeySink:
+        """Shared, not copied: Airflow deep-copies operator arguments, and a copy would
+        lose the keys stored through it."""
+        return self
+
     def __repr__(self) -> str:
         return f"InMemoryKeySink(names={self.names()!r})"

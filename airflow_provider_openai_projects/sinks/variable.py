@@ -25,14 +25,18 @@ class VariableKeySink:
         from airflow.sdk.log import mask_secret
 
         mask_secret(value)
-        payload = {**metadata, "value": value}
-        Variable.set(name, json.dumps(payload), description="OpenAI key stored by airflow-provider-openai-projects")
+        payload = json.dumps({**metadata, "value": value})
+        Variable.set(name, payload, description="OpenAI key stored by airflow-provider-openai-projects")
+        # Airflow 3.2's Variable.set logs a failed write and returns as if it had worked (3.3
+        # raises). Reading it back makes a failed store raise on both, so the caller deletes
+        # the new service account instead of dropping the only copy of its key.
+        if _read_variable(name) != payload:
+            raise OSError(f"the key was not stored: Variable {name!r} does not hold it after writing it")
 
     def load(self, name: str) -> StoredKey | None:
-        from airflow.sdk import Variable
         from airflow.sdk.log import mask_secret
 
-        raw = Variable.get(name, default=None)
+        raw = _read_variable(name)
         if raw is None:
             return None
         try:
@@ -56,3 +60,33 @@ class VariableKeySink:
 
     def __repr__(self) -> str:
         return "VariableKeySink()"
+
+
+def _read_variable(name: str) -> Any:
+    """The Variable's raw value, ``None`` only if it does not exist; a failed read raises.
+
+    ``Variable.get`` cannot be used inside a task for this: its Task Execution API backend
+    turns every failure (API server down, refused) into "not found", and a key that looks
+    missing makes the operators delete a live service account as keyless. So inside a task
+    the supervisor is asked directly, exactly as that backend does, but its errors are kept.
+    Outside a task (no supervisor) ``Variable.get`` is used.
+    """
+    from airflow.sdk.execution_time import task_runner
+
+    comms = getattr(task_runner, "SUPERVISOR_COMMS", None)
+    if comms is None:
+        from airflow.sdk import Variable
+
+        return Variable.get(name, default=None)
+
+    from airflow.sdk.exceptions import AirflowRuntimeError, ErrorType
+    from airflow.sdk.execution_time.comms import ErrorResponse, GetVariable, VariableResult
+
+    reply = comms.send(GetVariable(key=name))  # an error frame raises AirflowRuntimeError
+    if isinstance(reply, VariableResult):
+        return reply.value
+    if isinstance(reply, ErrorResponse):
+        if reply.error == ErrorType.VARIABLE_NOT_FOUND:
+            return None
+        raise AirflowRuntimeError(reply)
+    raise RuntimeError(f"unexpected reply {type(reply).__name__} to reading Variable {name!r}")

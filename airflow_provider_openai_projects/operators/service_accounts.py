@@ -1,0 +1,337 @@
+"""Operators for service accounts: create one whose key goes to a sink, delete them.
+
+A service account's key is returned once, when the account is created (DESIGN.md, fact 6),
+and can only be revoked by deleting the account. So an account whose key is not in the
+sink is useless and dangerous (a live credential nobody holds): these operators delete
+such accounts instead of keeping them, and never let a key reach XCom, a log line, an
+exception or a return value (only ids and a ``redacted_value`` such as ``sk-svcac...abcd``).
+
+For keys that must be replaced periodically, see
+:class:`~airflow_provider_openai_projects.operators.rotation.RotateServiceAccountOperator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_openai_projects.client.types import ServiceAccount, ServiceAccountCreated
+    from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey
+
+
+class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
+    """Create a service account in a project and store its one-time key in a key sink.
+
+    Idempotent: the account is looked up by exact name first. If it exists and the sink
+    holds its key (an entry whose ``service_account_id`` is that account), it is returned
+    with no write. An account of that name whose key the sink does not hold can never be
+    used (the key is shown only once), so it is deleted and a new one is created. A
+    create whose response is lost is reconciled by looking again: an account that appears
+    then has no retrievable key either, so it is deleted and the create is tried again;
+    the result is exactly one account of that name, whose key is stored.
+
+    The key is stored (value plus ``project_id``, ``service_account_id``,
+    ``service_account_name``, ``api_key_id``, ``redacted_value``, ``created_at``)
+    immediately after the create; if storing fails the new account is deleted before the
+    error is raised, so no unrecoverable key is left behind. A sink entry that holds the
+    key of another account name or project is never overwritten (the task fails instead).
+
+    :param project_id: the project (templated).
+    :param name: the service account's name (templated); names are not unique in the API,
+        this operator treats the accounts of this exact name in the project as its own.
+    :param secret_variable: the sink entry name (templated); default
+        ``openai_<slug(name)>_api_key``, which contains ``api_key`` so that Airflow masks
+        the Variable's value. Give each project's account its own entry.
+    :param key_sink: where the key goes (a :class:`~airflow_provider_openai_projects.sinks.KeySink`);
+        default :class:`~airflow_provider_openai_projects.sinks.VariableKeySink` (an Airflow Variable).
+    :return: ``project_id``, ``service_account_id``, ``service_account_name``,
+        ``api_key_id``, ``redacted_value``, ``secret_variable``, ``key_sink`` (the sink's
+        class name), ``created`` (bool) and ``deleted_orphans`` (ids). Never the key.
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "project_id", "name", "secret_variable")
+    operator_extra_links = (OpenAIProjectLink(),)
+
+    def __init__(
+        self,
+        *,
+        project_id: str,
+        name: str,
+        secret_variable: str | None = None,
+        key_sink: KeySink | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.name = name
+        self.secret_variable = secret_variable
+        self.key_sink = key_sink
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.idempotency import create_once
+        from airflow_provider_openai_projects.rotation import default_secret_variable, require_entry_name
+        from airflow_provider_openai_projects.validation import require_id, require_name
+
+        project_id = require_id("project_id", self.project_id)
+        name = require_name("name", self.name)
+        entry = (
+            require_entry_name("secret_variable", self.secret_variable)
+            if self.secret_variable is not None
+            else default_secret_variable(name)
+        )
+        sink = resolve_sink(self.key_sink)
+        stored = load_entry(sink, entry)
+        if stored is not None:
+            require_entry_owner(
+                "secret_variable",
+                entry,
+                stored,
+                project_id,
+                lambda n: n == name,
+                expected=f"service account {name!r}",
+            )
+
+        accounts = self.hook.list_service_accounts(project_id)
+        same_name = [a for a in accounts if a["name"] == name]
+        held_id = stored.metadata.get("service_account_id") if stored is not None else None
+        held = next((a for a in same_name if a["id"] == held_id), None)
+        deleted = [
+            a["id"]
+            for a in same_name
+            if a is not held and delete_service_account(self, project_id, a, "its key is not in the key sink")
+        ]
+        result: dict[str, Any] = {
+            "project_id": project_id,
+            "service_account_name": name,
+            "secret_variable": entry,
+            "key_sink": type(sink).__name__,
+            "deleted_orphans": deleted,
+        }
+        context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)
+        if held is not None and stored is not None:
+            self.log.info("Service account %r (%s) exists and its key is stored at %r.", name, held["id"], entry)
+            return {
+                **result,
+                "service_account_id": held["id"],
+                "api_key_id": stored.metadata.get("api_key_id"),
+                "redacted_value": stored.metadata.get("redacted_value"),
+                "created": False,
+            }
+
+        def orphans_of_a_lost_create() -> None:
+            for account in self.hook.list_service_accounts(project_id):
+                if account["name"] == name:
+                    delete_service_account(self, project_id, account, "a create's lost response left it keyless")
+                    deleted.append(account["id"])
+            return None
+
+        created = create_once(
+            lambda: self.hook.create_service_account(project_id, name=name),
+            orphans_of_a_lost_create,
+            what=f"service account {name!r} in {project_id}",
+        )
+        metadata = store_new_key(self, sink, entry, project_id, created, {})
+        self.log_change(
+            "created service account %r (%s) in %s; key %s stored at %r",
+            name,
+            created["id"],
+            project_id,
+            metadata["redacted_value"],
+            entry,
+        )
+        return {
+            **result,
+            "service_account_id": created["id"],
+            "api_key_id": metadata["api_key_id"],
+            "redacted_value": metadata["redacted_value"],
+            "created": True,
+        }
+
+
+class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
+    """Delete a service account (which revokes every key it owns), by id or by exact name.
+
+    Idempotent: an account that is already gone is success (no write on a second run).
+    With ``name``, every account of the project with exactly that name is deleted (names
+    are not unique). An unknown project is an error, not "already gone".
+
+    :param project_id: the project (templated).
+    :param service_account_id: the account to delete (templated); or
+    :param name: delete every account with this exact name (templated). Give exactly one.
+    :return: ``project_id``, ``deleted`` (ids), ``service_accounts`` (``id``, ``name`` of
+        the deleted ones) and ``already_gone`` (ids that did not exist any more).
+    """
+
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "project_id",
+        "service_account_id",
+        "name",
+    )
+    operator_extra_links = (OpenAIProjectLink(),)
+
+    def __init__(
+        self,
+        *,
+        project_id: str,
+        service_account_id: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.service_account_id = service_account_id
+        self.name = name
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.client.errors import NotFoundError
+        from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
+
+        project_id = require_id("project_id", self.project_id)
+        field, _ = require_one_of({"service_account_id": self.service_account_id, "name": self.name})
+        already_gone: list[str] = []
+        targets: list[ServiceAccount] = []
+        if field == "service_account_id":
+            account_id = require_id("service_account_id", self.service_account_id)
+            try:
+                targets.append(self.hook.get_service_account(project_id, account_id))
+            except NotFoundError:
+                self.hook.get_project(project_id)  # an unknown project must not pass for "already gone"
+                self.log.info("Service account %s of project %s is already gone.", account_id, project_id)
+                already_gone.append(account_id)
+        else:
+            name = require_name("name", self.name)
+            targets = [a for a in self.hook.list_service_accounts(project_id) if a["name"] == name]
+            if not targets:
+                self.log.info("Project %s has no service account named %r.", project_id, name)
+        deleted: list[ServiceAccount] = []
+        for account in targets:
+            if delete_service_account(self, project_id, account, "asked to"):
+                deleted.append(account)
+            else:
+                already_gone.append(account["id"])
+        context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)
+        return {
+            "project_id": project_id,
+            "deleted": [a["id"] for a in deleted],
+            "service_accounts": [{"id": a["id"], "name": a["name"]} for a in deleted],
+            "already_gone": already_gone,
+        }
+
+
+# -- helpers shared with the rotation operators ---------------------------------------------
+
+
+def resolve_sink(key_sink: KeySink | None) -> KeySink:
+    """The given sink, or the default :class:`~airflow_provider_openai_projects.sinks.VariableKeySink`."""
+    if key_sink is not None:
+        return key_sink
+    from airflow_provider_openai_projects.sinks.variable import VariableKeySink
+
+    return VariableKeySink()
+
+
+def load_entry(sink: KeySink, name: str) -> StoredKey | None:
+    """``sink.load(name)``, with the value registered with Airflow's masker at once."""
+    from airflow.sdk.log import mask_secret
+
+    stored = sink.load(name)
+    if stored is not None:
+        mask_secret(stored.value)
+    return stored
+
+
+def require_entry_owner(
+    field: str,
+    entry: str,
+    stored: StoredKey,
+    project_id: str,
+    owns_name: Any,
+    *,
+    expected: str,
+) -> None:
+    """Refuse to touch a sink entry that holds the key of another account or project.
+
+    ``owns_name(service_account_name) -> bool`` says whether the account name recorded in
+    the entry's metadata is one this operator manages.
+    """
+    from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+    meta = stored.metadata
+    holder = meta.get("service_account_name")
+    if meta.get("project_id") == project_id and isinstance(holder, str) and owns_name(holder):
+        return
+    raise InvalidInputError(
+        field,
+        f"the key sink entry {entry!r} already holds the key of service account {holder!r} "
+        f"in project {meta.get('project_id')!r}, not of {expected} in project {project_id!r}; "
+        "refusing to overwrite it: choose another entry name or delete that entry",
+    )
+
+
+def delete_service_account(op: OpenAIAdminBaseOperator, project_id: str, account: Mapping[str, Any], why: str) -> bool:
+    """Delete one account; ``True`` if this call deleted it, ``False`` if it was already gone."""
+    from airflow_provider_openai_projects.client.errors import NotFoundError
+
+    try:
+        op.hook.delete_service_account(project_id, account["id"])
+    except NotFoundError:
+        op.log.info("Service account %r (%s) is already gone.", account.get("name"), account["id"])
+        return False
+    op.log_change("deleted service account %r (%s) in %s: %s", account.get("name"), account["id"], project_id, why)
+    return True
+
+
+def store_new_key(
+    op: OpenAIAdminBaseOperator,
+    sink: KeySink,
+    entry: str,
+    project_id: str,
+    created: ServiceAccountCreated,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Store a just-created account's key at ``entry``; on any failure delete the account and raise.
+
+    Nothing that can fail runs between the create and the store: this is the first thing
+    done with the response. Returns the metadata stored (never the value).
+    """
+    from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+    from airflow_provider_openai_projects.rotation import redacted
+
+    api_key = created.get("api_key")
+    metadata: dict[str, Any] = {}
+    try:
+        if not api_key or not isinstance(api_key.get("value"), str):
+            raise OpenAIAdminError(f"creating service account {created['id']} returned no key")
+        metadata = {
+            "project_id": project_id,
+            "service_account_id": created["id"],
+            "service_account_name": created["name"],
+            "api_key_id": api_key["id"],
+            "redacted_value": redacted(api_key["value"]),
+            "created_at": created["created_at"],
+            **extra,
+        }
+        sink.store(entry, api_key["value"], metadata)
+    except BaseException:
+        op.log.error(
+            "Could not store the key of new service account %s at %r; deleting the account so that no "
+            "unrecoverable key is left behind.",
+            created["id"],
+            entry,
+        )
+        try:
+            delete_service_account(op, project_id, created, "its key could not be stored")
+        except Exception:
+            op.log.exception(
+                "Deleting service account %s failed too; the next run deletes it (its key is not stored).",
+                created["id"],
+            )
+        raise
+    return metadata
