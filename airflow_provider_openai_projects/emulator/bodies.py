@@ -102,6 +102,7 @@ class ControlThrottleRequest(_Body):
     burst: int | None = None
     scope: Literal["endpoint", "global"] = "endpoint"
     retry_after: bool = True
+    retry_after_ms: bool = False
 
 
 class ControlFaultRequest(_Body):

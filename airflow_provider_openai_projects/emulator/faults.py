@@ -155,6 +155,7 @@ class ThrottleSettings:
     burst: int
     scope: ThrottleScope
     retry_after: bool
+    retry_after_ms: bool = False
 
 
 class FaultInjector:
@@ -185,11 +186,14 @@ class FaultInjector:
         burst: int | None = None,
         scope: ThrottleScope = "endpoint",
         retry_after: bool = True,
+        retry_after_ms: bool = False,
     ) -> None:
         """Throttle to ``rpm`` requests per minute (``None`` turns throttling off).
 
         ``burst`` (default: ``rpm`` rounded up) is the bucket size, full at the start.
-        ``retry_after`` adds a ``Retry-After`` header (whole seconds until a slot frees).
+        ``retry_after`` adds a ``Retry-After`` header (whole seconds until a slot frees);
+        ``retry_after_ms`` a ``Retry-After-Ms`` header (milliseconds, as OpenAI sends on
+        some endpoints).
         """
         if rpm is not None and rpm <= 0:
             raise ValueError("rpm must be > 0 (or None to turn throttling off)")
@@ -202,7 +206,9 @@ class FaultInjector:
             self._throttle = (
                 None
                 if rpm is None
-                else ThrottleSettings(rpm, burst if burst is not None else max(1, math.ceil(rpm)), scope, retry_after)
+                else ThrottleSettings(
+                    rpm, burst if burst is not None else max(1, math.ceil(rpm)), scope, retry_after, retry_after_ms
+                )
             )
 
     def stats(self) -> dict[str, int]:
@@ -252,4 +258,6 @@ class FaultInjector:
             f"Please try again in {wait:.1f}s."
         )
         headers = {"retry-after": str(max(1, math.ceil(wait)))} if settings.retry_after else {}
+        if settings.retry_after_ms:
+            headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
         return InjectedResponse(429, error_body(message, "requests", None, "rate_limit_exceeded"), headers)

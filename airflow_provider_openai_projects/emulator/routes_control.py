@@ -11,7 +11,7 @@
 - ``GET /_emulator/faults``: armed rules, throttle and statistics;
   ``POST /_emulator/faults`` arms a rule (the fields of ``FaultRule``);
   ``DELETE /_emulator/faults`` removes every rule and the throttle.
-- ``POST /_emulator/throttle`` ``{rpm, burst?, scope?, retry_after?}``; ``rpm: null``
+- ``POST /_emulator/throttle`` ``{rpm, burst?, scope?, retry_after?, retry_after_ms?}``; ``rpm: null``
   turns throttling off.
 
 Errors use the API's error shape.
@@ -87,7 +87,7 @@ def control_routes(state: EmulatorState, faults: FaultInjector, log: RequestLog)
 
     @router.post("/throttle")
     async def throttle(body: bodies.ControlThrottleRequest) -> JSONResponse:
-        _valid(lambda: faults.throttle(body.rpm, body.burst, body.scope, body.retry_after))
+        _valid(lambda: faults.throttle(body.rpm, body.burst, body.scope, body.retry_after, body.retry_after_ms))
         return JSONResponse(faults.describe())
 
     return router

@@ -14,6 +14,7 @@ from airflow_provider_openai_projects.operators.project_users import (
 from airflow_provider_openai_projects.operators.projects import (
     ArchiveProjectOperator,
     CreateProjectOperator,
+    EnsureProjectsOperator,
     UpdateProjectOperator,
 )
 from airflow_provider_openai_projects.operators.rate_limits import SyncRateLimitsOperator
@@ -35,6 +36,7 @@ __all__ = [
     "DeleteProjectApiKeyOperator",
     "DeleteServiceAccountGenerationsOperator",
     "DeleteServiceAccountOperator",
+    "EnsureProjectsOperator",
     "InviteUserOperator",
     "KeyVerificationError",
     "OffboardUserOperator",

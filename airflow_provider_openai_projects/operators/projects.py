@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.client.types import Project
+    from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
 
 class CreateProjectOperator(OpenAIAdminBaseOperator):
@@ -54,7 +55,6 @@ class CreateProjectOperator(OpenAIAdminBaseOperator):
 
     def run(self, context: Context) -> Project:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.idempotency import create_once
         from airflow_provider_openai_projects.validation import require_choice, require_name
 
         name = require_name("name", self.name)
@@ -67,16 +67,68 @@ class CreateProjectOperator(OpenAIAdminBaseOperator):
                 )
             self.log.info("Project %r already exists (%s); reusing it.", name, project["id"])
         else:
-            project = create_once(
-                lambda: self.hook.create_project(
-                    name=name, external_key_id=self.external_key_id, residency=self.residency
-                ),
-                lambda: find_active_project(self.hook.list_projects(), name),
-                what=f"project {name!r}",
+            project = create_project_once(
+                self.hook, name, external_key_id=self.external_key_id, residency=self.residency
             )
             self.log_change("created project %r (%s)", name, project["id"])
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project["id"])
         return project
+
+
+class EnsureProjectsOperator(OpenAIAdminBaseOperator):
+    """Create or reuse several projects by name with one look at the project list.
+
+    For a team's set of projects (onboarding): the active projects are listed once,
+    existing names are reused (the oldest, if several share a name) and only the missing
+    ones are created, each through the same lost-response reconciliation as
+    :class:`CreateProjectOperator`. Idempotent: a second run lists once and writes nothing.
+
+    API calls: ``ceil(active projects / 100)`` + one create per missing name (+ a look
+    again after an ambiguous failure).
+
+    :param names: project names (templated; duplicates are ignored).
+    :return: the projects, in the order of ``names`` (first occurrence), each with an
+        extra ``"created": bool``.
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "names")
+
+    def __init__(self, *, names: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.names = names
+
+    def run(self, context: Context) -> list[dict[str, Any]]:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.validation import require_name
+
+        if not isinstance(self.names, list | tuple) or not self.names:
+            raise InvalidInputError("names", "must be a non-empty list of project names")
+        names = list(dict.fromkeys(require_name(f"names[{i}]", n) for i, n in enumerate(self.names)))
+        existing = self.hook.list_projects()
+        result: list[dict[str, Any]] = []
+        for name in names:
+            project = find_active_project(existing, name)
+            if project is not None:
+                self.log.info("Project %r already exists (%s); reusing it.", name, project["id"])
+                result.append({**project, "created": False})
+                continue
+            project = create_project_once(self.hook, name)
+            self.log_change("created project %r (%s)", name, project["id"])
+            result.append({**project, "created": True})
+        return result
+
+
+def create_project_once(
+    hook: OpenAIAdminHook, name: str, *, external_key_id: str | None = None, residency: str | None = None
+) -> Project:
+    """Create project ``name``; after a lost response, find it rather than create a duplicate."""
+    from airflow_provider_openai_projects.idempotency import create_once
+
+    return create_once(
+        lambda: hook.create_project(name=name, external_key_id=external_key_id, residency=residency),
+        lambda: find_active_project(hook.list_projects(), name),
+        what=f"project {name!r}",
+    )
 
 
 def find_active_project(projects: list[Project], name: str) -> Project | None:

@@ -58,6 +58,15 @@ def test_retry_after_can_be_left_out(api: Api, emulator: EmulatorServer) -> None
     assert "Retry-After" not in response.headers
 
 
+def test_retry_after_ms_gives_the_wait_in_milliseconds(api: Api, emulator: EmulatorServer) -> None:
+    emulator.faults.throttle(rpm=60, burst=1, retry_after=False, retry_after_ms=True)
+    assert api.get(PROJECTS).status_code == 200
+    response = api.get(PROJECTS)
+    assert_error(response, 429)
+    assert "Retry-After" not in response.headers
+    assert 1 <= int(response.headers["Retry-After-Ms"]) <= 1000
+
+
 def test_burst_sets_the_bucket_size(api: Api, emulator: EmulatorServer) -> None:
     emulator.faults.throttle(rpm=1, burst=3)
     assert [api.get(PROJECTS).status_code for _ in range(4)] == [200, 200, 200, 429]

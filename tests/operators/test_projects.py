@@ -13,6 +13,7 @@ from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators import (
     ArchiveProjectOperator,
     CreateProjectOperator,
+    EnsureProjectsOperator,
     UpdateProjectOperator,
 )
 
@@ -154,3 +155,40 @@ def test_template_fields_cover_every_input() -> None:
     assert set(CreateProjectOperator.template_fields) >= {"name", "external_key_id", "residency"}
     assert set(UpdateProjectOperator.template_fields) >= {"project_id", "name", "external_key_id"}
     assert "project_id" in ArchiveProjectOperator.template_fields
+
+
+def test_ensure_projects_lists_once_reuses_existing_and_creates_only_the_missing(
+    admin_conn: EmulatorServer, context: Any
+) -> None:
+    existing = CreateProjectOperator(task_id="create", name="Search").execute(context)
+    admin_conn.log.clear()
+    projects = EnsureProjectsOperator(task_id="ensure", names=["Search", "Ads", "Search", "Billing"]).execute(context)
+    assert [(p["name"], p["created"]) for p in projects] == [("Search", False), ("Ads", True), ("Billing", True)]
+    assert projects[0]["id"] == existing["id"]
+    assert [e.route for e in admin_conn.log.entries()] == [
+        "GET /organization/projects",
+        "POST /organization/projects",
+        "POST /organization/projects",
+    ]
+    admin_conn.log.clear()
+    again = EnsureProjectsOperator(task_id="ensure", names=["Search", "Ads", "Billing"]).execute(make_context())
+    assert [p["id"] for p in again] == [p["id"] for p in projects]
+    assert admin_conn.log.count() == 1
+    assert admin_conn.log.writes() == []
+
+
+def test_ensure_projects_reconciles_a_lost_create(admin_conn: EmulatorServer, context: Any) -> None:
+    admin_conn.faults.add(FaultRule(method="POST", path=PROJECTS, drop=True, when="after"))
+    EnsureProjectsOperator(task_id="ensure", names=["One", "Two"]).execute(context)
+    assert sorted(n for n in project_names(admin_conn) if n in ("One", "Two")) == ["One", "Two"]
+
+
+@pytest.mark.parametrize(
+    ("names", "field"), [([], "names"), ("Search", "names"), (["ok", ""], r"names\[1\]"), (["x" * 200], r"names\[0\]")]
+)
+def test_ensure_projects_rejects_bad_names_before_any_request(
+    admin_conn: EmulatorServer, context: Any, names: Any, field: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=f"invalid {field}"):
+        EnsureProjectsOperator(task_id="ensure", names=names).execute(context)
+    assert admin_conn.log.entries() == []
