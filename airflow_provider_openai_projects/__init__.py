@@ -46,6 +46,43 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_openai_projects.hooks.admin"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": integration,
+                "python-modules": [
+                    f"airflow_provider_openai_projects.operators.{module}"
+                    for module in (
+                        "projects",
+                        "project_users",
+                        "invites",
+                        "offboarding",
+                        "service_accounts",
+                        "rotation",
+                        "api_keys",
+                        "rate_limits",
+                    )
+                ],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": integration,
+                "python-modules": [
+                    "airflow_provider_openai_projects.sensors.organization_user",
+                    "airflow_provider_openai_projects.sensors.api_key_usage",
+                ],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": integration,
+                "python-modules": [
+                    "airflow_provider_openai_projects.triggers.organization_user",
+                    "airflow_provider_openai_projects.triggers.api_key_usage",
+                ],
+            }
+        ],
+        "extra-links": ["airflow_provider_openai_projects.operators.links.OpenAIProjectLink"],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,

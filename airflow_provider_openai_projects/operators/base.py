@@ -23,6 +23,21 @@ if TYPE_CHECKING:
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
 THROTTLE_COOLDOWN_SECONDS = 60.0
+
+
+def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
+    """The email of the person an operator acts on, as its caller gave it.
+
+    ``email`` is also BaseOperator's address for failure alerts, and Airflow copies
+    ``default_args["email"]`` into every ``__init__`` parameter of that name. An
+    ``email`` equal to the DAG's alert address is that copy, not a person to invite or
+    remove: it counts as not given. Operators keep the person's email as ``user_email``,
+    never as ``self.email``, so the person never receives the task's alerts.
+    """
+    defaults = operator_kwargs.get("default_args") or {}
+    return None if email is not None and email == defaults.get("email") else email
+
+
 """How long to wait after a 429 without ``Retry-After``: the Admin API's limits are per minute."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -78,7 +78,7 @@ class InviteUserOperator(OpenAIAdminBaseOperator):
         "user": <organization user> or None, "email": <email as given>}``.
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "email", "role", "projects")
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "user_email", "role", "projects")
 
     def __init__(
         self,
@@ -89,7 +89,8 @@ class InviteUserOperator(OpenAIAdminBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.email = email
+        # Not ``self.email``: that is BaseOperator's alert address (see person_email).
+        self.user_email = person_email(email, kwargs)
         self.role = role
         self.projects = projects
 
@@ -97,7 +98,7 @@ class InviteUserOperator(OpenAIAdminBaseOperator):
         from airflow_provider_openai_projects.idempotency import create_once
         from airflow_provider_openai_projects.validation import ORGANIZATION_ROLES, require_choice, require_email
 
-        email = require_email("email", self.email)
+        email = require_email("email", self.user_email)
         role = require_choice("role", self.role, ORGANIZATION_ROLES)
         projects = validate_invite_projects(self.projects)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -91,7 +91,12 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
         describe what a real run would do. Never a key value.
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "email", "user_id", "successor_owner")
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "user_email",
+        "user_id",
+        "successor_owner",
+    )
 
     def __init__(
         self,
@@ -104,7 +109,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.email = email
+        # Not ``self.email``: that is BaseOperator's alert address (see person_email).
+        self.user_email = person_email(email, kwargs)
         self.user_id = user_id
         self.remove_from_organization = remove_from_organization
         self.successor_owner = successor_owner
@@ -119,7 +125,7 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
         from airflow_provider_openai_projects.operators.project_users import require_person
         from airflow_provider_openai_projects.validation import require_email, require_id
 
-        user_id, email = require_person(self.user_id, self.email)
+        user_id, email = require_person(self.user_id, self.user_email)
         _require_bool("remove_from_organization", self.remove_from_organization)
         _require_bool("dry_run", self.plan_only)
         successor: tuple[str, str] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class AddProjectUserOperator(OpenAIAdminBaseOperator):
         "project_id",
         "role",
         "user_id",
-        "email",
+        "user_email",
     )
     operator_extra_links = (OpenAIProjectLink(),)
 
@@ -107,14 +107,15 @@ class AddProjectUserOperator(OpenAIAdminBaseOperator):
         self.project_id = project_id
         self.role = role
         self.user_id = user_id
-        self.email = email
+        # Not ``self.email``: that is BaseOperator's alert address (see person_email).
+        self.user_email = person_email(email, kwargs)
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.validation import PROJECT_ROLES, require_choice, require_id
 
         project_id = require_id("project_id", self.project_id)
         role = require_choice("role", self.role, PROJECT_ROLES)
-        user_id, email = require_person(self.user_id, self.email)
+        user_id, email = require_person(self.user_id, self.user_email)
         who = _person(user_id, email)
 
         current = find_project_user(self.hook.list_project_users(project_id), user_id=user_id, email=email)
@@ -176,7 +177,7 @@ class RemoveProjectUserOperator(OpenAIAdminBaseOperator):
         ``email`` are ``None`` when unknown (not a member and not given).
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "project_id", "user_id", "email")
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "project_id", "user_id", "user_email")
     operator_extra_links = (OpenAIProjectLink(),)
 
     def __init__(
@@ -190,14 +191,15 @@ class RemoveProjectUserOperator(OpenAIAdminBaseOperator):
         super().__init__(**kwargs)
         self.project_id = project_id
         self.user_id = user_id
-        self.email = email
+        # Not ``self.email``: that is BaseOperator's alert address (see person_email).
+        self.user_email = person_email(email, kwargs)
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.client.errors import NotFoundError
         from airflow_provider_openai_projects.validation import require_id
 
         project_id = require_id("project_id", self.project_id)
-        user_id, email = require_person(self.user_id, self.email)
+        user_id, email = require_person(self.user_id, self.user_email)
         who = _person(user_id, email)
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)
 

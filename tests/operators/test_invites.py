@@ -203,4 +203,4 @@ def test_invite_user_rejects_bad_input_before_any_request(
 
 
 def test_template_fields_cover_every_input() -> None:
-    assert set(InviteUserOperator.template_fields) >= {"email", "role", "projects"}
+    assert set(InviteUserOperator.template_fields) >= {"user_email", "role", "projects"}

@@ -564,7 +564,7 @@ def test_offboard_rejects_bad_input_before_any_request(
 
 
 def test_template_fields_cover_every_string_input() -> None:
-    assert set(OffboardUserOperator.template_fields) >= {"email", "user_id", "successor_owner"}
+    assert set(OffboardUserOperator.template_fields) >= {"user_email", "user_id", "successor_owner"}
 
 
 def test_dry_run_does_not_shadow_the_base_operator_dry_run_method() -> None:

@@ -355,5 +355,5 @@ def test_remove_project_user_rejects_bad_input_before_any_request(
 
 
 def test_template_fields_cover_every_input() -> None:
-    assert set(AddProjectUserOperator.template_fields) >= {"project_id", "role", "user_id", "email"}
-    assert set(RemoveProjectUserOperator.template_fields) >= {"project_id", "user_id", "email"}
+    assert set(AddProjectUserOperator.template_fields) >= {"project_id", "role", "user_id", "user_email"}
+    assert set(RemoveProjectUserOperator.template_fields) >= {"project_id", "user_id", "user_email"}

@@ -1,0 +1,174 @@
+"""``make bench``: run every scenario against the emulator under a throttle and write the table.
+
+    python -m benchmarks [--projects 500] [--rpm 6000] [--output docs/performance.md] ...
+
+The emulator throttles each endpoint to ``--rpm`` requests per minute (a token bucket of
+one, answering 429 with ``Retry-After-Ms``); the provider's connection paces itself to the
+same rate. The rate is scaled up from the real API's handful per minute so the run takes
+minutes, not days: the ratios (calls / minimum, wall time / throttle floor) do not depend
+on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="openai-provider-bench-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+
+from benchmarks import imports, scenarios, sdk_baseline
+from benchmarks.harness import CONN_ENV, Measurement, connection_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--projects", type=int, default=500, help="rate-limit sync and offboarding org size")
+    parser.add_argument("--changed-models", type=int, default=2)
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--rotation-projects", type=int, default=20)
+    parser.add_argument("--member-of", type=int, default=300)
+    parser.add_argument("--sole-owner-of", type=int, default=5)
+    parser.add_argument("--onboard-projects", type=int, default=10)
+    parser.add_argument("--rpm", type=float, default=6000.0, help="emulated throttle per endpoint")
+    parser.add_argument("--skip-sdk", action="store_true", help="leave out the openai SDK baseline")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
+    args = parser.parse_args(argv)
+
+    from airflow_provider_openai_projects.emulator.server import EmulatorServer
+
+    rows: list[Measurement] = []
+    started = time.perf_counter()
+    with EmulatorServer() as emulator:
+
+        def fresh(paced: bool) -> None:
+            emulator.reset()
+            emulator.faults.throttle(args.rpm, burst=1, scope="endpoint", retry_after=False, retry_after_ms=True)
+            extra = {"requests_per_minute": args.rpm} if paced else {}
+            os.environ[CONN_ENV] = connection_json(emulator, **extra)
+
+        jobs: list[tuple[str, Callable[[], list[Measurement]]]] = [
+            (
+                "rate-limit sync",
+                lambda: scenarios.rate_limit_sync(
+                    emulator, projects=args.projects, changed_models=args.changed_models, rate_per_minute=args.rpm
+                ),
+            ),
+            (
+                "key rotation",
+                lambda: scenarios.rotation(
+                    emulator, accounts=args.accounts, projects=args.rotation_projects, rate_per_minute=args.rpm
+                ),
+            ),
+            (
+                "offboarding",
+                lambda: scenarios.offboarding(
+                    emulator,
+                    projects=args.projects,
+                    member_of=args.member_of,
+                    sole_owner_of=args.sole_owner_of,
+                    rate_per_minute=args.rpm,
+                ),
+            ),
+            (
+                "onboarding",
+                lambda: scenarios.onboarding(emulator, projects=args.onboard_projects, rate_per_minute=args.rpm),
+            ),
+        ]
+        if not args.skip_sdk:
+            jobs += [
+                (
+                    "rate-limit sync (SDK)",
+                    lambda: sdk_baseline.rate_limit_sync(
+                        emulator, projects=args.projects, changed_models=args.changed_models, rate_per_minute=args.rpm
+                    ),
+                ),
+                (
+                    "key rotation (SDK)",
+                    lambda: sdk_baseline.rotation(
+                        emulator, accounts=args.accounts, projects=args.rotation_projects, rate_per_minute=args.rpm
+                    ),
+                ),
+            ]
+        for name, job in jobs:
+            fresh(paced="SDK" not in name)
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            rows.extend(job())
+
+    print("measuring import and parse cost ...", file=sys.stderr, flush=True)
+    cost = imports.import_cost()
+    heavy = imports.heavy_modules_imported()
+    parse = imports.dag_parse_times()
+    report = render(rows, cost, heavy, parse, args, time.perf_counter() - started)
+    print(report)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    print(f"\nwritten to {args.output}", file=sys.stderr)
+    return 0
+
+
+def render(
+    rows: list[Measurement],
+    cost: dict[str, float],
+    heavy: list[str],
+    parse: dict[str, float],
+    args: argparse.Namespace,
+    elapsed: float,
+) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    machine = f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    lines = [
+        "# Performance",
+        "",
+        f"Last run: {when} on {machine}; `make bench` ({elapsed:.0f} s). Written by `benchmarks/__main__.py`;",
+        "do not edit by hand.",
+        "",
+        "Under the Admin API's throttle (a few requests per minute per endpoint) a job's cost is its number of",
+        f"calls. The emulator throttles every endpoint to {args.rpm:g} requests per minute (token bucket of one,",
+        "429 with `Retry-After-Ms`); the provider's connection paces itself to the same rate",
+        "(`requests_per_minute`), the SDK baseline uses its defaults. *Floor* is the time the throttle alone",
+        "imposes on the calls made (calls / rate); the minimum calls and writes per scenario, and their",
+        "formulas, are in `benchmarks/scenarios.py`.",
+        "",
+        "| scenario | variant | client | calls | min calls | writes | min writes | 429s | 429 share "
+        "| wall s | floor s | wall / floor | failed ops | notes |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.scenario} | {r.variant} | {r.client} | {r.calls} | {r.min_calls} | {r.writes} | {r.min_writes} | "
+            f"{r.throttled} | {r.throttled_share:.1%} | {r.seconds:.1f} | {r.floor_seconds or 0:.1f} | "
+            f"{r.ratio or 0:.2f} | {r.failed_operations} | {r.notes} |"
+        )
+    lines += [
+        "",
+        "## Import and parse cost",
+        "",
+        "Medians over fresh interpreters (`benchmarks/imports.py`).",
+        "",
+        "| what | seconds |",
+        "|---|---:|",
+        f"| `import airflow.sdk` | {cost['airflow.sdk']:.3f} |",
+        f"| `import airflow.sdk` + the provider's operators and sensors | {cost['with the provider']:.3f} |",
+        f"| added by the provider | {cost['added'] * 1000:.0f} ms |",
+        "",
+        f"Heavy modules imported by the operators and sensors at import time: {', '.join(heavy) or 'none'}.",
+        "",
+        "| example DAG file | parse seconds (after `import airflow.sdk`) |",
+        "|---|---:|",
+        *[f"| `{name}` | {seconds:.3f} |" for name, seconds in parse.items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

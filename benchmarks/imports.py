@@ -1,0 +1,82 @@
+"""What the provider adds to every DAG parse: import time of the operators and parse time
+of each example DAG, each measured in a fresh interpreter several times (median)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _seconds(code: str, env: dict[str, str]) -> float:
+    script = f"import time; s = time.perf_counter(); {code}; print(time.perf_counter() - s)"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _env() -> dict[str, str]:
+    home = tempfile.mkdtemp(prefix="bench-imports-")
+    return {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+
+
+HEAVY_MODULES = (
+    "requests",
+    "yaml",
+    "httpx",
+    "airflow_provider_openai_projects.client.admin",
+    "airflow_provider_openai_projects.emulator",
+)
+
+
+def import_cost(runs: int = 7) -> dict[str, float]:
+    """Median seconds of a bare ``import airflow.sdk`` and of the same plus our operators
+    and sensors (what a DAG file using the provider imports), and their difference."""
+    env = _env()
+    base = statistics.median(_seconds("import airflow.sdk", env) for _ in range(runs))
+    ours = statistics.median(
+        _seconds(
+            "import airflow.sdk; import airflow_provider_openai_projects.operators; "
+            "import airflow_provider_openai_projects.sensors",
+            env,
+        )
+        for _ in range(runs)
+    )
+    return {"airflow.sdk": base, "with the provider": ours, "added": ours - base}
+
+
+def heavy_modules_imported() -> list[str]:
+    """Heavy modules that the operators and sensors add to a bare ``import airflow.sdk``
+    (should be none: they are imported when a task runs, not when a DAG is parsed)."""
+
+    def loaded(code: str) -> set[str]:
+        script = f"import sys; {code}; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), check=True)
+        return {m for m in out.stdout.strip().split(",") if m}
+
+    base = loaded("import airflow.sdk")
+    ours = loaded(
+        "import airflow.sdk, airflow_provider_openai_projects.operators, airflow_provider_openai_projects.sensors"
+    )
+    return sorted(ours - base)
+
+
+def dag_parse_times(runs: int = 5) -> dict[str, float]:
+    """Median seconds to import each example DAG file (after ``airflow.sdk``), fresh interpreter each time."""
+    env = _env()
+    times = {}
+    for path in sorted((ROOT / "dags_examples").glob("openai_*.py")):
+        code = (
+            "import airflow.sdk, runpy, time; t = time.perf_counter(); "
+            f"runpy.run_path({str(path)!r}); print(time.perf_counter() - t)"
+        )
+        samples = []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+        times[path.name] = statistics.median(samples)
+    return times
