@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _seconds(code: str, env: dict[str, str]) -> float:
     script = f"import time; s = time.perf_counter(); {code}; print(time.perf_counter() - s)"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(out.stdout.strip().splitlines()[-1])  # Airflow may log lines before it
 
 
 def _env() -> dict[str, str]:
@@ -54,9 +54,10 @@ def heavy_modules_imported() -> list[str]:
     (should be none: they are imported when a task runs, not when a DAG is parsed)."""
 
     def loaded(code: str) -> set[str]:
-        script = f"import sys; {code}; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
+        script = f"import sys; {code}; print('LOADED:' + ','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), check=True)
-        return {m for m in out.stdout.strip().split(",") if m}
+        line = next(line for line in out.stdout.splitlines() if line.startswith("LOADED:"))
+        return {m for m in line.removeprefix("LOADED:").split(",") if m}
 
     base = loaded("import airflow.sdk")
     ours = loaded(
