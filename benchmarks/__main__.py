@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sole-owner-of", type=int, default=5)
     parser.add_argument("--onboard-projects", type=int, default=10)
     parser.add_argument("--rpm", type=float, default=6000.0, help="emulated throttle per endpoint")
+    parser.add_argument("--burst", type=int, default=2, help="the emulated throttle's bucket size")
     parser.add_argument("--skip-sdk", action="store_true", help="leave out the openai SDK baseline")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
         def fresh(paced: bool) -> None:
             emulator.reset()
-            emulator.faults.throttle(args.rpm, burst=1, scope="endpoint", retry_after=False, retry_after_ms=True)
+            emulator.faults.throttle(
+                args.rpm, burst=args.burst, scope="endpoint", retry_after=False, retry_after_ms=True
+            )
             extra = {"requests_per_minute": args.rpm} if paced else {}
             os.environ[CONN_ENV] = connection_json(emulator, **extra)
 

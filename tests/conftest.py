@@ -4,6 +4,12 @@ AIRFLOW_HOME must point at a throwaway directory before anything imports airflow
 is set here at import time (pytest imports conftest.py before collecting test modules).
 Sockets to any host but loopback are refused by pytest-socket (``--allow-hosts`` in
 pyproject.toml).
+
+Every exchange with the session's emulator is validated against the vendored OpenAPI spec
+(``tests/conformance/spec_validation.py``): a test whose requests or whose responses do
+not match it fails at teardown. A test that sends off-spec requests on purpose says so
+with ``@pytest.mark.spec_violations_expected``; that excuses its requests, never the
+emulator's responses.
 """
 
 from __future__ import annotations
@@ -25,13 +31,66 @@ os.environ.pop("OPENAI_ADMIN_KEY", None)
 import pytest  # noqa: E402
 
 from airflow_provider_openai_projects.emulator.server import EmulatorServer  # noqa: E402
+from tests.conformance.spec_validation import SuiteConformance, format_violations  # noqa: E402
+
+SPEC_VIOLATIONS_EXPECTED = "spec_violations_expected"
+
+#: Records the session emulator's traffic; validated at the end of each test.
+_SPEC_CONFORMANCE = SuiteConformance()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SPEC_VIOLATIONS_EXPECTED}: the test sends requests that the OpenAPI spec rejects, on purpose; "
+        "its request violations are not reported (its responses are still validated), and it fails "
+        "if it sends none.",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Stamp the emulator's traffic with the node id of the test that sent it."""
+    _SPEC_CONFORMANCE.recorder.current_test = item.nodeid
+    try:
+        return (yield)
+    finally:
+        _SPEC_CONFORMANCE.recorder.current_test = None
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _SPEC_CONFORMANCE.active:
+        terminalreporter.write_line(_SPEC_CONFORMANCE.summary())
+
+
+@pytest.fixture(scope="session")
+def spec_conformance() -> SuiteConformance:
+    """The suite-wide spec check (for the tests that test it)."""
+    return _SPEC_CONFORMANCE
+
+
+@pytest.fixture(autouse=True)
+def _spec_conformance(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test at teardown if its traffic with the emulator broke the spec."""
+    yield
+    if _SPEC_CONFORMANCE.active:
+        failure = _SPEC_CONFORMANCE.check_test(
+            request.node.nodeid,
+            request_violations_expected=request.node.get_closest_marker(SPEC_VIOLATIONS_EXPECTED) is not None,
+        )
+        if failure:
+            pytest.fail(failure, pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
-    """One emulator process-wide (uvicorn in a thread on a free loopback port)."""
-    with EmulatorServer() as server:
+    """One emulator process-wide (uvicorn in a thread on a free loopback port), its
+    traffic recorded for the spec check."""
+    with EmulatorServer(app_wrapper=_SPEC_CONFORMANCE.middleware) as server:
         yield server
+    leftovers = _SPEC_CONFORMANCE.leftover_violations()
+    if leftovers:
+        pytest.fail(format_violations(leftovers), pytrace=False)
 
 
 @pytest.fixture
@@ -40,3 +99,14 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
     emulator_server.reset()
     yield emulator_server
     emulator_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_pacers() -> Iterator[None]:
+    """Hooks and triggers of one connection share a pacer per process; a 429 cooldown
+    from one test must not hold back the next."""
+    from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
+
+    forget_shared_pacers()
+    yield
+    forget_shared_pacers()

@@ -77,6 +77,8 @@ class OpenAIAdminClient:
         one raises :class:`~.errors.RateLimitError` carrying ``retry_after``.
     :param requests_per_minute: client-side pacing per endpoint (``pacing_scope``), or
         ``None`` for none.
+    :param pacer: a :class:`~.pacing.Pacer` shared with other clients (then
+        ``requests_per_minute``, ``pacing_burst`` and ``pacing_scope`` are not used).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class OpenAIAdminClient:
         requests_per_minute: float | None = None,
         pacing_burst: int = 1,
         pacing_scope: PacingScope = "endpoint",
+        pacer: Pacer | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -107,7 +110,7 @@ class OpenAIAdminClient:
                 max_delay=backoff_max,
                 max_retry_wait=max_retry_wait,
             ),
-            pacer=Pacer(requests_per_minute, burst=pacing_burst, scope=pacing_scope, sleep=sleep),
+            pacer=pacer or Pacer(requests_per_minute, burst=pacing_burst, scope=pacing_scope, sleep=sleep),
             session=session,
             sleep=sleep,
         )

@@ -88,3 +88,26 @@ class Pacer:
         bucket = self._bucket(endpoint)
         with bucket.lock:
             bucket.cooldown_until = max(bucket.cooldown_until, self._clock() + seconds)
+
+
+_SHARED: dict[tuple[str, float | None], Pacer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pacer(key: str, requests_per_minute: float | None) -> Pacer:
+    """The one pacer of ``key`` (a connection) in this process, made on first use.
+
+    Clients built for the same connection (several hooks in one task, every trigger of a
+    triggerer) share it, so together they keep to the pace and all hold back after a 429.
+    """
+    with _SHARED_LOCK:
+        pacer = _SHARED.get((key, requests_per_minute))
+        if pacer is None:
+            pacer = _SHARED[(key, requests_per_minute)] = Pacer(requests_per_minute)
+        return pacer
+
+
+def forget_shared_pacers() -> None:
+    """Drop every shared pacer (and its 429 cooldowns); for tests."""
+    with _SHARED_LOCK:
+        _SHARED.clear()

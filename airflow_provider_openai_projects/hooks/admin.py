@@ -33,6 +33,7 @@ from airflow_provider_openai_projects.client import (
     OpenAIAdminClient,
     OpenAIAdminError,
 )
+from airflow_provider_openai_projects.client.pacing import shared_pacer
 from airflow_provider_openai_projects.client.types import (
     Deleted,
     Invite,
@@ -78,6 +79,27 @@ def _extra_number(extra: dict[str, Any], name: str, conn_id: str, *, integer: bo
     return number
 
 
+def client_options(extra: dict[str, Any], conn_id: str) -> dict[str, Any]:
+    """Client options from a connection's extras (``timeout``, ``max_retries``,
+    ``requests_per_minute``), validated; a bad value raises naming the extra.
+
+    Shared by the hook and the triggers, so both read a connection the same way.
+    """
+    options: dict[str, Any] = {}
+    timeout = _extra_number(extra, "timeout", conn_id)
+    if timeout is not None:
+        if timeout == 0:
+            raise ConfigurationError(f"connection {conn_id!r}: extra 'timeout' must be positive")
+        options["timeout"] = timeout
+    max_retries = _extra_number(extra, "max_retries", conn_id, integer=True)
+    if max_retries is not None:
+        options["max_retries"] = int(max_retries)
+    rpm = _extra_number(extra, "requests_per_minute", conn_id)
+    if rpm:
+        options["requests_per_minute"] = rpm
+    return options
+
+
 class OpenAIAdminHook(BaseHook):
     """Interact with the OpenAI Admin API through an ``openai_admin`` connection.
 
@@ -115,23 +137,12 @@ class OpenAIAdminHook(BaseHook):
                 self.openai_admin_conn_id,
                 ADMIN_KEY_PREFIX,
             )
-        extra = conn.extra_dejson or {}
-        conn_id = self.openai_admin_conn_id
-        options: dict[str, Any] = {}
-        timeout = _extra_number(extra, "timeout", conn_id)
-        if timeout is not None:
-            if timeout == 0:
-                raise ConfigurationError(f"connection {conn_id!r}: extra 'timeout' must be positive")
-            options["timeout"] = timeout
-        max_retries = _extra_number(extra, "max_retries", conn_id, integer=True)
-        if max_retries is not None:
-            options["max_retries"] = int(max_retries)
-        rpm = _extra_number(extra, "requests_per_minute", conn_id)
-        if rpm:
-            options["requests_per_minute"] = rpm
+        options = client_options(conn.extra_dejson or {}, self.openai_admin_conn_id)
         if self.max_retry_wait is not None:
             options["max_retry_wait"] = self.max_retry_wait
         base_url = base_url_from_connection(conn.host, conn.port, conn.schema)
+        rpm = options.pop("requests_per_minute", None)
+        options["pacer"] = shared_pacer(f"{self.openai_admin_conn_id} {base_url}", rpm)
         return OpenAIAdminClient(key, base_url=base_url, **options)
 
     def get_conn(self) -> OpenAIAdminClient:

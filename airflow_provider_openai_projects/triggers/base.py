@@ -43,27 +43,8 @@ if TYPE_CHECKING:
 
     from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
     from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-    from airflow_provider_openai_projects.client.pacing import Pacer
 
 AsyncSleep = Callable[[float], Awaitable[None]]
-
-_SHARED_PACERS: dict[tuple[str, str, float | None], Pacer] = {}
-
-
-def shared_pacer(conn_id: str, base_url: str, requests_per_minute: float | None) -> Pacer:
-    """The pacer every trigger of this connection shares in this (triggerer) process."""
-    from airflow_provider_openai_projects.client.pacing import Pacer
-
-    key = (conn_id, base_url, requests_per_minute)
-    pacer = _SHARED_PACERS.get(key)
-    if pacer is None:
-        pacer = _SHARED_PACERS[key] = Pacer(requests_per_minute)
-    return pacer
-
-
-def forget_shared_pacers() -> None:
-    """Drop the shared pacers (and their 429 cooldowns); for tests."""
-    _SHARED_PACERS.clear()
 
 
 async def aget_connection(conn_id: str) -> Connection:
@@ -253,26 +234,18 @@ class OpenAIAdminPollingTrigger(BaseTrigger):
     ) -> AsyncOpenAIAdminClient:
         """The client as the hook configures the synchronous one (same connection fields)."""
         from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-        from airflow_provider_openai_projects.client.errors import ConfigurationError
+        from airflow_provider_openai_projects.client.pacing import shared_pacer
         from airflow_provider_openai_projects.client.transport import normalize_base_url
-        from airflow_provider_openai_projects.hooks.admin import _extra_number, base_url_from_connection
+        from airflow_provider_openai_projects.hooks.admin import base_url_from_connection, client_options
 
         conn_id = self.openai_admin_conn_id
-        options: dict[str, Any] = {}
-        timeout = _extra_number(extra, "timeout", conn_id)
-        if timeout is not None:
-            if timeout == 0:
-                raise ConfigurationError(f"connection {conn_id!r}: extra 'timeout' must be positive")
-            options["timeout"] = timeout
-        max_retries = _extra_number(extra, "max_retries", conn_id, integer=True)
-        if max_retries is not None:
-            options["max_retries"] = int(max_retries)
-        rpm = _extra_number(extra, "requests_per_minute", conn_id) or None
+        options = client_options(extra, conn_id)
+        rpm = options.pop("requests_per_minute", None)
         base_url = normalize_base_url(base_url_from_connection(host, port, schema))
         return AsyncOpenAIAdminClient(
             key,
             base_url=base_url,
-            pacer=shared_pacer(conn_id, base_url, rpm),
+            pacer=shared_pacer(f"{conn_id} {base_url}", rpm),
             sleep=self._sleep,
             **options,
         )

@@ -105,7 +105,13 @@ def test_drop_faults_over_http(api: Api, emulator: EmulatorServer) -> None:
 
 def test_throttle_over_http(api: Api, emulator: EmulatorServer) -> None:
     described = _control(emulator, "POST", "/throttle", {"rpm": 1, "scope": "global", "retry_after": False}).json()
-    assert described["throttle"] == {"rpm": 1, "burst": 1, "scope": "global", "retry_after": False}
+    assert described["throttle"] == {
+        "rpm": 1,
+        "burst": 1,
+        "scope": "global",
+        "retry_after": False,
+        "retry_after_ms": False,
+    }
     assert api.get("/organization/projects").status_code == 200
     assert api.get("/organization/users").status_code == 429
     assert _control(emulator, "POST", "/throttle", {"rpm": None}).json()["throttle"] is None

@@ -12,12 +12,12 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from airflow_provider_openai_projects.client import InvalidInputError
+from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sensors import ApiKeyUsageSensor
 from airflow_provider_openai_projects.sensors.api_key_usage import parse_used_after
 from airflow_provider_openai_projects.triggers import ApiKeyUsageTrigger
-from airflow_provider_openai_projects.triggers.base import forget_shared_pacers
 from tests.operators.conftest import make_context
 
 KEY_ROUTE = "GET /organization/projects/{project_id}/api_keys/{api_key_id}"

@@ -15,11 +15,11 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout, TaskDeferred
 
+from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sensors import OrganizationUserSensor
 from airflow_provider_openai_projects.triggers import OrganizationUserTrigger
-from airflow_provider_openai_projects.triggers.base import forget_shared_pacers
 from tests.operators.conftest import make_context
 
 USERS = "/organization/users"

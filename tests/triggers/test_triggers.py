@@ -19,10 +19,11 @@ import pytest
 from airflow.sdk._shared.secrets_masker import redact
 from airflow.triggers.base import TriggerEvent
 
+from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.triggers import ApiKeyUsageTrigger, OrganizationUserTrigger
-from airflow_provider_openai_projects.triggers.base import OpenAIAdminPollingTrigger, forget_shared_pacers
+from airflow_provider_openai_projects.triggers.base import OpenAIAdminPollingTrigger
 
 USERS = "/organization/users"
 USERS_ROUTE = "GET /organization/users"
