@@ -82,6 +82,12 @@ def _spec_conformance(request: pytest.FixtureRequest) -> Iterator[None]:
             pytest.fail(failure, pytrace=False)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--soak", action="store_true", default=False, help="run the reliability scenarios many more times"
+    )
+
+
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[EmulatorServer]:
     """One emulator process-wide (uvicorn in a thread on a free loopback port), its
