@@ -14,12 +14,13 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: help install demo test test-newest test-oldest lint typecheck bench clean
+.PHONY: help install demo test test-newest test-oldest lint typecheck bench soak clean
 
 help:
 	@echo "make demo    run the main job against the embedded emulator"
 	@echo "make test    lint, type-check and run the suite on Airflow 3.3 and 3.2"
 	@echo "make bench   run the benchmark and write docs/performance.md"
+	@echo "make soak    run the reliability suite with many more randomized repetitions"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,12 +50,15 @@ test-newest: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-oldest: $(VENV_OLD)/.synced
-	$(VENV_OLD)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV_OLD)/bin/python -m pytest -m "not demo" $(PYTEST_ARGS)
 
 test: lint typecheck test-newest test-oldest
 
 bench: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/python -m benchmarks
+
+soak: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/python -m pytest tests/reliability --soak
 
 clean:
 	rm -rf $(TOOLS) $(VENV_NEW) $(VENV_OLD) .pytest_cache .mypy_cache .ruff_cache

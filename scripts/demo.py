@@ -1,21 +1,336 @@
-"""``make demo``: the provider working end to end against the embedded Admin API emulator.
+"""``make demo``: the four example DAGs, end to end, against the embedded Admin API emulator.
 
-Starts the emulator on a free loopback port, points an ``openai_admin`` connection at it
-(through ``AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT``, in a throwaway ``AIRFLOW_HOME``) and drives
-the hook through a short sequence, printing what happened. Nothing leaves this machine.
+What it does, on a fresh clone after the install, without an OpenAI account or network:
+
+1. makes a throwaway Airflow home (SQLite) in a temporary directory, migrates its metadata
+   DB and creates the ``openai_admin_api`` pool (``airflow db migrate``, ``airflow pools set``);
+2. starts the emulator of the OpenAI Admin API on a free loopback port in this process and
+   points the ``openai_admin_default`` connection at it (``AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT``);
+3. runs the DAGs of ``dags_examples/`` with ``airflow dags test`` (subprocesses), in the
+   order a platform team would: onboard Ada to two projects with a team service account and
+   a rate limit; rotate that service account's key; sync rate limits with the policy file;
+   offboard Ada, handing her project over to Grace. Meanwhile this process plays the people
+   and services around the organization: Ada accepts her invite while the onboarding waits,
+   and a "search service" reloads its key from the Airflow Variable when it is rotated;
+4. after each DAG, prints what it changed, read from the emulator's request log and state
+   (never a key value), and checks the DAG run's state in the metadata DB.
+
+Airflow's own output goes to a log file in the temporary directory (its path is printed if
+anything fails). Exit status: 0 when every DAG run succeeded, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import textwrap
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DAGS_FOLDER = REPO / "dags_examples"
+POOL = "openai_admin_api"
+ADA = "ada@example.com"
+GRACE = "grace@example.com"
+SERVICE_ACCOUNT = "search-backend"
+KEY_VARIABLE = "openai_search_backend_api_key"
+WIDTH = 92
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def say(text: str = "", indent: int = 0) -> None:
+    print(" " * indent + text, flush=True)
+
+
+def heading(text: str) -> None:
+    say()
+    say(text)
+    say("-" * min(len(text), WIDTH))
+
+
+# -- the organization, before and after ------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """Names and limits at one moment, to describe the next DAG's writes in words."""
+
+    projects: dict[str, str]
+    users: dict[str, str]
+    service_accounts: dict[str, str]
+    limits: dict[tuple[str, str], dict[str, int]]
+
+    @classmethod
+    def of(cls, emulator: Any) -> Snapshot:
+        state = emulator.state
+        projects = {p.id: p.name for p in state.projects}
+        users = {u.id: u.email for u in state.users}
+        accounts = {a.id: a.name for p in state.projects for a in p.service_accounts}
+        limits = {(p.id, rl.model): dict(rl.limits) for p in state.projects for rl in p.rate_limits}
+        # A project created later starts with the catalog's limits.
+        limits.update({("", model.id): dict(model.limits) for model in state.models})
+        return cls(projects, users, accounts, limits)
+
+    def merged(self, later: Snapshot) -> Snapshot:
+        """Names known before or after (a deleted account keeps its name)."""
+        return Snapshot(
+            {**self.projects, **later.projects},
+            {**self.users, **later.users},
+            {**self.service_accounts, **later.service_accounts},
+            self.limits,
+        )
+
+
+def route_params(route: str, path: str) -> dict[str, str]:
+    """``{project_id: ...}`` from a request's path and its route template."""
+    template = route.split(" ", 1)[1].split("/")
+    return {t[1:-1]: p for t, p in zip(template, path.split("/"), strict=False) if t.startswith("{")}
+
+
+def describe_write(entry: Any, names: Snapshot) -> str:
+    """One change made by the API, in words."""
+    route, body = entry.route or "", entry.body or {}
+    ids = route_params(route, entry.path) if entry.route else {}
+    project = repr(names.projects.get(ids.get("project_id", ""), ids.get("project_id")))
+    person = names.users.get(ids.get("user_id") or body.get("user_id") or "") or body.get("email") or ids.get("user_id")
+    if route == "POST /organization/projects":
+        return f"created project {body.get('name')!r}"
+    if route == "POST /organization/invites":
+        return f"invited {body.get('email')} to the organization (role {body.get('role')})"
+    if route == "DELETE /organization/invites/{invite_id}":
+        return "deleted a pending invite"
+    if route == "POST /organization/projects/{project_id}/users":
+        return f"added {person} to project {project} as {body.get('role')}"
+    if route == "POST /organization/projects/{project_id}/users/{user_id}":
+        return f"made {person} {body.get('role')} of project {project}"
+    if route == "DELETE /organization/projects/{project_id}/users/{user_id}":
+        return f"removed {person} from project {project}"
+    if route == "DELETE /organization/users/{user_id}":
+        return f"removed {person} from the organization (and so from all its projects)"
+    if route == "POST /organization/projects/{project_id}/service_accounts":
+        return f"created service account {body.get('name')!r} in project {project}"
+    if route == "DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}":
+        account = names.service_accounts.get(ids.get("service_account_id", ""), ids.get("service_account_id"))
+        return f"deleted service account {account!r} in project {project}: its key stopped working"
+    if route == "POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}":
+        model = ids.get("rate_limit_id", "").removeprefix("rl-")
+        before = names.limits.get((ids.get("project_id", ""), model)) or names.limits.get(("", model), {})
+        changes = ", ".join(f"{name} {before.get(name, '?')} -> {value}" for name, value in body.items())
+        return f"set rate limit {model} of project {project}: {changes}"
+    return f"{entry.method} {entry.path}"
+
+
+def report_changes(emulator: Any, before: Snapshot) -> None:
+    entries = [e for e in emulator.log.entries() if e.key_kind == "admin"]
+    writes = [e for e in entries if e.method != "GET" and e.applied]
+    names = before.merged(Snapshot.of(emulator))
+    say(f"Admin API calls: {len(entries)} ({len(entries) - len(writes)} reads, {len(writes)} changes)", 5)
+    for entry in writes:
+        say("- " + describe_write(entry, names), 5)
+    if not writes:
+        say("- nothing to change", 5)
+
+
+# -- the people and services around the organization -----------------------------------------
+
+
+class Invitee(threading.Thread):
+    """Ada: once her invite is pending and the DAG has checked at least once whether she is a
+    member yet, she accepts it (the emulator's stand-in for clicking the link in the email)."""
+
+    def __init__(self, emulator: Any, email: str) -> None:
+        super().__init__(name="invitee", daemon=True)
+        self.emulator, self.email = emulator, email
+        self.checks_before = 0
+        self.accepted = threading.Event()
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            invite = next((i for i in self.emulator.state.invites if i.email == self.email and not i.accepted_at), None)
+            if invite is not None:
+                entries = self.emulator.log.entries()
+                sent = max((e.seq for e in entries if e.route == "POST /organization/invites"), default=0)
+                checks = [e for e in entries if e.path == "/organization/users" and e.seq > sent]
+                if checks:
+                    self.checks_before = len(checks)
+                    self.emulator.accept_invite(invite.id)
+                    self.accepted.set()
+                    return
+            time.sleep(0.1)
+
+
+class SearchService(threading.Thread):
+    """A service that uses the team's service-account key. Like a real one, it reads the key
+    from where the DAGs store it (the Airflow Variable) and reloads it twice a second; it calls
+    the API with it (``GET /v1/models``) each time."""
+
+    def __init__(self, emulator: Any, read: Callable[[], Any]) -> None:
+        super().__init__(name="search-service", daemon=True)
+        self.emulator, self.read = emulator, read
+        self.generations: list[str] = []
+        self.statuses: list[int] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                stored = self.read()
+            except Exception:  # the DB busy with the DAG's writes: read again next time
+                stored = None
+            if isinstance(stored, dict) and isinstance(stored.get("value"), str):
+                if not self.generations or self.generations[-1] != stored.get("generation"):
+                    self.generations.append(str(stored.get("generation")))
+                self.statuses.append(self.emulator.use_key(stored["value"]))
+            self.stopped.wait(0.5)
+
+
+# -- Airflow ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Airflow:
+    """The throwaway Airflow: its CLI (subprocesses) and its metadata DB (read in this process)."""
+
+    home: Path
+    log_path: Path
+    executable: Path = field(default_factory=lambda: Path(sys.executable).with_name("airflow"))
+
+    def cli(self, *args: str, title: str) -> bool:
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"\n\n===== {title}: airflow {' '.join(args)}\n")
+            log.flush()
+            try:
+                done = subprocess.run(  # noqa: S603 (our own venv's airflow, fixed arguments)
+                    [str(self.executable), *args], stdout=log, stderr=subprocess.STDOUT, check=False, timeout=600
+                )
+            except subprocess.TimeoutExpired:
+                log.write("\n===== the demo stopped this command after 10 minutes\n")
+                return False
+        return done.returncode == 0
+
+    def warm_up(self) -> None:
+        """Import Airflow in this process and touch the DB once, with Airflow's start-up logs
+        and warnings going to the log file (its loggers keep writing there afterwards)."""
+        with (
+            self.log_path.open("a", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")
+            self.last_run_state("-")
+            self.variable("-")
+
+    def last_run_state(self, dag_id: str) -> str | None:
+        from airflow.models.dagrun import DagRun
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            state = session.scalar(
+                select(DagRun.state).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
+            )
+        return None if state is None else str(getattr(state, "value", state))
+
+    def variable(self, key: str) -> Any:
+        """A Variable's JSON value, read from the metadata DB as a consumer of the secret would."""
+        from airflow.models.variable import Variable
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            variable = session.scalar(select(Variable).where(Variable.key == key))
+            raw = None if variable is None else variable.val
+        try:
+            return None if raw is None else json.loads(raw)
+        except ValueError:
+            return None
+
+    def failure_excerpt(self, lines: int = 12) -> list[str]:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        last = max((i for i, line in enumerate(text) if line.startswith("===== ")), default=0)
+        errors = [line for line in text[last:] if "[error" in line or "Error:" in line or "Exception:" in line]
+        return errors[-lines:]
+
+
+class Demo:
+    def __init__(self, airflow: Airflow, emulator: Any) -> None:
+        self.airflow = airflow
+        self.emulator = emulator
+        self.failed: list[str] = []
+
+    def run_dag(self, number: int, dag_id: str, what: str, conf: dict[str, Any]) -> bool:
+        heading(f"{number}/4  {dag_id}: {what}")
+        command = f"$ airflow dags test {dag_id} -c '{json.dumps(conf)}'"
+        for index, line in enumerate(textwrap.wrap(command, WIDTH - 7, break_on_hyphens=False)):
+            say(line, 5 if index == 0 else 7)
+        self.emulator.log.clear()
+        self.before = Snapshot.of(self.emulator)
+        started = time.monotonic()
+        exited_ok = self.airflow.cli("dags", "test", dag_id, "-c", json.dumps(conf), title=dag_id)
+        state = self.airflow.last_run_state(dag_id)
+        seconds = time.monotonic() - started
+        if exited_ok and state == "success":
+            say(f"DAG run succeeded in {seconds:.0f} s.", 5)
+            report_changes(self.emulator, self.before)
+            return True
+        say(f"DAG run FAILED (state {state}, after {seconds:.0f} s). Airflow's output: {self.airflow.log_path}", 5)
+        for line in self.airflow.failure_excerpt():
+            say("| " + line[:200], 5)
+        self.failed.append(dag_id)
+        return False
+
+
+# -- the story --------------------------------------------------------------------------------
 
 
 def main() -> int:
-    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="openai-provider-demo-")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="openai-provider-demo-"))
+    airflow = Airflow(home=workdir / "airflow", log_path=workdir / "airflow-output.log")
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(airflow.home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            # The DAGs' deferrable waits check every second here (default: every 5 minutes).
+            "AIRFLOW__OPENAI_ADMIN_EXAMPLES__POLL_INTERVAL_SECONDS": "1",
+        }
+    )
+    for name in ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY"):
+        os.environ.pop(name, None)
+
+    say("OpenAI Admin API provider for Airflow: the example DAGs, end to end")
+    say("=" * 67)
+    say("Nothing leaves this machine: the OpenAI Admin API is emulated in this process, and")
+    say(f"Airflow runs from a throwaway home on SQLite under {workdir}.")
+    say("Each step runs one example DAG of dags_examples/ with `airflow dags test`, then lists")
+    say("what the DAG changed in the organization, as the emulated Admin API recorded it.")
+
+    heading("Setting up")
+    if not airflow.cli("db", "migrate", title="migrate"):
+        say(f"Migrating the metadata DB failed; see {airflow.log_path}", 5)
+        return 1
+    airflow.warm_up()
+    say(f"$ airflow db migrate   (metadata DB: {airflow.home / 'airflow.db'})", 5)
+    description = "OpenAI Admin API: bounds parallel calls"
+    if not airflow.cli("pools", "set", POOL, "2", description, title="pool"):
+        say(f"Creating the pool failed; see {airflow.log_path}", 5)
+        return 1
+    say(f'$ airflow pools set {POOL} 2 "{description}"', 5)
+    say("  (every task that calls the Admin API runs in this pool: at most 2 at a time)", 5)
 
     from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
@@ -23,42 +338,95 @@ def main() -> int:
         os.environ["AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"] = json.dumps(
             {"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key}
         )
-        from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+        emulator.add_org_user(GRACE, name="Grace Hopper")
+        say(f"Admin API emulator: {emulator.base_url} (connection openai_admin_default points at it)", 5)
+        say(f"The organization: owner@example.com (owner), {GRACE} (reader), the 'Default project'", 5)
+        demo = Demo(airflow, emulator)
+        ok = story(demo, emulator, airflow)
 
-        print(f"Admin API emulator listening on {emulator.base_url}\n")
-        hook = OpenAIAdminHook()
-        ok, message = hook.test_connection()
-        print(f"1. test_connection: {message}")
-        if not ok:
-            return 1
+    heading("Done" if ok else "Stopped")
+    elapsed = time.monotonic() - started
+    if ok:
+        say(f"All 4 DAG runs succeeded in {elapsed:.0f} s.", 5)
+        say(f"Airflow's own output: {airflow.log_path}", 5)
+        return 0
+    say(f"{', '.join(demo.failed)} failed ({elapsed:.0f} s). Airflow's own output: {airflow.log_path}", 5)
+    return 1
 
-        project = hook.create_project(name="Team Search")
-        print(f"2. created project {project['name']!r} ({project['id']})")
 
-        person = emulator.add_org_user("ada@example.com", name="Ada Lovelace")
-        member = hook.add_project_user(project["id"], user_id=person["id"], role="member")
-        print(f"3. added {member['email']} to the project as {member['role']}")
-
-        account = hook.create_service_account(project["id"], name="search-backend")
-        key = account["api_key"]
-        assert key is not None
-        hook.verify_api_key(key["value"])
-        print(
-            f"4. created service account {account['name']!r} ({account['id']}) with key {key['id']}; "
-            "the key works (GET /v1/models) and its value was masked, not printed"
+def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
+    # 1. Onboarding, with Ada accepting her invite while the DAG waits for her.
+    onboarding = {
+        "email": ADA,
+        "role": "reader",
+        "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
+        "service_account": {"project": "team-search", "name": SERVICE_ACCOUNT},
+        "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}},
+    }
+    invitee = Invitee(emulator, ADA)
+    invitee.start()
+    ok = demo.run_dag(1, "openai_onboarding", f"onboard {ADA} to two projects", onboarding)
+    invitee.stopped.set()
+    if not ok:
+        return False
+    if invitee.accepted.is_set():
+        say(
+            f"- {ADA} accepted the invite while the DAG waited for her (it had checked "
+            f"{invitee.checks_before} time(s) before), then the DAG added her to the projects",
+            5,
         )
+    stored = airflow.variable(KEY_VARIABLE)
+    say(
+        f"- the key of the new service account ({stored['redacted_value']}) is in Airflow Variable "
+        f"{KEY_VARIABLE!r}, nowhere else",
+        5,
+    )
+    project_id = stored["project_id"]
 
-        limits = {limit["model"]: limit for limit in hook.list_rate_limits(project["id"])}
-        before = limits["gpt-4o"]["max_requests_per_1_minute"]
-        after = hook.update_rate_limit(project["id"], limits["gpt-4o"]["id"], max_requests_per_1_minute=500)
-        print(
-            f"5. rate limit gpt-4o: max_requests_per_1_minute {before} -> {after['max_requests_per_1_minute']} "
-            f"({len(limits)} models in the project)"
+    # 2. Key rotation, while the search service keeps using the key from the Variable.
+    service = SearchService(emulator, lambda: airflow.variable(KEY_VARIABLE))
+    service.start()
+    deadline = time.monotonic() + 10
+    while not service.statuses and time.monotonic() < deadline:
+        time.sleep(0.1)
+    old_value = airflow.variable(KEY_VARIABLE)["value"]
+    rotation = {"entries": [{"project_id": project_id, "service_account_name": SERVICE_ACCOUNT}]}
+    ok = demo.run_dag(2, "openai_key_rotation", f"rotate the key of {SERVICE_ACCOUNT!r}", rotation)
+    service.stopped.set()
+    service.join(timeout=5)
+    if not ok:
+        return False
+    current = airflow.variable(KEY_VARIABLE)
+    if len(service.generations) >= 2:
+        say(
+            f"- the search service reloaded the Variable and switched from generation {service.generations[0]!r} "
+            f"to {service.generations[-1]!r}; the DAG saw the new key in use before deleting the old one",
+            5,
         )
+    say(
+        f"- the old key now gets HTTP {emulator.use_key(old_value)}, the new one ({current['redacted_value']}) "
+        f"HTTP {emulator.use_key(current['value'])}",
+        5,
+    )
+    del old_value, current
 
-        writes = emulator.log.writes()
-        print(f"\nDone: {len(emulator.log.entries())} API calls, {len(writes)} of them writes.")
-    return 0
+    # 3. The daily rate-limit sync, with the policy file next to the DAGs.
+    policy = DAGS_FOLDER / "config" / "rate_limits.yaml"
+    say()
+    say(f"(policy: {policy.relative_to(REPO)}, for projects matching 'team-*')")
+    if not demo.run_dag(3, "openai_rate_limit_sync", "make rate limits match the policy file", {}):
+        return False
+
+    # 4. Offboarding: Ada leaves; Grace takes over the project Ada owns alone.
+    personal = emulator.create_user_api_key(project_id, next(u.id for u in emulator.state.users if u.email == ADA))
+    emulator.use_key(personal["value"])
+    say()
+    say(f"(meanwhile {ADA} made herself a personal API key in 'team-search', {personal['redacted_value']})")
+    offboarding = {"email": ADA, "successor_owner": GRACE}
+    if not demo.run_dag(4, "openai_offboarding", f"offboard {ADA}; {GRACE} takes over", offboarding):
+        return False
+    say(f"- {ADA}'s personal key now gets HTTP {emulator.use_key(personal['value'])}", 5)
+    return True
 
 
 if __name__ == "__main__":

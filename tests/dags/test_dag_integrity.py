@@ -1,0 +1,108 @@
+"""The example DAGs import cleanly (no import error, no warning of any kind) and follow the
+project's rules: catchup off, retries with backoff, documentation, tags, and every task that
+calls the Admin API in the ``openai_admin_api`` pool."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import DAGS_FOLDER, POOL
+
+EXPECTED = {
+    "openai_onboarding": "openai_onboarding.py",
+    "openai_offboarding": "openai_offboarding.py",
+    "openai_key_rotation": "openai_key_rotation.py",
+    "openai_rate_limit_sync": "openai_rate_limit_sync.py",
+}
+
+
+@pytest.fixture(scope="module")
+def bag() -> Any:
+    """The example DAGs loaded the way the DAG processor loads them, warnings raised as errors."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def test_example_dags_import_without_errors_or_warnings(bag: Any) -> None:
+    assert bag.import_errors == {}
+    assert {path: w for path, w in bag.captured_warnings.items() if w} == {}
+    assert {dag_id: Path(dag.fileloc).name for dag_id, dag in bag.dags.items()} == EXPECTED
+
+
+def test_parse_time_of_each_example_dag_is_reported(bag: Any) -> None:
+    """A measurement printed for the record (``-s`` shows it), not an assertion on time."""
+    stats = sorted(bag.dagbag_stats, key=lambda s: s.file)
+    assert {Path(s.file).name for s in stats} >= set(EXPECTED.values())
+    for stat in stats:
+        seconds = stat.duration.total_seconds() if hasattr(stat.duration, "total_seconds") else stat.duration
+        print(f"parse time {Path(stat.file).name}: {seconds * 1000:.0f} ms ({stat.dag_num} DAG, {stat.task_num} tasks)")
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_example_dag_is_documented_tagged_without_catchup_and_retried_with_backoff(bag: Any, dag_id: str) -> None:
+    dag = bag.dags[dag_id]
+    assert dag.catchup is False
+    assert "openai" in dag.tags
+    assert "openai_admin_api" in dag.doc_md
+    assert "admin key" in dag.doc_md
+    for task in dag.tasks:
+        assert task.retries >= 1, task.task_id
+        assert task.retry_exponential_backoff > 1, task.task_id
+        assert task.max_retry_delay is not None, task.task_id
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_every_task_that_calls_the_admin_api_runs_in_the_pool_and_no_other_does(bag: Any, dag_id: str) -> None:
+    from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+    from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
+
+    api_classes = (OpenAIAdminBaseOperator, OpenAIAdminBaseSensor)
+    dag = bag.dags[dag_id]
+    calling = {t.task_id for t in dag.tasks if issubclass(_operator_class(t), api_classes)}
+    assert calling, "each example DAG calls the Admin API"
+    assert {t.task_id: t.pool for t in dag.tasks if t.task_id in calling} == dict.fromkeys(calling, POOL)
+    assert all(t.pool != POOL for t in dag.tasks if t.task_id not in calling), "other tasks would waste pool slots"
+
+
+def test_scheduled_example_dags_run_on_their_schedule(bag: Any) -> None:
+    assert bag.dags["openai_key_rotation"].schedule == "@weekly"
+    assert bag.dags["openai_rate_limit_sync"].schedule == "@daily"
+    assert bag.dags["openai_onboarding"].timetable.can_be_scheduled is False
+    assert bag.dags["openai_offboarding"].timetable.can_be_scheduled is False
+
+
+@pytest.mark.parametrize("filename", sorted(EXPECTED.values()))
+def test_example_dag_files_do_no_work_at_parse_time(filename: str) -> None:
+    """Module-level code only imports light modules and declares the DAG: Variables, files,
+    YAML and the hook are read or imported inside tasks, when they run."""
+    tree = ast.parse((DAGS_FOLDER / filename).read_text())
+    top_imports: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            top_imports |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top_imports.add(node.module)
+    assert not {m for m in top_imports if m.split(".")[0] in {"yaml", "requests", "httpx", "json", "openai"}}
+    assert not {m for m in top_imports if m.startswith("airflow.models") or ".hooks" in m or ".client" in m}
+    module_level_calls = {
+        ast.unparse(node.value.func)
+        for node in tree.body
+        if isinstance(node, ast.Expr | ast.Assign) and isinstance(node.value, ast.Call)
+    }
+    forbidden = {"Variable.get", "open", "yaml.safe_load", "json.load"}
+    assert not module_level_calls & forbidden
+
+
+def _operator_class(task: Any) -> type:
+    """The operator class of a task, mapped or not."""
+    return (
+        task.operator_class if hasattr(task, "operator_class") and isinstance(task.operator_class, type) else type(task)
+    )

@@ -1,0 +1,168 @@
+"""``openai_onboarding`` end to end: ``dag.test()`` against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+
+from .conftest import InviteAccepter, read_variable, run_dag, run_texts, task_states, user_gets, xcom
+
+EMAIL = "ada@example.com"
+FULL_REQUEST: dict[str, Any] = {
+    "email": EMAIL,
+    "role": "reader",
+    "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
+    "service_account": {"project": "team-search", "name": "search-backend"},
+    "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}},
+}
+SECRET_VARIABLE = "openai_search_backend_api_key"
+
+
+@pytest.fixture
+def dag(example_dags: dict[str, Any]) -> Any:
+    return example_dags["openai_onboarding"]
+
+
+def projects_named(org: EmulatorServer, name: str) -> list[Any]:
+    return [p for p in org.state.projects if p.name == name and not p.archived]
+
+
+def member_roles(org: EmulatorServer, email: str) -> dict[str, str]:
+    """``{project name: role}`` of the person with this email."""
+    user = next(u for u in org.state.users if u.email == email)
+    return {p.name: p.users.get(user.id).role for p in org.state.projects if p.users.get(user.id) is not None}
+
+
+def test_onboarding_invites_waits_for_acceptance_sets_everything_up_and_a_rerun_changes_nothing(
+    org: EmulatorServer, dag: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with InviteAccepter(org, EMAIL) as invitee:
+        run = run_dag(dag, FULL_REQUEST)
+
+    assert run.state == "success", task_states(run)
+    # The sensor really waited: it checked before the person accepted, and found them after.
+    assert invitee.checks_before_accepting >= 1
+    assert user_gets(org, after_seq=invitee.accepted_at_seq or 0)
+    assert org.log.count("POST", "POST /organization/invites") == 1
+
+    search, research = projects_named(org, "team-search"), projects_named(org, "team-research")
+    assert len(search) == 1
+    assert len(research) == 1
+    user = next(u for u in org.state.users if u.email == EMAIL)
+    assert user.role == "reader"
+    assert member_roles(org, EMAIL) == {"team-search": "owner", "team-research": "member"}
+
+    # The team service account is the first generation of a rotated account; its key is verified and stored.
+    accounts = list(search[0].service_accounts)
+    assert [a.name for a in accounts] == ["search-backend--initial"]
+    stored = read_variable(SECRET_VARIABLE)
+    key = next(k for k in search[0].api_keys if k.owner_id == accounts[0].id)
+    assert stored["value"] == key.value
+    assert stored["service_account_id"] == accounts[0].id
+    assert stored["project_id"] == search[0].id
+    assert stored["generation"] == "initial"
+    assert stored["verified"] is True
+    assert read_variable(SECRET_VARIABLE + "_pending") is None
+    assert org.use_key(stored["value"]) == 200
+
+    for project in (search[0], research[0]):
+        assert project.rate_limits.get("rl-gpt-4o").limits["max_requests_per_1_minute"] == 500
+        assert project.rate_limits.get("rl-gpt-4o-mini").limits["max_requests_per_1_minute"] == 5_000
+    default = next(p for p in org.state.projects if p.id == org.state.default_project_id)
+    assert default.rate_limits.get("rl-gpt-4o").limits["max_requests_per_1_minute"] == 5_000
+    assert default.users.get(user.id) is None  # the invite named the projects: not the default one
+
+    summary = xcom(run, "report")
+    assert summary["invite_status"] == "invited"
+    assert sorted(p["name"] for p in summary["projects"]) == ["team-research", "team-search"]
+    assert summary["service_accounts"] == [
+        {
+            "project_id": search[0].id,
+            "service_account_id": accounts[0].id,
+            "service_account_name": "search-backend--initial",
+            "redacted_value": stored["redacted_value"],
+        }
+    ]
+    assert summary["rate_limits_updated"] == 2
+    # The minted key is in the Variable only: not in XCom, rendered fields or the run's output.
+    assert stored["value"] not in run_texts(run)
+    output = capfd.readouterr()
+    assert stored["value"] not in output.out + output.err
+
+    org.log.clear()
+    again = run_dag(dag, FULL_REQUEST)
+    assert again.state == "success", task_states(again)
+    assert org.log.writes() == []
+    assert member_roles(org, EMAIL) == {"team-search": "owner", "team-research": "member"}
+    assert read_variable(SECRET_VARIABLE) == stored
+    rerun = xcom(again, "report")
+    assert rerun["invite_status"] == "member"
+    assert [m["changed"] for m in rerun["memberships"]] == [None, None]
+    assert rerun["service_accounts"] == []  # the Variable holds its key already: not minted again
+    assert task_states(again)["create_team_service_account"] == "skipped"
+
+
+def test_onboarding_of_a_member_reuses_projects_adds_memberships_and_skips_the_optional_steps(
+    org: EmulatorServer, dag: Any
+) -> None:
+    person = org.add_org_user(EMAIL, name="Ada Lovelace")
+    existing = org.state.create_project("team-search")
+    request = {"email": EMAIL, "projects": [{"name": "team-search", "role": "member"}, {"name": "ml", "role": "owner"}]}
+
+    run = run_dag(dag, request)
+
+    assert run.state == "success", task_states(run)
+    assert org.log.count("POST", "POST /organization/invites") == 0
+    assert [p.id for p in projects_named(org, "team-search")] == [existing["id"]]
+    assert len(projects_named(org, "ml")) == 1
+    assert member_roles(org, EMAIL) == {"team-search": "member", "ml": "owner"}
+    assert org.log.count("POST", "POST /organization/projects/{project_id}/users") == 2
+    states = task_states(run)
+    assert states["create_team_service_account"] == "skipped"
+    assert states["apply_rate_limits"] == "skipped"
+    assert states["report"] == "success"
+    assert xcom(run, "report")["invite_status"] == "member"
+    assert next(u for u in org.state.users if u.email == EMAIL).id == person["id"]
+
+
+@pytest.mark.parametrize(
+    ("request_conf", "field"),
+    [
+        pytest.param({"email": "not-an-email", "projects": [{"name": "a", "role": "member"}]}, "email", id="email"),
+        pytest.param({"email": EMAIL, "projects": []}, "projects", id="no-projects"),
+        pytest.param({"email": EMAIL, "projects": [{"name": "a", "role": "admin"}]}, "projects", id="project-role"),
+        pytest.param(
+            {"email": EMAIL, "role": "member", "projects": [{"name": "a", "role": "member"}]}, "role", id="org-role"
+        ),
+        pytest.param(
+            {"email": EMAIL, "projects": [{"name": "a", "role": "member"}], "rate_limits": {"gpt-4o": {"rpm": 5}}},
+            "rate_limits",
+            id="rate-limit-field",
+        ),
+    ],
+)
+def test_onboarding_refuses_parameters_that_break_the_schema_before_any_request(
+    org: EmulatorServer, dag: Any, request_conf: dict[str, Any], field: str
+) -> None:
+    # ParamValidationError on 3.3, ValueError on 3.2 (ParamValidationError is a ValueError).
+    with pytest.raises(ValueError, match=f"Invalid input for param {field}:"):
+        run_dag(dag, request_conf)
+    assert org.log.entries() == []
+
+
+def test_onboarding_refuses_a_service_account_in_a_project_not_requested_before_any_request(
+    org: EmulatorServer, dag: Any
+) -> None:
+    request = {
+        "email": EMAIL,
+        "projects": [{"name": "team-search", "role": "member"}],
+        "service_account": {"project": "team-elsewhere", "name": "bot"},
+    }
+    run = run_dag(dag, request)
+
+    assert run.state == "failed"
+    assert task_states(run)["read_request"] == "failed"
+    assert org.log.entries() == []
