@@ -4,7 +4,8 @@
 A service-account key can only be revoked by deleting its service account, so a logical
 account (`search-backend`) is a series of generations (`search-backend--20261126T080000Z-3fa2c1`),
 one per rotation. Consumers read the current key from one place, the Airflow Variable
-`secret_variable` (`Variable.get(name, deserialize_json=True)["value"]`), and reload it.
+`secret_variable` (in a task: `VariableKeySink().load(name).value`, which registers it with
+Airflow's masker; elsewhere the JSON field `api_key` of the Variable), and reload it.
 
 For each entry (dynamic task mapping over a task group: one failing entry does not block
 the others):

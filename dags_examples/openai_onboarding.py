@@ -18,7 +18,8 @@ and a run that failed half way can simply be run again.
    projects, as the first generation (`<name>--initial`) of an account that
    `openai_key_rotation` can rotate. Its key is verified and goes straight to an Airflow
    Variable (never to XCom or a log line); consumers read it with
-   `Variable.get(name, deserialize_json=True)["value"]`.
+   `VariableKeySink().load(name).value` in a task (masked in its log), or the
+   JSON field `api_key` of the Variable.
 7. Optionally **apply_rate_limits** applies a per-model rate-limit policy to the projects.
 8. **report** logs what was created, reused and changed.
 

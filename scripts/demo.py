@@ -189,10 +189,10 @@ class SearchService(threading.Thread):
                 stored = self.read()
             except Exception:  # the DB busy with the DAG's writes: read again next time
                 stored = None
-            if isinstance(stored, dict) and isinstance(stored.get("value"), str):
+            if isinstance(stored, dict) and isinstance(stored.get("api_key"), str):
                 if not self.generations or self.generations[-1] != stored.get("generation"):
                     self.generations.append(str(stored.get("generation")))
-                self.statuses.append(self.emulator.use_key(stored["value"]))
+                self.statuses.append(self.emulator.use_key(stored["api_key"]))
             self.stopped.wait(0.5)
 
 
@@ -389,7 +389,7 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     deadline = time.monotonic() + 10
     while not service.statuses and time.monotonic() < deadline:
         time.sleep(0.1)
-    old_value = airflow.variable(KEY_VARIABLE)["value"]
+    old_value = airflow.variable(KEY_VARIABLE)["api_key"]
     rotation = {"entries": [{"project_id": project_id, "service_account_name": SERVICE_ACCOUNT}]}
     ok = demo.run_dag(2, "openai_key_rotation", f"rotate the key of {SERVICE_ACCOUNT!r}", rotation)
     service.stopped.set()

@@ -83,9 +83,7 @@ def _spec_conformance(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--soak", action="store_true", default=False, help="run the reliability scenarios many more times"
-    )
+    parser.addoption("--soak", action="store_true", default=False, help="run the reliability scenarios many more times")
 
 
 @pytest.fixture(scope="session")

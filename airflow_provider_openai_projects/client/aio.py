@@ -37,20 +37,19 @@ from airflow_provider_openai_projects.client.errors import (
     APITimeoutError,
     ConfigurationError,
     OpenAIAdminError,
-    PaginationError,
     RateLimitError,
-    error_from_response,
+    decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
-from airflow_provider_openai_projects.client.pagination import PAGE_SIZE
+from airflow_provider_openai_projects.client.pagination import PAGE_SIZE, next_cursor
 from airflow_provider_openai_projects.client.retry import RetryPolicy, is_retryable, parse_retry_after
 from airflow_provider_openai_projects.client.transport import (
     DEFAULT_BASE_URL,
     USER_AGENT,
+    encode_query,
     format_path,
     normalize_base_url,
 )
-from airflow_provider_openai_projects.client.transport import _query as encode_query
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.types import ProjectApiKey, User
@@ -60,7 +59,6 @@ log = logging.getLogger(__name__)
 AsyncSleep = Callable[[float], Awaitable[None]]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT"})
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USERS = "/organization/users"
 _PROJECT_API_KEY = "/organization/projects/{project_id}/api_keys/{api_key_id}"
 
@@ -229,21 +227,14 @@ class AsyncOpenAIAdminClient:
             )
         except httpx.HTTPError as exc:
             raise connection_error(exc, method, path) from None
-        if response.status_code >= 400 or response.status_code in _REDIRECTS:
-            raise error_from_response(
-                method=method,
-                path=path,
-                status_code=response.status_code,
-                headers=response.headers,
-                body=response.content,
-                retry_after=parse_retry_after(response.headers),
-            )
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise OpenAIAdminError(f"{response.status_code} response is not JSON", method=method, path=path) from None
+        return decode_response(
+            method=method,
+            path=path,
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            retry_after=parse_retry_after(response.headers),
+        )
 
     async def iter_list(
         self,
@@ -261,20 +252,11 @@ class AsyncOpenAIAdminClient:
         while True:
             query = {**(params or {}), "limit": PAGE_SIZE, "after": after}
             page = cast(Mapping[str, Any], await self.request("GET", route, path_params=path_params, params=query))
-            data = page.get("data") or []
-            for item in data:
+            for item in page.get("data") or []:
                 yield item
-            if not page.get("has_more"):
+            after = next_cursor(page, after, seen, method="GET", path=path)
+            if after is None:
                 return
-            cursor = page.get("last_id") or (data[-1].get("id") if data else None)
-            if not cursor or cursor == after or cursor in seen:
-                raise PaginationError(
-                    f"the cursor did not advance (has_more with last_id={cursor!r} after {after!r})",
-                    method="GET",
-                    path=path,
-                )
-            seen.add(cursor)
-            after = cursor
 
     # -- endpoints ----------------------------------------------------------------------
 

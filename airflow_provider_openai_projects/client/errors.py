@@ -195,3 +195,29 @@ def error_from_response(
         retry_after=retry_after,
         maybe_applied=status_code >= 500 and method not in ("GET", "HEAD"),
     )
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+def decode_response(
+    *,
+    method: str,
+    path: str,
+    status_code: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    retry_after: float | None,
+) -> Any:
+    """The decoded JSON of a successful response (``None`` when empty); the mapped error
+    for an error status or a redirect (never followed: it could carry the key elsewhere)."""
+    if status_code >= 400 or status_code in REDIRECT_STATUSES:
+        raise error_from_response(
+            method=method, path=path, status_code=status_code, headers=headers, body=content, retry_after=retry_after
+        )
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        raise OpenAIAdminError(f"{status_code} response is not JSON", method=method, path=path) from None

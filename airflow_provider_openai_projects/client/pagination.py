@@ -17,6 +17,26 @@ PAGE_SIZE = 100
 """The largest page the Admin API serves; fewer pages means fewer throttled calls."""
 
 
+def next_cursor(page: Mapping[str, Any], after: str | None, seen: set[str], *, method: str, path: str) -> str | None:
+    """The ``after`` cursor of the next page, or ``None`` when this page was the last.
+
+    Raises :class:`PaginationError` for a cursor that does not advance (missing, the same
+    as the last one, or seen before); records the cursor in ``seen``.
+    """
+    if not page.get("has_more"):
+        return None
+    data = page.get("data") or []
+    cursor = page.get("last_id") or (data[-1].get("id") if data else None)
+    if not cursor or cursor == after or cursor in seen:
+        raise PaginationError(
+            f"the cursor did not advance (has_more with last_id={cursor!r} after {after!r})",
+            method=method,
+            path=path,
+        )
+    seen.add(cursor)
+    return str(cursor)
+
+
 def iterate(fetch_page: Callable[[str | None], Mapping[str, Any]], *, method: str, path: str) -> Iterator[Any]:
     """Yield every item of a list endpoint, page by page.
 
@@ -27,16 +47,7 @@ def iterate(fetch_page: Callable[[str | None], Mapping[str, Any]], *, method: st
     seen: set[str] = set()
     while True:
         page = fetch_page(after)
-        data = page.get("data") or []
-        yield from data
-        if not page.get("has_more"):
+        yield from page.get("data") or []
+        after = next_cursor(page, after, seen, method=method, path=path)
+        if after is None:
             return
-        cursor = page.get("last_id") or (data[-1].get("id") if data else None)
-        if not cursor or cursor == after or cursor in seen:
-            raise PaginationError(
-                f"the cursor did not advance (has_more with last_id={cursor!r} after {after!r})",
-                method=method,
-                path=path,
-            )
-        seen.add(cursor)
-        after = cursor

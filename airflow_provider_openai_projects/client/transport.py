@@ -26,7 +26,7 @@ from airflow_provider_openai_projects.client.errors import (
     InvalidInputError,
     OpenAIAdminError,
     RateLimitError,
-    error_from_response,
+    decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer
 from airflow_provider_openai_projects.client.retry import RetryPolicy, is_retryable, parse_retry_after
@@ -61,15 +61,18 @@ def normalize_base_url(base_url: str | None) -> str:
     if "://" not in raw:
         raw = f"https://{raw}"
     parts = urlsplit(raw)
+    if parts.username or parts.password:
+        raise ConfigurationError("base_url must not carry credentials (user:password@); put the key in the password")
+    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))  # never the query: it may hold a secret
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {raw!r}")
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {shown!r}")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigurationError(
-            f"base_url {raw!r} uses plain http:// to a non-loopback host; the admin key would "
+            f"base_url {shown!r} uses plain http:// to a non-loopback host; the admin key would "
             "cross the network in clear. Use https:// (plain http is allowed only for 127.0.0.1/localhost)."
         )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigurationError("base_url must not carry credentials, a query or a fragment")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("base_url must not carry a query or a fragment")
     path = parts.path.rstrip("/") or "/v1"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
@@ -233,7 +236,7 @@ class Transport:
             response = self._session.request(
                 method,
                 self.base_url + path,
-                params=_query(params),
+                params=encode_query(params),
                 json=json,
                 headers=headers,
                 timeout=self.timeout,
@@ -241,24 +244,17 @@ class Transport:
             )
         except requests.RequestException as exc:
             raise _connection_error(exc, method, path) from None
-        if response.status_code >= 400 or response.status_code in (301, 302, 303, 307, 308):
-            raise error_from_response(
-                method=method,
-                path=path,
-                status_code=response.status_code,
-                headers=response.headers,
-                body=response.content,
-                retry_after=parse_retry_after(response.headers),
-            )
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise OpenAIAdminError(f"{response.status_code} response is not JSON", method=method, path=path) from None
+        return decode_response(
+            method=method,
+            path=path,
+            status_code=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            retry_after=parse_retry_after(response.headers),
+        )
 
 
-def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
+def encode_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
     """Encode query parameters the way the spec describes them (form style, exploded arrays)."""
     if not params:
         return None

@@ -143,7 +143,10 @@ class OpenAIAdminHook(BaseHook):
         base_url = base_url_from_connection(conn.host, conn.port, conn.schema)
         rpm = options.pop("requests_per_minute", None)
         options["pacer"] = shared_pacer(f"{self.openai_admin_conn_id} {base_url}", rpm)
-        return OpenAIAdminClient(key, base_url=base_url, **options)
+        try:
+            return OpenAIAdminClient(key, base_url=base_url, **options)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"connection {self.openai_admin_conn_id!r}, host: {error.message}") from None
 
     def get_conn(self) -> OpenAIAdminClient:
         """The configured :class:`OpenAIAdminClient`."""

@@ -45,9 +45,10 @@ class OpenAIAdminBaseOperator(BaseOperator):
     """Base of the provider's operators. Subclasses implement :meth:`run`.
 
     Failures that retrying cannot fix (bad input, a configuration error, the API's 400,
-    401 and 403) fail the task at once with ``AirflowFailException``, so one clear error
-    is reported instead of the same one per retry; transient failures (5xx, lost
-    connections) raise as they are and Airflow's ``retries`` apply.
+    401, 403, and a 404 that escapes the operator: an unknown id) fail the task at once
+    with ``AirflowFailException``, so one clear error is reported instead of the same one
+    per retry; transient failures (5xx, lost connections) raise as they are and Airflow's
+    ``retries`` apply.
 
     Throttling: the client waits out short 429 backoffs itself. With ``deferrable=True``
     (default: Airflow's ``[operators] default_deferrable``), a throttle that asks for more
@@ -97,6 +98,7 @@ class OpenAIAdminBaseOperator(BaseOperator):
             BadRequestError,
             ConfigurationError,
             InvalidInputError,
+            NotFoundError,
             PermissionDeniedError,
             RateLimitError,
         )
@@ -109,6 +111,7 @@ class OpenAIAdminBaseOperator(BaseOperator):
             BadRequestError,
             AuthenticationError,
             PermissionDeniedError,
+            NotFoundError,
         ) as error:
             raise AirflowFailException(str(error)) from error
         except RateLimitError as error:

@@ -8,16 +8,23 @@ from typing import Any
 
 from airflow_provider_openai_projects.sinks.base import StoredKey
 
-SENSITIVE_HINTS = ("api_key", "apikey", "secret", "token", "password", "private_key", "access_token")
+KEY_FIELD = "api_key"
+"""The JSON field of the key: a name Airflow's masker treats as sensitive."""
+LEGACY_KEY_FIELD = "value"
 
 
 class VariableKeySink:
-    """Stores each key as one Airflow Variable holding JSON: ``{"value": ..., **metadata}``.
+    """Stores each key as one Airflow Variable holding JSON: ``{"api_key": ..., **metadata}``.
 
     Use a Variable name that contains one of Airflow's sensitive keywords (for example
     ``openai_<account>_api_key``): Airflow then masks the value in its UI and logs as well.
     Works inside a running task (``Variable.set`` goes through the Task Execution API).
-    Consumers read it with ``Variable.get(name, deserialize_json=True)["value"]``.
+    Consumers inside Airflow tasks read it with ``VariableKeySink().load(name).value``: that
+    registers the key with Airflow's masker on every Airflow version, so the task's log shows
+    ``***`` if the key is ever printed (a plain ``Variable.get(name, deserialize_json=True)``
+    is masked only on Airflow 3.3+, through the sensitive field name ``api_key``). Outside
+    Airflow, read the JSON field ``api_key``. Entries written by earlier versions under
+    ``value`` are still read.
     """
 
     def store(self, name: str, value: str, metadata: Mapping[str, Any]) -> None:
@@ -25,7 +32,7 @@ class VariableKeySink:
         from airflow.sdk.log import mask_secret
 
         mask_secret(value)
-        payload = json.dumps({**metadata, "value": value})
+        payload = json.dumps({**metadata, KEY_FIELD: value})
         Variable.set(name, payload, description="OpenAI key stored by airflow-provider-openai-projects")
         # Airflow 3.2's Variable.set logs a failed write and returns as if it had worked (3.3
         # raises). Reading it back makes a failed store raise on both, so the caller deletes
@@ -43,9 +50,12 @@ class VariableKeySink:
             payload = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
             return None
-        if not isinstance(payload, dict) or not isinstance(payload.get("value"), str):
+        if not isinstance(payload, dict):
             return None
-        value = payload.pop("value")
+        field = KEY_FIELD if KEY_FIELD in payload else LEGACY_KEY_FIELD
+        if not isinstance(payload.get(field), str):
+            return None
+        value = payload.pop(field)
         mask_secret(value)
         return StoredKey(value=value, metadata=payload)
 

@@ -268,7 +268,7 @@ class KeyConsumer:
                 stored = read_variable(self.variable)
             except Exception:  # a read while the DAG writes to SQLite: try again next time
                 stored = None
-            if isinstance(stored, dict) and isinstance(stored.get("value"), str):
+            if isinstance(stored, dict) and isinstance(stored.get("api_key"), str):
                 self.keys_used.add(stored["api_key_id"])
-                self.statuses.append(self.emulator.use_key(stored["value"]))
+                self.statuses.append(self.emulator.use_key(stored["api_key"]))
             self._stop.wait(self.interval)

@@ -50,11 +50,11 @@ def test_rotation_lifecycle_same_run_is_idempotent_new_run_is_a_new_generation_a
         assert gen1.name.startswith("search-backend--20261123T060000Z-")
         stored1 = read_variable(SECRET)
         assert stored1["service_account_id"] == gen1.id
-        assert stored1["value"] == key_of(org, project_id, gen1.id).value
+        assert stored1["api_key"] == key_of(org, project_id, gen1.id).value
         assert read_variable(SECRET + "_pending") is None
         assert xcom(first, f"{GROUP}.wait_until_new_key_used", map_index=0)["api_key_id"] == stored1["api_key_id"]
         assert [e.route for e in org.log.writes()] == [CREATE]
-        assert stored1["value"] not in run_texts(first)
+        assert stored1["api_key"] not in run_texts(first)
 
         # 2. The same DAG run again (a retry, a cleared run): nothing changes.
         org.log.clear()
@@ -75,8 +75,8 @@ def test_rotation_lifecycle_same_run_is_idempotent_new_run_is_a_new_generation_a
         assert stored2["service_account_id"] == gen2.id
         assert stored2["previous_service_account_id"] == gen1.id
         assert [e.route for e in org.log.writes()] == [CREATE, DELETE]
-        assert org.use_key(stored1["value"]) == 401
-        assert org.use_key(stored2["value"]) == 200
+        assert org.use_key(stored1["api_key"]) == 401
+        assert org.use_key(stored2["api_key"]) == 200
         assert stored2["api_key_id"] in consumer.keys_used
         assert xcom(second, "report")["entries"][0]["new_key_seen_in_use"] is True
 
@@ -96,7 +96,7 @@ def test_rotation_lifecycle_same_run_is_idempotent_new_run_is_a_new_generation_a
     assert states[f"{GROUP}.delete_previous_generations[0]"] == "success"
     [gen3] = accounts(org, project_id)
     assert gen3.id not in (gen1.id, gen2.id)
-    assert org.use_key(stored2["value"]) == 401
+    assert org.use_key(stored2["api_key"]) == 401
     assert read_variable(SECRET)["service_account_id"] == gen3.id
     assert xcom(third, "report")["entries"][0]["new_key_seen_in_use"] is False
 
@@ -146,7 +146,7 @@ def test_rotation_takes_over_the_team_service_account_minted_by_onboarding(
     [project] = [p for p in org.state.projects if p.name == "team-search"]
     [initial] = accounts(org, project.id)
     assert initial.name == "search-backend--initial"
-    initial_key = read_variable(SECRET)["value"]
+    initial_key = read_variable(SECRET)["api_key"]
 
     with KeyConsumer(org, SECRET):
         run = run_dag(dag, {"entries": [{"project_id": project.id, "service_account_name": "search-backend"}]})

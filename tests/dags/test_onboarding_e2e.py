@@ -60,13 +60,13 @@ def test_onboarding_invites_waits_for_acceptance_sets_everything_up_and_a_rerun_
     assert [a.name for a in accounts] == ["search-backend--initial"]
     stored = read_variable(SECRET_VARIABLE)
     key = next(k for k in search[0].api_keys if k.owner_id == accounts[0].id)
-    assert stored["value"] == key.value
+    assert stored["api_key"] == key.value
     assert stored["service_account_id"] == accounts[0].id
     assert stored["project_id"] == search[0].id
     assert stored["generation"] == "initial"
     assert stored["verified"] is True
     assert read_variable(SECRET_VARIABLE + "_pending") is None
-    assert org.use_key(stored["value"]) == 200
+    assert org.use_key(stored["api_key"]) == 200
 
     for project in (search[0], research[0]):
         assert project.rate_limits.get("rl-gpt-4o").limits["max_requests_per_1_minute"] == 500
@@ -88,9 +88,9 @@ def test_onboarding_invites_waits_for_acceptance_sets_everything_up_and_a_rerun_
     ]
     assert summary["rate_limits_updated"] == 2
     # The minted key is in the Variable only: not in XCom, rendered fields or the run's output.
-    assert stored["value"] not in run_texts(run)
+    assert stored["api_key"] not in run_texts(run)
     output = capfd.readouterr()
-    assert stored["value"] not in output.out + output.err
+    assert stored["api_key"] not in output.out + output.err
 
     org.log.clear()
     again = run_dag(dag, FULL_REQUEST)

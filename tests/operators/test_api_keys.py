@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_openai_projects.client import NotFoundError
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.api_keys import DeleteProjectApiKeyOperator
@@ -96,7 +95,7 @@ def test_delete_project_api_key_lost_response_is_success(admin_conn: EmulatorSer
 def test_delete_project_api_key_of_an_unknown_project_is_a_clear_not_found(
     admin_conn: EmulatorServer, context: Any
 ) -> None:
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(AirflowFailException, match="404"):
         DeleteProjectApiKeyOperator(task_id="d", project_id="proj_nope", api_key_id="key_abc").execute(context)
     assert admin_conn.log.writes() == []
 

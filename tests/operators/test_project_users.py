@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_openai_projects.client import NotFoundError, ServerError
+from airflow_provider_openai_projects.client import ServerError
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.project_users import (
@@ -329,7 +329,7 @@ def test_remove_project_user_failed_by_a_lost_response_converges_on_a_re_run(
 def test_remove_project_user_of_an_unknown_project_is_a_clear_not_found(
     admin_conn: EmulatorServer, context: Any
 ) -> None:
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(AirflowFailException, match="404"):
         RemoveProjectUserOperator(task_id="remove", project_id="proj_doesnotexist", email="a@example.com").execute(
             context
         )

@@ -146,8 +146,9 @@ def test_archive_reconciles_a_lost_response(admin_conn: EmulatorServer, context:
 def test_unknown_project_id_is_a_clear_not_found(admin_conn: EmulatorServer, context: Any) -> None:
     from airflow_provider_openai_projects.client import NotFoundError
 
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(AirflowFailException, match="404") as caught:
         ArchiveProjectOperator(task_id="archive", project_id="proj_doesnotexist").execute(context)
+    assert isinstance(caught.value.__cause__, NotFoundError)
     assert admin_conn.log.writes() == []
 
 

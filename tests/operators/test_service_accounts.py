@@ -10,7 +10,7 @@ import pytest
 from airflow.sdk._shared.secrets_masker import redact
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_openai_projects.client import NotFoundError, ServerError
+from airflow_provider_openai_projects.client import ServerError
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.service_accounts import (
@@ -299,7 +299,7 @@ def test_create_service_account_rejects_bad_input_before_any_request(
 def test_create_service_account_in_an_unknown_project_is_a_clear_not_found(
     admin_conn: EmulatorServer, context: Any, sink: InMemoryKeySink
 ) -> None:
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(AirflowFailException, match="404"):
         CreateServiceAccountOperator(task_id="c", project_id="proj_nope", name="ci-bot", key_sink=sink).execute(context)
     assert admin_conn.log.writes() == []
 
@@ -377,7 +377,7 @@ def test_delete_service_account_fails_when_the_delete_keeps_failing(
 def test_delete_service_account_in_an_unknown_project_is_not_already_gone(
     admin_conn: EmulatorServer, context: Any
 ) -> None:
-    with pytest.raises(NotFoundError, match="404"):
+    with pytest.raises(AirflowFailException, match="404"):
         DeleteServiceAccountOperator(task_id="d", project_id="proj_nope", service_account_id="svc_acct_x").execute(
             context
         )

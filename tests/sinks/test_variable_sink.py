@@ -91,7 +91,7 @@ def test_variable_sink_is_a_key_sink() -> None:
 def test_store_writes_one_json_variable_with_the_value_and_the_metadata(comms: SupervisorStandIn) -> None:
     metadata = {"project_id": "proj_1", "service_account_id": "svc_acct_1", "generation": "g1"}
     VariableKeySink().store(NAME, VALUE, metadata)
-    assert json.loads(comms.variables[NAME] or "") == {**metadata, "value": VALUE}
+    assert json.loads(comms.variables[NAME] or "") == {**metadata, "api_key": VALUE}
     assert comms.descriptions[NAME] == "OpenAI key stored by airflow-provider-openai-projects"
     # One write, then one read-back that proves it landed.
     assert [type(m).__name__ for m in comms.messages if not isinstance(m, MaskSecret)] == [
@@ -110,14 +110,14 @@ def test_consumers_read_the_value_with_variable_get(comms: SupervisorStandIn) ->
     from airflow.sdk import Variable
 
     VariableKeySink().store(NAME, VALUE, {"project_id": "proj_1"})
-    assert Variable.get(NAME, deserialize_json=True)["value"] == VALUE
+    assert Variable.get(NAME, deserialize_json=True)["api_key"] == VALUE
 
 
 def test_missing_entry_loads_as_none(comms: SupervisorStandIn) -> None:
     assert VariableKeySink().load("openai_nobody_api_key") is None
 
 
-@pytest.mark.parametrize("raw", ["not json", json.dumps(["a", "list"]), json.dumps({"no": "value"})])
+@pytest.mark.parametrize("raw", ["not json", json.dumps(["a", "list"]), json.dumps({"no": "key"})])
 def test_a_variable_that_is_not_a_stored_key_loads_as_none(comms: SupervisorStandIn, raw: str) -> None:
     comms.variables[NAME] = raw
     assert VariableKeySink().load(NAME) is None
@@ -140,7 +140,7 @@ def test_store_registers_the_value_with_the_masker_here_and_in_the_supervisor(co
 
 def test_load_registers_the_value_with_the_masker(comms: SupervisorStandIn) -> None:
     other = VALUE.replace("0123", "9876")
-    comms.variables[NAME] = json.dumps({"value": other, "project_id": "proj_1"})
+    comms.variables[NAME] = json.dumps({"api_key": other, "project_id": "proj_1"})
     stored = VariableKeySink().load(NAME)
     assert stored is not None
     assert other not in redact(f"key={other}")
@@ -159,7 +159,7 @@ def test_a_failed_store_raises(comms: SupervisorStandIn) -> None:
 
 
 def test_a_store_that_did_not_land_raises(comms: SupervisorStandIn) -> None:
-    comms.variables[NAME] = json.dumps({"value": "sk-old-key-older-than-the-new-one-0000", "project_id": "proj_1"})
+    comms.variables[NAME] = json.dumps({"api_key": "sk-old-key-older-than-the-new-one-0000", "project_id": "proj_1"})
     original_send = comms.send
 
     def drop_writes(message: Any) -> Any:
@@ -214,9 +214,9 @@ def test_rotation_with_the_default_sink_keeps_the_key_in_an_airflow_variable(
     assert payload["service_account_id"] == result["service_account_id"]
     assert payload["generation"] == result["generation"]
     assert "openai_team_api_key_pending" not in comms.variables
-    assert payload["value"] in comms.masked()
-    assert admin_connection.use_key(payload["value"]) == 200
-    assert payload["value"] not in json.dumps(result)
+    assert payload["api_key"] in comms.masked()
+    assert admin_connection.use_key(payload["api_key"]) == 200
+    assert payload["api_key"] not in json.dumps(result)
 
     admin_connection.log.clear()
     assert rotate() == {**result, "resumed": True}
@@ -234,4 +234,12 @@ def test_create_service_account_with_the_default_sink_writes_the_default_variabl
     assert result["key_sink"] == "VariableKeySink"
     payload = json.loads(comms.variables["openai_ci_bot_api_key"] or "")
     assert payload["service_account_id"] == result["service_account_id"]
-    assert admin_connection.use_key(payload["value"]) == 200
+    assert admin_connection.use_key(payload["api_key"]) == 200
+
+
+def test_entries_written_under_the_old_value_field_are_still_read(comms: Any) -> None:
+    comms.variables[NAME] = json.dumps({"value": VALUE, "project_id": "proj_1"})
+    stored = VariableKeySink().load(NAME)
+    assert stored is not None
+    assert stored.value == VALUE
+    assert stored.metadata == {"project_id": "proj_1"}
