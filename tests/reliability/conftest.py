@@ -62,10 +62,15 @@ def repetitions(soak: bool) -> int:
 def _report_figures(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     totals = _LEDGER.totals()
-    if not any(totals.values()):
-        return
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps({**totals, "soak": bool(request.config.getoption("--soak"))}, indent=2) + "\n")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("reliability: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in totals.items()))
+    if any(totals.values()):
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text(json.dumps({**totals, "soak": bool(request.config.getoption("--soak"))}, indent=2) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line with the figures, after the run (fixtures' output would be captured)."""
+    totals = _LEDGER.totals()
+    if any(totals.values()):
+        terminalreporter.write_line(
+            "reliability: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in totals.items())
+        )
