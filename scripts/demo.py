@@ -405,7 +405,7 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
         )
     say(
         f"- the old key now gets HTTP {emulator.use_key(old_value)}, the new one ({current['redacted_value']}) "
-        f"HTTP {emulator.use_key(current['value'])}",
+        f"HTTP {emulator.use_key(current['api_key'])}",
         5,
     )
     del old_value, current
