@@ -16,6 +16,9 @@ from airflow_provider_openai_projects.sensors import OrganizationUserSensor
 
 ALERTS = "oncall@corp.example"
 
+# Setting email alerts on tasks is deprecated in Airflow 3 (SmtpNotifier), but DAGs still do it.
+pytestmark = pytest.mark.filterwarnings("ignore:Setting email:DeprecationWarning")
+
 
 @pytest.fixture
 def dag() -> DAG:

@@ -65,10 +65,11 @@ def test_every_module_and_class_named_in_provider_info_imports() -> None:
 
 def test_airflow_providers_manager_sees_the_connection_form() -> None:
     from airflow.providers_manager import ProvidersManager
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
     manager = ProvidersManager()
     assert DISTRIBUTION_NAME in manager.providers
-    hook_info = manager.hooks["openai_admin"]
+    hook_info = ProvidersManagerTaskRuntime().hooks["openai_admin"]
     assert hook_info is not None
     assert hook_info.hook_class_name.endswith("OpenAIAdminHook")
     behaviour = manager.field_behaviours["openai_admin"]
