@@ -18,14 +18,28 @@ from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 
 
+def connect(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorServer, **extra: Any) -> EmulatorServer:
+    """Point ``openai_admin_default`` at the emulator, with the given connection extras."""
+    conn = {"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key}
+    monkeypatch.setenv("AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT", json.dumps({**conn, "extra": extra} if extra else conn))
+    return emulator
+
+
 @pytest.fixture
 def admin_conn(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
     """``openai_admin_default`` points at the emulator (default client settings)."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
-        json.dumps({"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key}),
-    )
-    return emulator
+    return connect(monkeypatch, emulator)
+
+
+@pytest.fixture
+def no_retry_conn(admin_conn: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
+    """The connection without client retries: a lost response fails the task, a re-run must converge."""
+    return connect(monkeypatch, admin_conn, max_retries=0)
+
+
+def new_project(emulator: EmulatorServer, name: str = "Team") -> str:
+    """A project made directly in the emulator's state (no API call, nothing in the log)."""
+    return str(emulator.state.create_project(name)["id"])
 
 
 @dataclass

@@ -33,23 +33,6 @@ DELETE_INVITE = "DELETE /organization/invites/{invite_id}"
 LEAVER = "leaver@example.com"
 
 
-@pytest.fixture
-def no_retry_conn(admin_conn: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """The connection without client retries: a lost response fails the task, a re-run must converge."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "openai_admin",
-                "host": admin_conn.base_url,
-                "password": admin_conn.admin_key,
-                "extra": {"max_retries": 0},
-            }
-        ),
-    )
-    return admin_conn
-
-
 def project(emulator: EmulatorServer, name: str, **members: str) -> str:
     """A new project with ``members`` (user id -> role); its id."""
     project_id = str(emulator.state.create_project(name)["id"])

@@ -16,33 +16,12 @@ from airflow_provider_openai_projects.operators.project_users import (
     RemoveProjectUserOperator,
 )
 
-from .conftest import make_context
+from .conftest import make_context, new_project
 
 USERS_ROUTE = "GET /organization/projects/{project_id}/users"
 ADD_ROUTE = "POST /organization/projects/{project_id}/users"
 UPDATE_ROUTE = "POST /organization/projects/{project_id}/users/{user_id}"
 REMOVE_ROUTE = "DELETE /organization/projects/{project_id}/users/{user_id}"
-
-
-@pytest.fixture
-def no_retry_conn(admin_conn: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """The connection without client retries: a lost response fails the task, a re-run must converge."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "openai_admin",
-                "host": admin_conn.base_url,
-                "password": admin_conn.admin_key,
-                "extra": {"max_retries": 0},
-            }
-        ),
-    )
-    return admin_conn
-
-
-def new_project(emulator: EmulatorServer, name: str = "Team") -> str:
-    return str(emulator.state.create_project(name)["id"])
 
 
 def members(emulator: EmulatorServer, project_id: str) -> dict[str, str]:

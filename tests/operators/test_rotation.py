@@ -91,23 +91,6 @@ def flaky() -> FlakySink:
 
 
 @pytest.fixture
-def no_retry_conn(admin_conn: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """The connection without client retries: a failure fails the task, a re-run must converge."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "openai_admin",
-                "host": admin_conn.base_url,
-                "password": admin_conn.admin_key,
-                "extra": {"max_retries": 0},
-            }
-        ),
-    )
-    return admin_conn
-
-
-@pytest.fixture
 def project_id(admin_conn: EmulatorServer) -> str:
     return str(admin_conn.state.create_project("Team")["id"])
 

@@ -19,34 +19,13 @@ from airflow_provider_openai_projects.operators.service_accounts import (
 )
 from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 
-from .conftest import make_context
+from .conftest import make_context, new_project
 
 SERVICE_ACCOUNTS = "/organization/projects/*/service_accounts"
 LIST_ROUTE = "GET /organization/projects/{project_id}/service_accounts"
 CREATE_ROUTE = "POST /organization/projects/{project_id}/service_accounts"
 GET_ROUTE = "GET /organization/projects/{project_id}/service_accounts/{service_account_id}"
 DELETE_ROUTE = "DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}"
-
-
-@pytest.fixture
-def no_retry_conn(admin_conn: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """The connection without client retries: a failure fails the task, a re-run must converge."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "openai_admin",
-                "host": admin_conn.base_url,
-                "password": admin_conn.admin_key,
-                "extra": {"max_retries": 0},
-            }
-        ),
-    )
-    return admin_conn
-
-
-def new_project(emulator: EmulatorServer, name: str = "Team") -> str:
-    return str(emulator.state.create_project(name)["id"])
 
 
 def project_state(emulator: EmulatorServer, project_id: str) -> Any:
