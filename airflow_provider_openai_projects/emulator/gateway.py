@@ -90,12 +90,16 @@ def _json_or_none(body: bytes) -> Any:
         return None
 
 
-def _bearer_key(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, key = value.decode("latin-1").partition(" ")
-            return key.strip() or None if scheme.lower() == "bearer" else None
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
     return None
+
+
+def _bearer_key(scope: Scope) -> str | None:
+    scheme, _, key = (_header(scope, b"authorization") or "").partition(" ")
+    return (key.strip() or None) if scheme.lower() == "bearer" else None
 
 
 async def _send_json(scope: Scope, receive: Receive, send: Send, response: InjectedResponse) -> None:
@@ -146,6 +150,7 @@ class Gateway:
             route=route,
             key_kind=key_kind,
             body=_json_or_none(body),
+            user_agent=_header(scope, b"user-agent"),
         )
         status, applied, fault = await self._serve(scope, _replay(body, receive), send, api_path, route, refusal)
         self.log.finish(seq, status, applied, fault)

@@ -3,7 +3,8 @@
 One :class:`LoggedRequest` per API request (paths under ``/v1``; the control API under
 ``/_emulator`` is never logged), entered when the request arrives (so a slow request is
 visible while in flight) and completed when it has been answered. Nothing secret is
-recorded: no headers, no key values (only the ``key_kind``), no response bodies. Request
+recorded: no headers but the ``User-Agent``, no key values (only the ``key_kind``), no
+response bodies. Request
 bodies of the Admin API hold names, emails and limits, never keys. Thread-safe.
 """
 
@@ -40,6 +41,7 @@ class LoggedRequest:
     route: str | None
     key_kind: KeyKindLabel
     body: Any
+    user_agent: str | None = None
     complete: bool = False
     status: int | None = None
     applied: bool = False
@@ -68,13 +70,16 @@ class RequestLog:
         route: str | None,
         key_kind: KeyKindLabel,
         body: Any,
+        user_agent: str | None = None,
     ) -> int:
         """Enter an arriving request; its ``seq``, to pass to :meth:`finish`."""
         with self._lock:
             seq = self._next_seq
             self._next_seq += 1
             self._position[seq] = len(self._entries)
-            self._entries.append(LoggedRequest(seq, time, request_id, method, path, query, route, key_kind, body))
+            self._entries.append(
+                LoggedRequest(seq, time, request_id, method, path, query, route, key_kind, body, user_agent)
+            )
         return seq
 
     def finish(self, seq: int, status: int | None, applied: bool, fault: str | None) -> None:

@@ -204,8 +204,12 @@ def test_users_list_with_emails_get_update_delete(emulator: EmulatorServer, clie
 def test_every_request_carries_the_user_agent_and_bearer_auth_never_in_the_url(
     emulator: EmulatorServer, client: OpenAIAdminClient
 ) -> None:
+    from airflow_provider_openai_projects import __version__
+
     client.list_projects()
     entry = emulator.log.entries()[-1]
+    assert entry.user_agent is not None
+    assert entry.user_agent.startswith(f"airflow-provider-openai-projects/{__version__} ")
     assert entry.key_kind == "admin"
     assert emulator.admin_key not in entry.path
     assert all(emulator.admin_key not in v for values in entry.query.values() for v in values)
