@@ -45,10 +45,10 @@ from airflow_provider_openai_projects.client.pagination import PAGE_SIZE, next_c
 from airflow_provider_openai_projects.client.retry import RetryPolicy, is_retryable, parse_retry_after
 from airflow_provider_openai_projects.client.transport import (
     DEFAULT_BASE_URL,
-    USER_AGENT,
     encode_query,
     format_path,
     normalize_base_url,
+    request_headers,
 )
 
 if TYPE_CHECKING:
@@ -212,11 +212,7 @@ class AsyncOpenAIAdminClient:
             await self._sleep(delay)
 
     async def _send_once(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any) -> Any:
-        headers = {
-            "Authorization": f"Bearer {self._api_key}",
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-        }
+        headers = request_headers(self._api_key)
         try:
             response = await self._http.request(
                 method,

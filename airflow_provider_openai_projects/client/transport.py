@@ -38,6 +38,11 @@ USER_AGENT = f"airflow-provider-openai-projects/{__version__} (+python-requests/
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT"})
 
 
+def request_headers(api_key: str) -> dict[str, str]:
+    """The headers of every request: bearer auth, this package's User-Agent, JSON."""
+    return {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+
+
 def is_loopback_host(host: str | None) -> bool:
     """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
     if not host:
@@ -227,11 +232,7 @@ class Transport:
         json: Any,
         api_key: str | None,
     ) -> Any:
-        headers = {
-            "Authorization": f"Bearer {api_key or self._api_key}",
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-        }
+        headers = request_headers(api_key or self._api_key)
         try:
             response = self._session.request(
                 method,

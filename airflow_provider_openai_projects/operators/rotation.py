@@ -142,27 +142,19 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
             store_new_key,
         )
         from airflow_provider_openai_projects.rotation import (
-            default_secret_variable,
             generation_account_name,
             generation_of,
             generations,
             pending_entry_name,
-            require_entry_name,
             require_generation,
-            require_logical_name,
         )
-        from airflow_provider_openai_projects.validation import require_id, require_name, require_non_negative_int
+        from airflow_provider_openai_projects.validation import require_name, require_non_negative_int
 
         # -- inputs (nothing is sent before they are all valid) ---------------------------
-        project_id = require_id("project_id", self.project_id)
-        logical = require_logical_name("service_account_name", self.service_account_name)
-        current_entry = (
-            require_entry_name("secret_variable", self.secret_variable)
-            if self.secret_variable is not None
-            else default_secret_variable(logical)
+        project_id, logical, current_entry, keep_previous = account_inputs(
+            self.project_id, self.service_account_name, self.secret_variable, self.keep_previous
         )
         pending_entry = pending_entry_name(current_entry)
-        keep_previous = require_non_negative_int("keep_previous", self.keep_previous)
         attempts = require_non_negative_int("verify_attempts", self.verify_attempts)
         if attempts < 1:
             raise InvalidInputError("verify_attempts", "must be at least 1")
@@ -437,23 +429,14 @@ class DeleteServiceAccountGenerationsOperator(OpenAIAdminBaseOperator):
             resolve_sink,
         )
         from airflow_provider_openai_projects.rotation import (
-            default_secret_variable,
             generation_of,
             generations,
             pending_entry_name,
-            require_entry_name,
-            require_logical_name,
         )
-        from airflow_provider_openai_projects.validation import require_id, require_non_negative_int
 
-        project_id = require_id("project_id", self.project_id)
-        logical = require_logical_name("service_account_name", self.service_account_name)
-        current_entry = (
-            require_entry_name("secret_variable", self.secret_variable)
-            if self.secret_variable is not None
-            else default_secret_variable(logical)
+        project_id, logical, current_entry, keep_previous = account_inputs(
+            self.project_id, self.service_account_name, self.secret_variable, self.keep_previous
         )
-        keep_previous = require_non_negative_int("keep_previous", self.keep_previous)
         sink = resolve_sink(self.key_sink)
 
         def ours(name: str) -> bool:
@@ -508,6 +491,28 @@ class KeyVerificationError(Exception):
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def account_inputs(
+    project_id: object, service_account_name: object, secret_variable: object, keep_previous: object
+) -> tuple[str, str, str, int]:
+    """The checked inputs naming a logical account and its sink entry (one error naming the field):
+    ``(project_id, logical name, current entry name, keep_previous)``."""
+    from airflow_provider_openai_projects.rotation import (
+        default_secret_variable,
+        require_entry_name,
+        require_logical_name,
+    )
+    from airflow_provider_openai_projects.validation import require_id, require_non_negative_int
+
+    project = require_id("project_id", project_id)
+    logical = require_logical_name("service_account_name", service_account_name)
+    entry = (
+        require_entry_name("secret_variable", secret_variable)
+        if secret_variable is not None
+        else default_secret_variable(logical)
+    )
+    return project, logical, entry, require_non_negative_int("keep_previous", keep_previous)
 
 
 def run_generation(context: Context) -> str:
