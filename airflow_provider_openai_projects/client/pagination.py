@@ -1,53 +1,94 @@
-"""Cursor pagination of the Admin API's list endpoints.
+"""Pagination of the Admin API's list endpoints: three styles, one loop, one guard.
 
-Lists answer ``{"object": "list", "data": [...], "first_id", "last_id", "has_more"}`` and
-take ``after=<last id>`` for the next page. A page that claims more but gives a cursor
-that does not advance (missing, repeated, or seen before) would loop forever: paging
-stops with :class:`PaginationError` instead (as the official Terraform provider does).
+The spec has three styles (DESIGN.md fact 11), named in :mod:`.endpoints`:
+
+- ``cursor``: ``{"data", "first_id", "last_id", "has_more"}``; the next page is
+  ``after=<last_id>`` (most lists);
+- ``next``: ``{"data", "has_more", "next"}``; the next page is ``after=<next>`` (groups,
+  group users and roles, project groups, roles, user roles);
+- ``page``: ``{"data", "has_more", "next_page"}``; the next page is ``page=<next_page>``
+  (costs and usage).
+
+A page that claims more but gives a cursor that does not advance (missing, repeated, or
+seen before) would loop forever: paging stops with :class:`PaginationError` instead (as
+the official Terraform provider does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import PaginationError
 
 PAGE_SIZE = 100
-"""The largest page the Admin API serves; fewer pages means fewer throttled calls."""
+"""The largest page most lists serve; fewer pages means fewer throttled calls."""
+
+Style = Literal["cursor", "next", "page"]
+
+CURSOR_PARAM: dict[Style, str] = {"cursor": "after", "next": "after", "page": "page"}
+"""The query parameter that carries a style's cursor."""
 
 
-def next_cursor(page: Mapping[str, Any], after: str | None, seen: set[str], *, method: str, path: str) -> str | None:
-    """The ``after`` cursor of the next page, or ``None`` when this page was the last.
+def _page_cursor(page: Mapping[str, Any], style: Style) -> Any:
+    if style == "page":
+        return page.get("next_page")
+    if style == "next":
+        return page.get("next")
+    data = page.get("data") or []
+    last = data[-1] if data else None
+    return page.get("last_id") or (last.get("id") if isinstance(last, Mapping) else None)
+
+
+def next_cursor(
+    page: Mapping[str, Any],
+    after: str | None,
+    seen: set[str],
+    *,
+    method: str,
+    path: str,
+    style: Style = "cursor",
+) -> str | None:
+    """The cursor of the next page, or ``None`` when this page was the last.
 
     Raises :class:`PaginationError` for a cursor that does not advance (missing, the same
     as the last one, or seen before); records the cursor in ``seen``.
     """
     if not page.get("has_more"):
         return None
-    data = page.get("data") or []
-    cursor = page.get("last_id") or (data[-1].get("id") if data else None)
-    if not cursor or cursor == after or cursor in seen:
+    cursor = _page_cursor(page, style)
+    if not cursor or not isinstance(cursor, str) or cursor == after or cursor in seen:
         raise PaginationError(
-            f"the cursor did not advance (has_more with last_id={cursor!r} after {after!r})",
+            f"the cursor did not advance (has_more with {style} cursor {cursor!r} after {after!r})",
             method=method,
             path=path,
         )
     seen.add(cursor)
-    return str(cursor)
+    return cursor
 
 
-def iterate(fetch_page: Callable[[str | None], Mapping[str, Any]], *, method: str, path: str) -> Iterator[Any]:
+def iterate(
+    fetch_page: Callable[[str | None], Mapping[str, Any]],
+    *,
+    method: str,
+    path: str,
+    style: Style = "cursor",
+) -> Iterator[Any]:
     """Yield every item of a list endpoint, page by page.
 
-    :param fetch_page: sends one request with the given ``after`` cursor (``None`` for the
-        first page) and returns the decoded page.
+    :param fetch_page: sends one request with the given cursor (``None`` for the first
+        page; the caller puts it in :data:`CURSOR_PARAM` ``[style]``) and returns the page.
     """
     after: str | None = None
     seen: set[str] = set()
     while True:
         page = fetch_page(after)
-        yield from page.get("data") or []
-        after = next_cursor(page, after, seen, method=method, path=path)
+        if not isinstance(page, Mapping):
+            raise PaginationError("a list page is not a JSON object", method=method, path=path)
+        data = page.get("data")
+        if data is not None and not isinstance(data, list):
+            raise PaginationError("a list page's data is not an array", method=method, path=path)
+        yield from data or []
+        after = next_cursor(page, after, seen, method=method, path=path, style=style)
         if after is None:
             return

@@ -10,17 +10,21 @@ Connection type ``openai_admin``:
 - **extra**: ``timeout`` (read timeout, seconds), ``max_retries``, ``requests_per_minute``
   (client-side pacing per endpoint).
 
-The hook is thin: each method calls the client method of the same name (see
-:class:`~airflow_provider_openai_projects.client.OpenAIAdminClient` for contracts) and
-returns its JSON-able result. The two methods that return a freshly minted key
-(``create_service_account``, ``create_service_account_api_key``) mask its value before
-returning it; store it at once and never pass it to XCom.
+The hook is thin: it has every endpoint method of the client (the same resource mixins,
+:mod:`airflow_provider_openai_projects.client.resources`; see
+:class:`~airflow_provider_openai_projects.client.OpenAIAdminClient` for contracts), each
+delegating to the client and returning its JSON-able result. The methods that return a
+freshly minted key (the rows of :data:`~airflow_provider_openai_projects.client.endpoints.ENDPOINTS`
+with ``secret_fields``: ``create_service_account``, ``create_service_account_api_key``,
+``create_admin_api_key``) mask its value before returning it; store it at once and never
+pass it to XCom.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from airflow.sdk import BaseHook
@@ -33,20 +37,9 @@ from airflow_provider_openai_projects.client import (
     OpenAIAdminClient,
     OpenAIAdminError,
 )
+from airflow_provider_openai_projects.client.endpoints import endpoint
 from airflow_provider_openai_projects.client.pacing import shared_pacer
-from airflow_provider_openai_projects.client.types import (
-    Deleted,
-    Invite,
-    InviteProject,
-    Project,
-    ProjectApiKey,
-    ProjectUser,
-    RateLimit,
-    ServiceAccount,
-    ServiceAccountApiKey,
-    ServiceAccountCreated,
-    User,
-)
+from airflow_provider_openai_projects.client.resources import AdminMethods
 
 ADMIN_KEY_PREFIX = "sk-admin-"
 
@@ -100,7 +93,16 @@ def client_options(extra: dict[str, Any], conn_id: str) -> dict[str, Any]:
     return options
 
 
-class OpenAIAdminHook(BaseHook):
+def _dig(value: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of nested dicts, or ``None``."""
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+class OpenAIAdminHook(BaseHook, AdminMethods):
     """Interact with the OpenAI Admin API through an ``openai_admin`` connection.
 
     :param openai_admin_conn_id: the connection id (default ``openai_admin_default``).
@@ -160,138 +162,25 @@ class OpenAIAdminHook(BaseHook):
             return False, str(exc)
         return True, f"Connected to the OpenAI Admin API at {self.client.base_url}"
 
-    # -- projects ---------------------------------------------------------------------
+    # -- the two primitives of the resource mixins (every endpoint method) --------------
 
-    def list_projects(self, *, include_archived: bool = False) -> list[Project]:
-        return self.client.list_projects(include_archived=include_archived)
-
-    def create_project(self, *, name: str, external_key_id: str | None = None, residency: str | None = None) -> Project:
-        return self.client.create_project(name=name, external_key_id=external_key_id, residency=residency)
-
-    def get_project(self, project_id: str) -> Project:
-        return self.client.get_project(project_id)
-
-    def update_project(
-        self, project_id: str, *, name: str | None = None, external_key_id: str | None = None
-    ) -> Project:
-        return self.client.update_project(project_id, name=name, external_key_id=external_key_id)
-
-    def archive_project(self, project_id: str) -> Project:
-        return self.client.archive_project(project_id)
-
-    # -- project users ----------------------------------------------------------------
-
-    def list_project_users(self, project_id: str) -> list[ProjectUser]:
-        return self.client.list_project_users(project_id)
-
-    def add_project_user(
-        self, project_id: str, *, role: str, user_id: str | None = None, email: str | None = None
-    ) -> ProjectUser:
-        return self.client.add_project_user(project_id, role=role, user_id=user_id, email=email)
-
-    def get_project_user(self, project_id: str, user_id: str) -> ProjectUser:
-        return self.client.get_project_user(project_id, user_id)
-
-    def update_project_user(self, project_id: str, user_id: str, *, role: str) -> ProjectUser:
-        return self.client.update_project_user(project_id, user_id, role=role)
-
-    def remove_project_user(self, project_id: str, user_id: str) -> Deleted:
-        return self.client.remove_project_user(project_id, user_id)
-
-    # -- service accounts -------------------------------------------------------------
-
-    def list_service_accounts(self, project_id: str) -> list[ServiceAccount]:
-        return self.client.list_service_accounts(project_id)
-
-    def create_service_account(
-        self, project_id: str, *, name: str, create_service_account_only: bool | None = None
-    ) -> ServiceAccountCreated:
-        """Create a service account; its one-time key value is masked before it is returned."""
-        created = self.client.create_service_account(
-            project_id, name=name, create_service_account_only=create_service_account_only
-        )
-        api_key = created.get("api_key")
-        if api_key:
-            mask_secret(api_key["value"])
-        return created
-
-    def get_service_account(self, project_id: str, service_account_id: str) -> ServiceAccount:
-        return self.client.get_service_account(project_id, service_account_id)
-
-    def update_service_account(
+    def _call(
         self,
-        project_id: str,
-        service_account_id: str,
-        *,
-        name: str | None = None,
-        role: Literal["member", "owner"] | None = None,
-    ) -> ServiceAccount:
-        return self.client.update_service_account(project_id, service_account_id, name=name, role=role)
+        method_name: str,
+        *ids: str,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Delegate to the client; mask the response's one-time secrets before returning it."""
+        result = self.client._call(method_name, *ids, params=params, body=body)
+        for path in endpoint(method_name).secret_fields:
+            secret = _dig(result, path)
+            if isinstance(secret, str) and secret:
+                mask_secret(secret)
+        return result
 
-    def delete_service_account(self, project_id: str, service_account_id: str) -> Deleted:
-        return self.client.delete_service_account(project_id, service_account_id)
-
-    def create_service_account_api_key(
-        self,
-        project_id: str,
-        service_account_id: str,
-        *,
-        name: str | None = None,
-        scopes: list[str] | None = None,
-    ) -> ServiceAccountApiKey:
-        """Mint a key for a service account; its value is masked before it is returned."""
-        key = self.client.create_service_account_api_key(project_id, service_account_id, name=name, scopes=scopes)
-        mask_secret(key["value"])
-        return key
-
-    # -- project API keys -------------------------------------------------------------
-
-    def list_project_api_keys(
-        self, project_id: str, *, owner_project_access: Literal["active", "inactive", "any"] | None = None
-    ) -> list[ProjectApiKey]:
-        return self.client.list_project_api_keys(project_id, owner_project_access=owner_project_access)
-
-    def get_project_api_key(self, project_id: str, api_key_id: str) -> ProjectApiKey:
-        return self.client.get_project_api_key(project_id, api_key_id)
-
-    def delete_project_api_key(self, project_id: str, api_key_id: str) -> Deleted:
-        return self.client.delete_project_api_key(project_id, api_key_id)
-
-    # -- rate limits ------------------------------------------------------------------
-
-    def list_rate_limits(self, project_id: str) -> list[RateLimit]:
-        return self.client.list_rate_limits(project_id)
-
-    def update_rate_limit(self, project_id: str, rate_limit_id: str, **fields: int) -> RateLimit:
-        return self.client.update_rate_limit(project_id, rate_limit_id, **fields)
-
-    # -- invites ----------------------------------------------------------------------
-
-    def list_invites(self) -> list[Invite]:
-        return self.client.list_invites()
-
-    def create_invite(self, *, email: str, role: str, projects: list[InviteProject] | None = None) -> Invite:
-        return self.client.create_invite(email=email, role=role, projects=projects)
-
-    def get_invite(self, invite_id: str) -> Invite:
-        return self.client.get_invite(invite_id)
-
-    def delete_invite(self, invite_id: str) -> Deleted:
-        return self.client.delete_invite(invite_id)
-
-    # -- organization users -----------------------------------------------------------
-
-    def list_users(self, *, emails: list[str] | None = None) -> list[User]:
-        return self.client.list_users(emails=emails)
-
-    def get_user(self, user_id: str) -> User:
-        return self.client.get_user(user_id)
-
-    def update_user(self, user_id: str, *, role: str) -> User:
-        return self.client.update_user(user_id, role=role)
-
-    def delete_user(self, user_id: str) -> Deleted:
-        return self.client.delete_user(user_id)
+    def _list(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        return self.client._list(method_name, *ids, params=params)
 
     # -- checks -----------------------------------------------------------------------
 

@@ -1,0 +1,33 @@
+"""The Admin API's methods, one mixin per resource family, shared by client and hook.
+
+:class:`AdminMethods` combines every family; :class:`~..admin.OpenAIAdminClient` and
+:class:`~airflow_provider_openai_projects.hooks.admin.OpenAIAdminHook` inherit it and
+implement :meth:`~._base.EndpointCaller._call` and :meth:`~._base.EndpointCaller._list`.
+Adding an endpoint: a row in :data:`..endpoints.ENDPOINTS` and a method in its family's
+mixin here; the hook has it at once.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_openai_projects.client.resources.invites import InvitesMixin
+from airflow_provider_openai_projects.client.resources.project_api_keys import ProjectApiKeysMixin
+from airflow_provider_openai_projects.client.resources.project_users import ProjectUsersMixin
+from airflow_provider_openai_projects.client.resources.projects import ProjectsMixin
+from airflow_provider_openai_projects.client.resources.rate_limits import RateLimitsMixin
+from airflow_provider_openai_projects.client.resources.service_accounts import ServiceAccountsMixin
+from airflow_provider_openai_projects.client.resources.users import UsersMixin
+
+
+class AdminMethods(
+    ProjectsMixin,
+    ProjectUsersMixin,
+    ServiceAccountsMixin,
+    ProjectApiKeysMixin,
+    RateLimitsMixin,
+    InvitesMixin,
+    UsersMixin,
+):
+    """Every Admin API method (see :data:`..endpoints.ENDPOINTS`)."""
+
+
+__all__ = ["AdminMethods"]
