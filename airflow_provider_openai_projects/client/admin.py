@@ -21,7 +21,7 @@ responsible for them from that moment (the hook masks them at once).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import requests
@@ -132,6 +132,10 @@ class OpenAIAdminClient(AdminMethods):
 
     def _list(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every item of a list endpoint, in as few pages as the endpoint allows."""
+        return list(self._iter(method_name, *ids, params=params))
+
+    def _iter(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """The items of a list endpoint, one page in memory at a time (for exports)."""
         row = endpoint(method_name)
         if row.paging is None:
             raise TypeError(f"{method_name} is not a list endpoint")
@@ -149,8 +153,7 @@ class OpenAIAdminClient(AdminMethods):
                 ),
             )
 
-        path = row.route.format(**path_params)
-        return list(iterate(fetch, method="GET", path=path, style=row.paging))
+        return iterate(fetch, method="GET", path=row.route.format(**path_params), style=row.paging)
 
     # -- checks -----------------------------------------------------------------------
 

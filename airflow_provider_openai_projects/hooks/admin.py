@@ -22,7 +22,7 @@ pass it to XCom.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -181,6 +181,9 @@ class OpenAIAdminHook(BaseHook, AdminMethods):
 
     def _list(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         return self.client._list(method_name, *ids, params=params)
+
+    def _iter(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        return self.client._iter(method_name, *ids, params=params)
 
     # -- checks -----------------------------------------------------------------------
 

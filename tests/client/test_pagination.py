@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient, PaginationError
+from airflow_provider_openai_projects.client.pagination import iterate
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 
@@ -67,3 +68,42 @@ def test_a_cursor_that_does_not_advance_stops_paging_with_an_error(stuck_server:
     client = OpenAIAdminClient("sk-admin-x", base_url=stuck_server)
     with pytest.raises(PaginationError, match="cursor did not advance"):
         client.list_projects()
+
+
+@pytest.mark.parametrize(
+    ("style", "cursor_field"),
+    [("cursor", "last_id"), ("next", "next"), ("page", "next_page")],
+)
+def test_each_pagination_style_follows_its_own_cursor_field(style: str, cursor_field: str) -> None:
+
+    pages = {
+        None: {"data": [{"id": "a"}], "has_more": True, cursor_field: "c1"},
+        "c1": {"data": [{"id": "b"}], "has_more": True, cursor_field: "c2"},
+        "c2": {"data": [{"id": "c"}], "has_more": False, cursor_field: None},
+    }
+    asked: list[str | None] = []
+
+    def fetch(cursor: str | None) -> dict[str, object]:
+        asked.append(cursor)
+        return pages[cursor]
+
+    items = list(iterate(fetch, method="GET", path="/x", style=style))  # type: ignore[arg-type]
+    assert [item["id"] for item in items] == ["a", "b", "c"]
+    assert asked == [None, "c1", "c2"]
+
+
+@pytest.mark.parametrize("style", ["cursor", "next", "page"])
+@pytest.mark.parametrize("bad_cursor", [None, "", "c0", "c1"])
+def test_each_pagination_style_refuses_a_cursor_that_does_not_advance(style: str, bad_cursor: str | None) -> None:
+
+    field = {"cursor": "last_id", "next": "next", "page": "next_page"}[style]
+
+    def fetch(cursor: str | None) -> dict[str, object]:
+        if cursor is None:
+            return {"data": [], "has_more": True, field: "c0"}
+        if cursor == "c0":
+            return {"data": [], "has_more": True, field: "c1"}
+        return {"data": [], "has_more": True, field: bad_cursor}
+
+    with pytest.raises(PaginationError, match="did not advance"):
+        list(iterate(fetch, method="GET", path="/x", style=style))  # type: ignore[arg-type]

@@ -3,7 +3,8 @@
 The mixins in this package hold one typed method per row of :data:`..endpoints.ENDPOINTS`
 and nothing else: they check arguments the API would refuse, build the query or body
 with the spec's own field names, and call :meth:`EndpointCaller._call` or
-:meth:`EndpointCaller._list` with their own method name. The route, the HTTP method,
+:meth:`EndpointCaller._list` (or :meth:`EndpointCaller._iter`, to stream) with their own
+method name. The route, the HTTP method,
 the retry class and the pagination come from the table. Both the client (which sends)
 and the hook (which delegates to the client and masks secrets) implement the two calls,
 so one method definition serves both.
@@ -11,7 +12,7 @@ so one method definition serves both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 
@@ -36,4 +37,8 @@ class EndpointCaller:
 
     def _list(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every item of list endpoint ``method_name``, following its pagination style."""
+        raise NotImplementedError
+
+    def _iter(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """The items of list endpoint ``method_name``, fetched page by page as consumed."""
         raise NotImplementedError
