@@ -53,8 +53,9 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
        write endpoints have separate budgets, so the job takes about as long as its busier
        endpoint, not the sum of both), but only once every policy key has matched a model
        of a project read (so an unknown key still fails the task before any write), or at
-       once with ``fail_on_unknown_model=False``. A field the limit does not carry (``max_images_per_1_minute`` on a chat
-       model: the API would answer 400) is never sent; it is reported in ``skipped_fields``.
+       once with ``fail_on_unknown_model=False``. A field the limit does not carry
+       (``max_images_per_1_minute`` on a chat model: the API would answer 400) is never
+       sent; it is reported in ``skipped_fields``.
        A write that fails is reported as failed and the others go on.
 
     Errors that concern every call (401, 403, a 429 the client's retries gave up on, no

@@ -121,7 +121,8 @@ def open_store(url: str, connection: str = "") -> BudgetStore:
 
 
 class SharedPacer(Pacer):
-    """A :class:`~..pacing.Pacer` (same interface, so every transport takes it) that paces requests to ``requests_per_minute`` per endpoint across every process using ``store``.
+    """A :class:`~..pacing.Pacer` (same interface, so every transport takes it) that paces
+    requests to ``requests_per_minute`` per endpoint across every process using ``store``.
 
     :param store: the shared store (:func:`open_store`).
     :param namespace: what the budget belongs to (a connection and its base URL); with the

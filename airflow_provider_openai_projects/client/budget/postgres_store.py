@@ -12,7 +12,6 @@ from typing import Any
 from pyrate_limiter import GCRA, Rate
 
 _GCRA = GCRA()
-_TABLE = "openai_admin_budget"
 
 
 class PostgresBudgetStore:
@@ -34,9 +33,10 @@ class PostgresBudgetStore:
             conn = psycopg.connect(self.url, connect_timeout=5, autocommit=False)
             with conn.transaction():
                 # Serialise the first CREATE of concurrent processes (it is not atomic otherwise).
-                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_TABLE,))
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('openai_admin_budget'))")
                 conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT PRIMARY KEY, tat BIGINT NOT NULL DEFAULT 0, "
+                    "CREATE TABLE IF NOT EXISTS openai_admin_budget "
+                    "(key TEXT PRIMARY KEY, tat BIGINT NOT NULL DEFAULT 0, "
                     "cooldown_until BIGINT NOT NULL DEFAULT 0)"
                 )
             self._conn = conn
@@ -46,18 +46,20 @@ class PostgresBudgetStore:
         with self._lock:
             conn = self._connection()
             with conn.transaction():
-                conn.execute(f"INSERT INTO {_TABLE} (key) VALUES (%s) ON CONFLICT (key) DO NOTHING", (key,))
-                (tat,) = conn.execute(f"SELECT tat FROM {_TABLE} WHERE key = %s FOR UPDATE", (key,)).fetchone()
+                conn.execute("INSERT INTO openai_admin_budget (key) VALUES (%s) ON CONFLICT (key) DO NOTHING", (key,))
+                (tat,) = conn.execute(
+                    "SELECT tat FROM openai_admin_budget WHERE key = %s FOR UPDATE", (key,)
+                ).fetchone()
                 state, decision = _GCRA.step([rate], (int(tat),), at_ms, 1)
                 if decision.allowed:
-                    conn.execute(f"UPDATE {_TABLE} SET tat = %s WHERE key = %s", (int(state[0]), key))
+                    conn.execute("UPDATE openai_admin_budget SET tat = %s WHERE key = %s", (int(state[0]), key))
         return None if decision.allowed else max(decision.retry_after_ms or 1, 1)
 
     def cooldown_until(self, key: str) -> int:
         with self._lock:
             conn = self._connection()
             with conn.transaction():
-                row = conn.execute(f"SELECT cooldown_until FROM {_TABLE} WHERE key = %s", (key,)).fetchone()
+                row = conn.execute("SELECT cooldown_until FROM openai_admin_budget WHERE key = %s", (key,)).fetchone()
         return int(row[0]) if row else 0
 
     def extend_cooldown(self, key: str, until_ms: int) -> None:
@@ -65,8 +67,8 @@ class PostgresBudgetStore:
             conn = self._connection()
             with conn.transaction():
                 conn.execute(
-                    f"INSERT INTO {_TABLE} (key, cooldown_until) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
-                    f"SET cooldown_until = GREATEST({_TABLE}.cooldown_until, EXCLUDED.cooldown_until)",
+                    "INSERT INTO openai_admin_budget (key, cooldown_until) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+                    "SET cooldown_until = GREATEST(openai_admin_budget.cooldown_until, EXCLUDED.cooldown_until)",
                     (key, until_ms),
                 )
 

@@ -52,10 +52,10 @@ class RedisBudgetStore:
             return store
 
     def admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
-        decision = self._store(key).check(_GCRA, [rate], at_ms, 1)
-        if decision.allowed:  # type: ignore[union-attr]
+        decision: Any = self._store(key).check(_GCRA, [rate], at_ms, 1)  # type: ignore[no-untyped-call]
+        if decision.allowed:
             return None
-        return max(decision.retry_after_ms or 1, 1)  # type: ignore[union-attr]
+        return max(int(decision.retry_after_ms or 1), 1)
 
     def cooldown_until(self, key: str) -> int:
         value = self.client.get(f"{key}:cooldown")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -74,7 +75,7 @@ def test_reservations_from_several_processes_share_one_pace_with_a_margin(backen
     pacers = [SharedPacer(open_store(backend_url), "conn url", 60, margin=0.05, url=backend_url) for _ in range(3)]
     waits = [pacer.reserve("POST /x") for pacer in pacers * 2]
     assert waits[0] == 0
-    spacing = [b - a for a, b in zip(waits, waits[1:], strict=False)]
+    spacing = [b - a for a, b in itertools.pairwise(waits)]
     assert spacing == pytest.approx([1.05] * 5, abs=0.05)
     assert pacers[0].reserve("GET /other") == 0  # budgets are per endpoint
 
