@@ -6,8 +6,10 @@ It imports and builds its client, says so (``ready-<pid>`` in the barrier direct
 starts only when the test creates ``go`` there, so every worker paces at the same time
 rather than while the others are still importing Airflow.
 
-The connection comes from ``AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT`` (with its
-``rate_limit_backend``), so the pacer is built exactly as in a task: by the hook.
+The connection comes from ``AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT`` (its host, key,
+``requests_per_minute`` and ``rate_limit_backend``); the client and its pacer are built as
+the hook builds them (``shared_pacer``), without importing Airflow so the processes start
+quickly (the hook's own use of the extra: ``test_the_hook_builds_a_shared_pacer_from_the_extra``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,20 @@ from pathlib import Path
 
 
 def main(calls: int, project_id: str, barrier: Path) -> None:
-    from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+    import json
 
-    hook = OpenAIAdminHook()
-    assert hook.client is not None
+    from airflow_provider_openai_projects.client import OpenAIAdminClient
+    from airflow_provider_openai_projects.client.pacing import shared_pacer
+
+    conn = json.loads(os.environ["AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"])
+    extra = conn["extra"]
+    pacer = shared_pacer(
+        f"openai_admin_default {conn['host']}",
+        extra["requests_per_minute"],
+        backend=extra["rate_limit_backend"],
+        connection="openai_admin_default",
+    )
+    hook = OpenAIAdminClient(conn["password"], base_url=conn["host"], pacer=pacer)
     (barrier / f"ready-{os.getpid()}").touch()
     while not (barrier / "go").exists():
         time.sleep(0.01)
