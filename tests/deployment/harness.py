@@ -17,6 +17,7 @@ the emulator's control API (``/_emulator``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -160,15 +161,11 @@ class Deployment:
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 20
         for process in self._processes.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             _signal_group(process, signal.SIGKILL)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         self._processes.clear()
 
     def _start_emulator(self) -> None:
@@ -281,11 +278,9 @@ class Deployment:
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass
+    """Signal the process's whole group (its children too, even once the leader has exited)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 class AirflowApi:
