@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_openai_projects.emulator.models import Invite
+    from airflow_provider_openai_projects.emulator.records import Invite
     from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 
