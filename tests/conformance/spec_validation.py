@@ -16,7 +16,8 @@ Two pieces, wired together in ``tests/conftest.py``:
     path and query parameters, body). Bodies are checked strictly: a field the spec does
     not declare is a violation (the real API answers "Unrecognized request argument");
     so is a query parameter the operation does not declare (``name[]`` counts as
-    ``name``: the bracket form the official SDK sends for arrays). A request to a path
+    ``name``: the bracket form the official SDK sends for arrays; so does ``name[key]``,
+    the deep-object form of an object parameter such as ``effective_at[gte]``). A request to a path
     or method outside the spec is a violation too.
   * responses are validated with openapi-core against the schema of their status when
     the operation documents it; any other error status (401, 403, 404, 429, 5xx,
@@ -64,6 +65,9 @@ SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "openapi-admin.yaml"
 #: against this host whatever port the emulator listens on.
 _HOST_URL = "http://emulator.invalid"
 API_PREFIX = "/v1"
+#: ``name[]`` (an array, as the SDK sends it) or ``name[key]`` (an object parameter such as
+#: ``effective_at[gte]``, as the API and the SDK send it) counts as the parameter ``name``.
+_DEEP_OBJECT = re.compile(r"\[[a-z_]*\]$")
 #: Requests under ``/v1`` that are not Admin API operations and are not validated.
 SKIPPED = frozenset({("GET", "/v1/models")})
 #: jsonschema-path resolves ``$ref`` chains on every access unless told to cache them
@@ -406,7 +410,7 @@ class SpecValidator:
     def _undeclared_query_parameters(self, request: _Request) -> list[str]:
         declared = self._query_parameters(request)
         names = dict.fromkeys(request.parameters.query.keys())
-        return [name for name in names if name not in declared and name.removesuffix("[]") not in declared]
+        return [name for name in names if name not in declared and _DEEP_OBJECT.sub("", name) not in declared]
 
     def _query_parameters(self, request: _Request) -> frozenset[str]:
         """The query parameters the spec declares for the operation this request matches."""
