@@ -250,7 +250,39 @@ class _Response:
 def load_spec_document(path: Path = SPEC_PATH) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: dict[str, Any] = yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader)
+    _map_discriminators(document, document["components"]["schemas"])
     return document
+
+
+def _map_discriminators(node: Any, schemas: dict[str, Any]) -> None:
+    """Give each ``discriminator`` without a ``mapping`` the mapping its ``oneOf`` implies.
+
+    Without a mapping, OpenAPI reads the discriminating value as a schema *name*; the
+    spec's ``UsageTimeBucket.results`` discriminate on ``object`` values such as
+    ``organization.usage.completions.result``, each the single ``enum`` value of one
+    member schema, which is what the mapping built here says. Without it no non-empty
+    usage or costs result could be validated at all.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _map_discriminators(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    discriminator, members = node.get("discriminator"), node.get("oneOf")
+    if isinstance(discriminator, dict) and "mapping" not in discriminator and isinstance(members, list):
+        mapping = {}
+        for member in members:
+            ref = member.get("$ref", "") if isinstance(member, dict) else ""
+            values = (
+                schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}).get(discriminator["propertyName"], {})
+            )
+            if len(values.get("enum", [])) == 1:
+                mapping[values["enum"][0]] = ref
+        if len(mapping) == len(members):
+            discriminator["mapping"] = mapping
+    for value in node.values():
+        _map_discriminators(value, schemas)
 
 
 class _PathTemplates:
