@@ -560,7 +560,8 @@ class WriteAuditor:
     """ASGI middleware: after a 2xx write of the Admin API, :meth:`AuditOps.record_write`.
 
     Placed inside the gateway (added to the app before it), so it sees only requests that
-    passed authentication, throttling and "before" faults. Changes nothing on the wire.
+    passed authentication, throttling and "before" faults. The event is recorded before
+    the response's last chunk is passed on; nothing on the wire changes.
     """
 
     def __init__(self, app: ASGIApp, state: AuditOps) -> None:
@@ -580,27 +581,33 @@ class WriteAuditor:
                 chunks.append(message.get("body", b""))
             return message
 
-        status = 0
+        held: list[Message] = []
         response: list[bytes] = []
 
-        async def copying(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            elif message["type"] == "http.response.body":
+        async def recording(message: Message) -> None:
+            """Hold the response until its last chunk; record a 2xx write, then send it
+            (so a client that sees the response also sees the event)."""
+            held.append(message)
+            if message["type"] == "http.response.body":
                 response.append(message.get("body", b""))
-            await send(message)
+                if message.get("more_body", False):
+                    return
+                status = int(held[0]["status"]) if held[0]["type"] == "http.response.start" else 0
+                if 200 <= status < 300:
+                    operation_id, path_params = matched
+                    self.state.record_write(
+                        operation_id,
+                        path_params,
+                        _json_object(b"".join(chunks)),
+                        _json_object(b"".join(response)),
+                        _bearer(scope),
+                    )
+            elif message["type"] == "http.response.start":
+                return
+            while held:
+                await send(held.pop(0))
 
-        await self.app(scope, reading, copying)
-        if 200 <= status < 300:
-            operation_id, path_params = matched
-            self.state.record_write(
-                operation_id,
-                path_params,
-                _json_object(b"".join(chunks)),
-                _json_object(b"".join(response)),
-                _bearer(scope),
-            )
+        await self.app(scope, reading, recording)
 
 
 # -- the route ----------------------------------------------------------------------------
