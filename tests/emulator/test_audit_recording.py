@@ -59,6 +59,7 @@ def make_client(emulator: EmulatorServer) -> Callable[..., OpenAIAdminClient]:
 def client(make_client: Callable[..., OpenAIAdminClient]) -> OpenAIAdminClient:
     return make_client()
 
+
 #: Prepares one write (over the API or the state) and returns the act: the write itself,
 #: returning the id of the resource its event must name.
 Driver = Callable[[OpenAIAdminClient, EmulatorServer], Callable[[], str]]
