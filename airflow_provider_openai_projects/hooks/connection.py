@@ -74,19 +74,21 @@ def base_url_from_connection(host: str | None, port: object, schema: str | None,
     parts = urlsplit(url)
     shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
     if "@" in parts.netloc:
-        raise _field_error(conn_id, "host", "must not carry credentials (user:password@); put the key in the password")
+        raise _field_error(
+            conn_id, "host", "base_url must not carry credentials (user:password@); put the key in the password"
+        )
     if "?" in url or "#" in url:
-        raise _field_error(conn_id, "host", f"{shown!r} must not carry a query or a fragment")
+        raise _field_error(conn_id, "host", f"base_url {shown!r} must not carry a query or a fragment")
     if any(c.isspace() or not c.isprintable() for c in url):
-        raise _field_error(conn_id, "host", "must not contain whitespace or control characters")
+        raise _field_error(conn_id, "host", "base_url must not contain whitespace or control characters")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _field_error(conn_id, "host", f"must be an http(s) URL or a host name, got {shown!r}")
+        raise _field_error(conn_id, "host", f"base_url must be an http(s) URL or a host name, got {shown!r}")
     try:
         host_port = parts.port
     except ValueError:
-        raise _field_error(conn_id, "host", f"{shown!r}: the port must be a number from 1 to 65535") from None
+        raise _field_error(conn_id, "host", f"base_url {shown!r}: the port must be a number from 1 to 65535") from None
     if host_port == 0 or (host_port is None and parts.netloc.endswith(":")):
-        raise _field_error(conn_id, "host", f"{shown!r}: the port must be a number from 1 to 65535")
+        raise _field_error(conn_id, "host", f"base_url {shown!r}: the port must be a number from 1 to 65535")
     netloc = parts.netloc
     if port and host_port is None:
         netloc = f"{netloc}:{int(port)}"
