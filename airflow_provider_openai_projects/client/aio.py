@@ -35,6 +35,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -232,7 +233,8 @@ class AsyncOpenAIAdminClient:
             json=json,
             headers=request_headers(self.config.api_key),
         )
-        check_sent_path(httpx.URL(url).path, request.url.path, method=call.method, route=call.route)
+        sent = request.url.raw_path.decode("ascii", "replace").partition("?")[0]
+        check_sent_path(urlsplit(url).path, sent, method=call.method, route=call.route)
         try:
             async with asyncio.timeout(self.config.total_timeout):
                 response = await self._http.send(request, stream=True)
