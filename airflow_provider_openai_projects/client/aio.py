@@ -199,7 +199,7 @@ class AsyncOpenAIAdminClient:
             A :class:`~.errors.RateLimitError` whose ``retry_after`` exceeds
             ``max_retry_wait`` is raised at once, for the caller to wait it out.
         """
-        call = prepare_call(method, route, path_params, idempotent)
+        call = prepare_call(method, route, path_params, idempotent, json)
         loop = RetryLoop(self.retry, safe_to_repeat=call.safe_to_repeat, max_server_wait=self.config.max_server_wait)
         attempt = 0
         while True:
@@ -253,7 +253,7 @@ class AsyncOpenAIAdminClient:
             headers=response.headers,
             content=content,
             retry_after=parse_retry_after(response.headers),
-            secrets=(self.config.api_key,),
+            secrets=self.config.hidden_values,
         )
 
     async def _read_body(self, response: httpx.Response, call: PreparedCall) -> bytes:

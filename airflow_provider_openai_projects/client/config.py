@@ -110,6 +110,22 @@ def encode_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | No
     return pairs
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_body(value: object, where: str = "body") -> None:
+    """Refuse a request body with an integer outside the signed 64-bit range (what the API's
+    integer fields take; the spec gives no wider bound), naming the field."""
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            check_body(item, f"{name}" if where == "body" else f"{where}.{name}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_body(item, f"{where}[{index}]")
+    elif isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidInputError(where, f"must be at most {INT64_MAX} (a signed 64-bit integer)")
+
+
 @dataclass(frozen=True)
 class PreparedCall:
     """One logical request, checked and ready for either client's retry loop."""
@@ -126,12 +142,17 @@ class PreparedCall:
 
 
 def prepare_call(
-    method: str, route: str, path_params: Mapping[str, object] | None, idempotent: bool | None
+    method: str,
+    route: str,
+    path_params: Mapping[str, object] | None,
+    idempotent: bool | None,
+    body: object = None,
 ) -> PreparedCall:
-    """Check the ids and fill the route; decide whether repeating the call is harmless
+    """Check the ids and fill the route, check the body's integers; decide whether repeating the call is harmless
     (``idempotent`` if given, else true for GET, HEAD, PUT and DELETE)."""
     method = method.upper()
     path = format_path(route, path_params)
+    check_body(body)
     safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
     return PreparedCall(method, route, path, safe)
 
@@ -314,6 +335,13 @@ class ClientConfig:
             pacing_burst=pacing_burst,
             pacing_scope=pacing_scope,
         )
+
+    @property
+    def hidden_values(self) -> tuple[str, ...]:
+        """What every error text is redacted of: the admin key, and the base URL's path when
+        it is more than ``/v1`` (a path prefix may hold a tenant or a token)."""
+        path = urlsplit(self.base_url).path
+        return (self.api_key, path) if path not in ("", "/", "/v1") else (self.api_key,)
 
     @property
     def origin(self) -> str:

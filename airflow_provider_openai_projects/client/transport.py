@@ -170,7 +170,7 @@ class Transport:
         self.pacer = pacer or config.new_pacer(sleep)
         self._sleep = sleep
         self._session = session or self._new_session()
-        self._secrets = {config.api_key}
+        self._secrets = set(config.hidden_values)
         self._secrets_lock = threading.Lock()
 
     @staticmethod
@@ -216,7 +216,7 @@ class Transport:
         :param api_key: send with this key instead of the admin key (verifying a minted key).
         :raises OpenAIAdminError: a subclass naming what went wrong; never containing a key.
         """
-        call = prepare_call(method, route, path_params, idempotent)
+        call = prepare_call(method, route, path_params, idempotent, json)
         key = self.config.api_key
         if api_key is not None:
             key = check_request_key(api_key)

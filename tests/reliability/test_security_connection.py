@@ -34,7 +34,7 @@ def cases(emulator: EmulatorServer) -> list[tuple[dict[str, Any], str]]:
         ({"host": f"http://127.0.0.1:{port}/{SECRET_PATH}/v1#frag"}, "host"),
         ({"host": f"http://user:pw@127.0.0.1:{port}/{SECRET_PATH}/v1"}, "host"),
         ({"host": "127.0.0.1", "port": 99999}, "port"),
-        ({"host": "127.0.0.1", "port": 0}, "port"),
+        ({"host": "127.0.0.1", "port": 65536}, "port"),
         ({"host": "http://127.0.0.1", "port": port, "schema": "v1?x=1"}, "schema"),
         ({"host": "http://127.0.0.1", "port": port, "schema": "../v1"}, "schema"),
     ]
@@ -64,7 +64,11 @@ def test_every_bad_host_is_one_configuration_error_naming_the_field_and_nothing_
 def test_a_wrong_path_prefix_is_not_echoed_by_test_connection(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connection = {"conn_type": "openai_admin", "host": f"{emulator.url}/{SECRET_PATH}/v1", "password": emulator.admin_key}
+    connection = {
+        "conn_type": "openai_admin",
+        "host": f"{emulator.url}/{SECRET_PATH}/v1",
+        "password": emulator.admin_key,
+    }
     monkeypatch.setenv(CONN_ENV, json.dumps({**connection, "extra": {"max_retries": 0}}))
     ok, message = OpenAIAdminHook().test_connection()
     assert not ok

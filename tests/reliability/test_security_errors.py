@@ -45,7 +45,9 @@ def echo_authorization(received: Received) -> Scripted:
     """A proxy that puts the request's Authorization header into every error field and header."""
     auth = received.authorization or ""
     error = {"message": f"denied for {auth}", "type": auth, "param": auth, "code": auth}
-    return Scripted(400, {"x-request-id": auth, "content-type": "application/json"}, json.dumps({"error": error}).encode())
+    return Scripted(
+        400, {"x-request-id": auth, "content-type": "application/json"}, json.dumps({"error": error}).encode()
+    )
 
 
 def assert_no_key(error: BaseException, *keys: str) -> None:
@@ -128,7 +130,9 @@ def test_a_sink_whose_error_quotes_the_key_is_wrapped_naming_the_entry(
 # -- finding 3: the admin key is checked when the client is built ------------------------------
 
 
-@pytest.mark.parametrize("bad", ["sk-admin-clé-0123456789", "sk-admin-\u202e0123456789", "sk-admin-ab cd", "sk-admin-\x00a"])
+@pytest.mark.parametrize(
+    "bad", ["sk-admin-clé-0123456789", "sk-admin-\u202e0123456789", "sk-admin-ab cd", "sk-admin-\x00a"]
+)
 def test_an_unsendable_admin_key_is_one_configuration_error_naming_the_password(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, bad: str
 ) -> None:
