@@ -9,7 +9,6 @@ request carried a body), so a test can prove a write was not repeated.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -74,7 +73,7 @@ class HostileUpstream:
                     for chunk in scripted.chunks():
                         self.wfile.write(chunk)
                         self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                except (TimeoutError, BrokenPipeError, ConnectionResetError):
                     pass
                 self.close_connection = True
 

@@ -116,10 +116,13 @@ def test_a_sink_whose_error_quotes_the_key_is_wrapped_naming_the_entry(
     with pytest.raises(KeySinkError) as caught:
         operator.execute(make_context())
     text = str(caught.value)
-    assert text.startswith("storing the key at '") and "QuotingSink failed (ValueError)" in text
+    assert text.startswith("storing the key at '")
+    assert "QuotingSink failed (ValueError)" in text
     assert len(QuotingSink.given) == 1
-    assert QuotingSink.given[0] not in text and QuotingSink.given[0][-8:] not in text
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert QuotingSink.given[0] not in text
+    assert QuotingSink.given[0][-8:] not in text
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
     # the account whose key could not be stored was deleted again: no unrecoverable key left
     writes = [(e.method, e.route) for e in emulator.log.entries() if e.method != "GET"]
     assert writes[0] == ("POST", "POST /organization/projects/{project_id}/service_accounts")
@@ -140,7 +143,8 @@ def test_an_unsendable_admin_key_is_one_configuration_error_naming_the_password(
     monkeypatch.setenv(CONN_ENV, json.dumps(connection))
     with pytest.raises(ConfigurationError, match="password") as caught:
         OpenAIAdminHook().list_projects()
-    assert bad.strip() not in str(caught.value) and "Bearer" not in repr(caught.value)
+    assert bad.strip() not in str(caught.value)
+    assert "Bearer" not in repr(caught.value)
     operator = CreateProjectOperator(task_id="p", name="x", deferrable=False)
     with pytest.raises(AirflowFailException, match="password"):  # fails at once: no Airflow retry
         operator.execute(make_context())
@@ -158,10 +162,12 @@ def test_an_unsendable_key_to_verify_is_refused_before_sending(emulator: Emulato
 def test_no_repr_shows_the_bearer_header(emulator: EmulatorServer) -> None:
     client = OpenAIAdminClient(emulator.admin_key, base_url=emulator.base_url)
     shown = " ".join(repr(o) for o in (client, client._transport, client.config))
-    assert emulator.admin_key not in shown and "Bearer" not in shown
+    assert emulator.admin_key not in shown
+    assert "Bearer" not in shown
 
 
 def test_every_error_class_redacts_a_key_put_in_its_message() -> None:
     key = "sk-admin-x$y%z&0123456789abcdef"
     error = OpenAIAdminError(f"boom {key} and Bearer {key}")
-    assert key not in str(error) and key[9:] not in str(error)
+    assert key not in str(error)
+    assert key[9:] not in str(error)

@@ -46,12 +46,12 @@ POLICIES: list[tuple[str, Any, str]] = [
     ("10**30", {"gpt-4o": {FIELD: 10**30}}, f"rate_limits['gpt-4o'].{FIELD}"),
     ("2**63", {"gpt-4o": {FIELD: 2**63}}, f"rate_limits['gpt-4o'].{FIELD}"),
     ("2**63 as JSON", json.dumps({"gpt-4o": {FIELD: 2**63}}), f"rate_limits['gpt-4o'].{FIELD}"),
-    ("5000 digits in JSON", '{"gpt-4o": {"%s": %s}}' % (FIELD, "9" * 5000), "rate_limits"),
-    ("10**30 as a literal", "{'gpt-4o': {'%s': 10**30}}" % FIELD, "rate_limits"),
-    ("big literal", "{'gpt-4o': {'%s': %d}}" % (FIELD, 10**30), "rate_limits"),
-    ("repeated key, JSON", '{"gpt-4o": {"%s": 1}, "gpt-4o": {"%s": 2}}' % (FIELD, FIELD), "rate_limits['gpt-4o']"),
-    ("repeated key, literal", "{'gpt-4o': {'%s': 1}, 'gpt-4o': {'%s': 2}}" % (FIELD, FIELD), "rate_limits['gpt-4o']"),
-    ("repeated field, literal", "{'gpt-4o': {'%s': 1, '%s': 2}}" % (FIELD, FIELD), "rate_limits"),
+    ("5000 digits in JSON", '{{"gpt-4o": {{"{}": {}}}}}'.format(FIELD, "9" * 5000), "rate_limits"),
+    ("10**30 as a literal", f"{{'gpt-4o': {{'{FIELD}': 10**30}}}}", "rate_limits"),
+    ("big literal", f"{{'gpt-4o': {{'{FIELD}': {10**30}}}}}", "rate_limits"),
+    ("repeated key, JSON", f'{{"gpt-4o": {{"{FIELD}": 1}}, "gpt-4o": {{"{FIELD}": 2}}}}', "rate_limits['gpt-4o']"),
+    ("repeated key, literal", f"{{'gpt-4o': {{'{FIELD}': 1}}, 'gpt-4o': {{'{FIELD}': 2}}}}", "rate_limits['gpt-4o']"),
+    ("repeated field, literal", f"{{'gpt-4o': {{'{FIELD}': 1, '{FIELD}': 2}}}}", "rate_limits"),
     ("escape in a model", {"gpt-4o\x1b[2J": {FIELD: 1}}, "rate_limits"),
     ("deep nesting", "[" * 100000, "rate_limits"),
 ]
@@ -83,9 +83,7 @@ BAD_NAMES = ["team\x1b[31mred", "team\u202eevil", "team\x00nul", "team\u200bzero
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
-def test_names_with_control_or_format_characters_are_refused_before_any_write(
-    conn: EmulatorServer, name: str
-) -> None:
+def test_names_with_control_or_format_characters_are_refused_before_any_write(conn: EmulatorServer, name: str) -> None:
     project_id = conn.state.create_project("team")["id"]
     before = conn.state.snapshot()
     for operator in (

@@ -143,4 +143,5 @@ async def test_a_trigger_ends_with_an_error_instead_of_waiting_a_billion_seconds
     assert len(events) == 1
     assert events[0].payload["status"] == "error"
     assert "max_server_wait" in events[0].payload["message"]
-    assert waited == [] and len(upstream.received) == 1
+    assert waited == []
+    assert len(upstream.received) == 1
