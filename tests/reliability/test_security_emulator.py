@@ -95,9 +95,9 @@ def test_a_non_loopback_interface_needs_allow_remote_and_an_admin_key_of_ones_ow
         EmulatorServer(host="0.0.0.0", allow_remote=True)  # noqa: S104
     wildcard = ".".join(["0"] * 4)
     for args, message in (
-        (["--host", wildcard], "--allow-remote"),  # noqa: S104
-        (["--host", wildcard, "--allow-remote"], "--admin-key of your own"),  # noqa: S104
-        (["--host", wildcard, "--allow-remote", "--admin-key", DEFAULT_ADMIN_KEY], "--admin-key of your own"),  # noqa: S104
+        (["--host", wildcard], "--allow-remote"),
+        (["--host", wildcard, "--allow-remote"], "--admin-key of your own"),
+        (["--host", wildcard, "--allow-remote", "--admin-key", DEFAULT_ADMIN_KEY], "--admin-key of your own"),
     ):
         done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60)  # noqa: S603
         assert done.returncode == 2, done
