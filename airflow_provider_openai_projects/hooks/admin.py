@@ -7,8 +7,13 @@ Connection type ``openai_admin``:
 - **host**: optional base URL (default ``https://api.openai.com/v1``). A full URL
   (``http://127.0.0.1:8080/v1`` for the emulator) or a bare host (``https`` assumed);
   ``port`` and ``schema`` (as the URL path) are honoured when the host has none.
-- **extra**: ``timeout`` (read timeout, seconds), ``max_retries``, ``requests_per_minute``
-  (client-side pacing per endpoint).
+- **extra**: ``timeout`` (read timeout, seconds), ``connect_timeout``, ``total_timeout``
+  (deadline of one attempt), ``max_retries``, ``requests_per_minute`` (client-side pacing
+  per endpoint), ``max_response_bytes``, ``max_server_wait`` (the longest ``Retry-After``
+  obeyed; default 3600 s).
+
+The connection is read by :func:`~.connection.client_config_from_connection`, the same
+function the triggers use; a bad field is one ``ConfigurationError`` naming it.
 
 The hook is thin: each method calls the client method of the same name (see
 :class:`~airflow_provider_openai_projects.client.OpenAIAdminClient` for contracts) and
