@@ -144,6 +144,49 @@ def _literal(field_name: str, text: str) -> Any:
     return ast.literal_eval(tree)
 
 
+def load_policy_document(text: str, source: str, *, yaml_document: bool = False) -> Any:
+    """A policy document (JSON, or YAML with ``yaml_document``) read strictly: a mapping
+    with a repeated key at any depth is refused, as is an integer beyond 64 bits; every
+    failure is one :class:`InvalidInputError` naming ``source`` (a file path or a Variable)."""
+    if not yaml_document:
+        return _decode(source, text) if text.strip() else _decode(source, "null")
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        """``SafeLoader`` that refuses a repeated key instead of keeping the last one."""
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in result:
+                line = key_node.start_mark.line + 1
+                raise InvalidInputError(f"{source}[{key!r}]", f"appears twice (line {line})")
+            result[key] = loader.construct_object(value_node, deep=deep)
+        return result
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        document = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise InvalidInputError(source, f"is not valid YAML{where}") from None
+    _check_ints(source, document)
+    return document
+
+
+def _check_ints(where: str, value: object) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_ints(f"{where}[{key!r}]", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_ints(f"{where}[{index}]", item)
+    elif type(value) is int and value.bit_length() > 63:
+        raise InvalidInputError(where, f"must be at most {INT64_MAX}")
+
+
 def is_glob(key: str) -> bool:
     """Whether a policy key is a glob (has ``*``, ``?`` or ``[``) rather than a model name."""
     return bool(_GLOB_CHARS.search(key))

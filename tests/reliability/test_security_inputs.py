@@ -102,3 +102,28 @@ def test_ordinary_unicode_names_still_pass(conn: EmulatorServer) -> None:
     operator = CreateProjectOperator(task_id="create", name="Équipe données 東京", deferrable=False)
     operator.execute(make_context())
     assert [p["name"] for p in conn.state.snapshot()["projects"]][-1] == "Équipe données 東京"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("rate_limits:\n  gpt-4o: {max_requests_per_1_minute: 1}\n  gpt-4o: {max_requests_per_1_minute: 2}\n", "twice"),
+        ("rate_limits:\n  gpt-4o: {max_requests_per_1_minute: 1, max_requests_per_1_minute: 2}\n", "twice"),
+        (f"rate_limits:\n  gpt-4o: {{max_requests_per_1_minute: {2**63}}}\n", "at most"),
+        ("rate_limits: [\n", "not valid YAML at line"),
+    ],
+)
+def test_a_yaml_policy_file_refuses_repeated_keys_and_huge_integers(text: str, problem: str) -> None:
+    from airflow_provider_openai_projects.ratelimits import load_policy_document
+
+    with pytest.raises(InvalidInputError, match=problem) as caught:
+        load_policy_document(text, "file config/rate_limits.yaml", yaml_document=True)
+    assert "config/rate_limits.yaml" in str(caught.value)
+
+
+def test_a_json_policy_variable_refuses_repeated_keys() -> None:
+    from airflow_provider_openai_projects.ratelimits import load_policy_document
+
+    text = '{"rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 1}}, "rate_limits": {}}'
+    with pytest.raises(InvalidInputError, match="twice"):
+        load_policy_document(text, "Variable 'openai_rate_limits'")
