@@ -18,6 +18,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
+from .families.groups import group_routes
+from .families.project_groups import project_group_routes
+from .families.roles import role_routes
 from .faults import FaultInjector
 from .gateway import Gateway
 from .requestlog import RequestLog
@@ -61,6 +64,9 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
     app.include_router(project_routes(state))
     app.include_router(org_routes(state))
     app.include_router(control_routes(state, faults, log))
+    app.include_router(group_routes(state))
+    app.include_router(role_routes(state))
+    app.include_router(project_group_routes(state))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
