@@ -159,14 +159,19 @@ class RoleOps(GroupOps):
     def _direct(self, kind: PrincipalType, principal_id: str) -> OrderedStore[int]:
         return self._assignments.setdefault((kind, principal_id), Assignments()).roles
 
+    def _held(self, kind: PrincipalType, principal_id: str) -> list[str]:
+        """The ids of the existing roles assigned directly to a principal (no side effect)."""
+        assignments = self._assignments.get((kind, principal_id))
+        return self._role_ids(assignments.roles) if assignments is not None else []
+
     def _user_role_sources(self, user_id: str) -> dict[str, list[tuple[PrincipalType, str]]]:
         """Role id -> the principals (the user, their groups) it comes through, in order."""
         sources: dict[str, list[tuple[PrincipalType, str]]] = {}
-        for role_id in self._role_ids(self._direct("user", user_id)):
+        for role_id in self._held("user", user_id):
             sources.setdefault(role_id, []).append(("user", user_id))
         for group in self.groups:
             if user_id in group.users:
-                for role_id in self._role_ids(self._direct("group", group.id)):
+                for role_id in self._held("group", group.id):
                     sources.setdefault(role_id, []).append(("group", group.id))
         return sources
 
@@ -267,10 +272,9 @@ class RoleOps(GroupOps):
     def unassign_user_role(self, user_id: str, role_id: str) -> dict[str, Any]:
         """Remove a direct assignment; 404 if the role is not assigned to the user directly."""
         self._user(user_id)
-        direct = self._direct("user", user_id)
-        if role_id not in direct:
+        if role_id not in self._held("user", user_id):
             raise ApiError(404, f"Role '{role_id}' is not assigned to user '{user_id}'.", param="role_id")
-        direct.remove(role_id)
+        self._direct("user", user_id).remove(role_id)
         return {"object": "user.role.deleted", "deleted": True}
 
     # -- group roles -----------------------------------------------------------------------
@@ -280,9 +284,8 @@ class RoleOps(GroupOps):
         self, group_id: str, limit: int = 100, after: str | None = None, order: str = "asc"
     ) -> dict[str, Any]:
         self._group(group_id)
-        direct = self._direct("group", group_id)
         held: OrderedStore[Role] = OrderedStore()
-        for role_id in self._role_ids(direct):
+        for role_id in self._held("group", group_id):
             held.add(role_id, self._role(role_id))
         page = held.page_next(limit, after, order=order)
         return next_list_body([r.render_assigned([("group", group_id)]) for r in page.items], page)
@@ -301,17 +304,16 @@ class RoleOps(GroupOps):
     @locked
     def get_group_role(self, group_id: str, role_id: str) -> dict[str, Any]:
         self._group(group_id)
-        if role_id not in self._direct("group", group_id) or role_id not in self.roles:
+        if role_id not in self._held("group", group_id):
             raise ApiError(404, f"Role '{role_id}' is not assigned to group '{group_id}'.", param="role_id")
         return self._role(role_id).render_assigned([("group", group_id)])
 
     @locked
     def unassign_group_role(self, group_id: str, role_id: str) -> dict[str, Any]:
         self._group(group_id)
-        direct = self._direct("group", group_id)
-        if role_id not in direct:
+        if role_id not in self._held("group", group_id):
             raise ApiError(404, f"Role '{role_id}' is not assigned to group '{group_id}'.", param="role_id")
-        direct.remove(role_id)
+        self._direct("group", group_id).remove(role_id)
         return {"object": "group.role.deleted", "deleted": True}
 
     # -- cascades and inspection -----------------------------------------------------------
@@ -319,7 +321,7 @@ class RoleOps(GroupOps):
     def direct_role_ids(self, kind: PrincipalType, principal_id: str) -> list[str]:
         """The role ids assigned directly to a user or group (pure; for tests)."""
         with self._lock:
-            return self._role_ids(self._direct(kind, principal_id))
+            return self._held(kind, principal_id)
 
     @locked
     def delete_user(self, user_id: str) -> dict[str, Any]:
@@ -340,10 +342,9 @@ class RoleOps(GroupOps):
         snapshot = super().snapshot()
         snapshot["roles"] = [r.render() for r in self.roles]
         for group in snapshot["groups"]:
-            group["role_ids"] = self._role_ids(self._direct("group", group["id"]))
-        snapshot["user_role_ids"] = {
-            pid: self._role_ids(a.roles) for (kind, pid), a in self._assignments.items() if kind == "user" and a.roles
-        }
+            group["role_ids"] = self._held("group", group["id"])
+        held = {pid: self._held("user", pid) for kind, pid in self._assignments if kind == "user"}
+        snapshot["user_role_ids"] = {pid: ids for pid, ids in held.items() if ids}
         return snapshot
 
 
