@@ -110,9 +110,7 @@ def test_add_group_user_fails_clearly_for_a_person_outside_the_organization(
     assert admin_conn.log.writes() == []
 
 
-def test_add_group_user_to_a_scim_managed_group_fails_without_a_write(
-    admin_conn: EmulatorServer, context: Any
-) -> None:
+def test_add_group_user_to_a_scim_managed_group_fails_without_a_write(admin_conn: EmulatorServer, context: Any) -> None:
     ada = admin_conn.add_org_user("ada@example.com")
     bob = admin_conn.add_org_user("bob@example.com")
     scim = admin_conn.state.add_scim_group("Okta engineers", [ada["id"]])
