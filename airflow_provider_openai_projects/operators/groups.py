@@ -33,10 +33,14 @@ def resolve_group(hook: OpenAIAdminHook, *, group_id: str | None, group_name: st
         return hook.get_group(group_id)
     named = [g for g in hook.list_groups() if g.get("name") == group_name]
     if not named:
-        raise AirflowFailException(f"No group is named {group_name!r}; create it first or pass group_id.")
+        raise AirflowFailException(
+            f"invalid group_name: no group is named {group_name!r}; create it first or pass group_id."
+        )
     if len(named) > 1:
         ids = ", ".join(g["id"] for g in named)
-        raise AirflowFailException(f"{len(named)} groups are named {group_name!r} ({ids}); pass group_id instead.")
+        raise AirflowFailException(
+            f"invalid group_name: {len(named)} groups are named {group_name!r} ({ids}); pass group_id instead."
+        )
     return named[0]
 
 
@@ -149,8 +153,9 @@ class AddGroupUserOperator(_GroupUserOperator):
             user_id = _organization_user_id(self.hook, email)
             if user_id is None:
                 raise AirflowFailException(
-                    f"Cannot add {email!r} to group {group['name']!r}: they are not a member of the organization. "
-                    "Invite them first (InviteUserOperator) and wait until they accept (OrganizationUserSensor)."
+                    f"Cannot add email {email!r} to group {group['name']!r}: they are not a member of the "
+                    "organization. Invite them first (InviteUserOperator) and wait until they accept "
+                    "(OrganizationUserSensor)."
                 )
         member_id = user_id
         create_once(

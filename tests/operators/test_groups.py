@@ -125,7 +125,7 @@ def test_add_group_user_to_a_scim_managed_group_fails_without_a_write(admin_conn
 
 @pytest.mark.parametrize(
     ("name", "match"),
-    [("missing", "No group is named 'missing'"), ("twin", "2 groups are named 'twin'")],
+    [("missing", "invalid group_name: no group is named 'missing'"), ("twin", "2 groups are named 'twin'")],
 )
 def test_add_group_user_needs_a_name_that_names_exactly_one_group(
     admin_conn: EmulatorServer, context: Any, name: str, match: str
