@@ -20,6 +20,9 @@ from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
 from .families.audit_logs import WriteAuditor, audit_log_routes
+from .families.groups import group_routes
+from .families.project_groups import project_group_routes
+from .families.roles import role_routes
 from .families.usage import usage_routes
 from .faults import FaultInjector
 from .gateway import Gateway
@@ -78,6 +81,9 @@ def create_app(
     app.include_router(audit_log_routes(state))
     app.include_router(usage_routes(state))
     app.include_router(control_routes(state, faults, log))
+    app.include_router(group_routes(state))
+    app.include_router(role_routes(state))
+    app.include_router(project_group_routes(state))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
