@@ -67,3 +67,10 @@ def require_non_negative_int(field: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInputError(field, f"must be a non-negative integer, got {value!r}")
     return value
+
+
+def require_bool(field: str, value: object) -> bool:
+    """``True`` or ``False`` exactly (not ``"true"``, not ``1``)."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"must be True or False, got {value!r}")
+    return value

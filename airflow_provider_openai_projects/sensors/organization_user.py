@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import person_email
+from airflow_provider_openai_projects.operator_helpers import person_email
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
 
 if TYPE_CHECKING:
