@@ -11,7 +11,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_openai_projects.client.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    OpenAIAdminError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.ratelimit_policy import (
+    RateLimitSyncError,
+    SyncPlan,
+    describe_unknown,
+    parse_flag,
+    parse_name_pattern,
+    parse_policy,
+    parse_project_ids,
+    project_label,
+    select_projects,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -130,17 +153,6 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         self.fail_on_unknown_model = fail_on_unknown_model
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.ratelimit_policy import (
-            SyncPlan,
-            describe_unknown,
-            parse_flag,
-            parse_name_pattern,
-            parse_policy,
-            parse_project_ids,
-            select_projects,
-        )
-
         policy = parse_policy(self.rate_limits, "rate_limits")
         project_ids = parse_project_ids(self.project_ids, "project_ids")
         pattern = parse_name_pattern(self.project_name_pattern, "project_name_pattern")
@@ -152,18 +164,8 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         dry_run = parse_flag("dry_run", self.plan_only)
         fail_on_unknown = parse_flag("fail_on_unknown_model", self.fail_on_unknown_model)
 
-        if project_ids is not None:
-            targets: list[tuple[str, str | None]] = [(project_id, None) for project_id in project_ids]
-        else:
-            targets = select_projects(self.hook.list_projects(), pattern)
-            if not targets:
-                self.log.warning(
-                    "No active project matches %s; nothing to sync.",
-                    "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
-                )
-
         plan = SyncPlan(policy, dry_run=dry_run)
-        self._read(plan, targets, context)
+        self._read(plan, self._targets(project_ids, pattern), context)
         unknown = plan.find_unknown_models()
         if unknown:
             described = describe_unknown(policy, unknown)
@@ -192,10 +194,20 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         self.log.info("%s", plan.summary())
         return plan.report()
 
+    def _targets(self, project_ids: list[str] | None, pattern: str | None) -> list[tuple[str, str | None]]:
+        """``(project id, name or None)``: the ids as given, or the active projects matching."""
+        if project_ids is not None:
+            return [(project_id, None) for project_id in project_ids]
+        targets = select_projects(self.hook.list_projects(), pattern)
+        if not targets:
+            self.log.warning(
+                "No active project matches %s; nothing to sync.",
+                "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
+            )
+        return targets
+
     def _read(self, plan: SyncPlan, targets: list[tuple[str, str | None]], context: Context) -> None:
         """One listing per target; a project that fails is recorded and the others go on."""
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.ratelimit_policy import project_label
 
         for project_id, name in targets:
             try:
@@ -211,7 +223,6 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
 
     def _write(self, plan: SyncPlan, context: Context) -> None:
         """One update per differing limit, with only the differing fields."""
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
 
         for change in plan.changes():
             try:
@@ -251,10 +262,6 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
 
     @staticmethod
     def _raise_failed(plan: SyncPlan) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
-
         error = RateLimitSyncError(plan.failure_message(), plan.report())
         if plan.retry_may_help:
             raise error
@@ -264,18 +271,11 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
 def _stops_the_run(error: Exception) -> bool:
     """Errors that every further call would get too: bad credentials, a throttle the client
     gave up on, no connection. Going on would only fight them."""
-    from airflow_provider_openai_projects.client.errors import (
-        APIConnectionError,
-        AuthenticationError,
-        PermissionDeniedError,
-        RateLimitError,
-    )
 
     return isinstance(error, AuthenticationError | PermissionDeniedError | RateLimitError | APIConnectionError)
 
 
 def _is_transient(error: Exception) -> bool:
     """A failure a later attempt may not get (5xx, 409), unlike a 404 or a 400."""
-    from airflow_provider_openai_projects.client.errors import ConflictError, ServerError
 
     return isinstance(error, ServerError | ConflictError)

@@ -205,7 +205,7 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
         self.verify_waits: list[float] = []
 
     def run(self, context: Context) -> dict[str, Any]:
-        """The rotation protocol (docs/design.md, "Rotation protocol"), one phase per step."""
+        """The rotation protocol (docs/design.md, "Key rotation protocol"), one phase per step."""
         rotation = self._load(context)
         self._reconcile(rotation)
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=rotation.project_id)
