@@ -16,6 +16,11 @@ in a task `VariableKeySink().load(name).value`) and reload it. Per entry (mapped
 Parameter `entries`: `[{"project_id": "proj_...", "service_account_name": "search-backend",
 "secret_variable": "openai_search_backend_api_key"}]`; empty (scheduled runs): the Variable
 `openai_key_rotation_entries` (same JSON). Without either, `load_entries` fails once, naming it.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`);
+`airflow dags unpause openai_key_rotation` before `airflow dags trigger openai_key_rotation`. See the README.
+A triggerer runs the wait; `[openai_admin_examples] poll_interval_seconds` (default 300) sets its checks.
 """
 
 from __future__ import annotations
@@ -34,6 +39,13 @@ from airflow_provider_openai_projects.operators import (
 from airflow_provider_openai_projects.sensors import ApiKeyUsageSensor
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "platform",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 ENTRIES_VARIABLE = "openai_key_rotation_entries"
 POLL_SECONDS = conf.getfloat("openai_admin_examples", "poll_interval_seconds", fallback=300.0)
 GRACE_PERIOD = timedelta(hours=conf.getfloat("openai_admin_examples", "rotation_grace_period_hours", fallback=48.0))
@@ -55,12 +67,7 @@ ENTRY_SCHEMA = {
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "platform",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-    },
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "secrets", "rotation"],
     params={"entries": Param([], type="array", items=ENTRY_SCHEMA, description=f"Empty: Variable {ENTRIES_VARIABLE}")},
@@ -107,7 +114,7 @@ def openai_key_rotation() -> None:
 
     # [END howto_operator_rotate_service_account]
 
-    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    @task(trigger_rule=TriggerRule.ALL_DONE)
     def report(entries: list[dict[str, Any]] | None, ti: Any = None) -> dict[str, Any]:
         def result_of(task_id: str, index: int) -> Any:
             return ti.xcom_pull(task_ids=f"rotate_entry.{task_id}", map_indexes=index)

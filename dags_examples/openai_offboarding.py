@@ -12,6 +12,10 @@ a second run finds the person gone and changes nothing.
 
 Parameters: `email` or `user_id`; `successor_owner` (email or user id of a member);
 `remove_from_organization` (default true); `dry_run` (read and report, change nothing).
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`);
+`airflow dags unpause openai_offboarding` before `airflow dags trigger openai_offboarding`. See the README.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import OffboardUserOperator
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "platform",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 OPTIONAL_ID = {"type": ["null", "string"], "pattern": r"^\S+$"}
 
 
@@ -34,12 +45,7 @@ OPTIONAL_ID = {"type": ["null", "string"], "pattern": r"^\S+$"}
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={
-        "owner": "platform",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-    },
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "offboarding", "access"],
     params={

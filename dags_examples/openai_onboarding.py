@@ -20,6 +20,11 @@ airflow dags trigger openai_onboarding -c '{"email": "ada@example.com",
   "service_account": {"project": "team-search", "name": "search-backend"},
   "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}}}'
 ```
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`);
+`airflow dags unpause openai_onboarding` before `airflow dags trigger openai_onboarding`. See the README.
+A triggerer runs the wait; `[openai_admin_examples] poll_interval_seconds` (default 300) sets its checks.
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from airflow.sdk import Param, TriggerRule, conf, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects import reporting
-from airflow_provider_openai_projects.client.types import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
 from airflow_provider_openai_projects.operators import (
     AddProjectUserOperator,
@@ -41,10 +45,18 @@ from airflow_provider_openai_projects.operators import (
     RotateServiceAccountOperator,
     SyncRateLimitsOperator,
 )
+from airflow_provider_openai_projects.ratelimit_policy import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.sensors import OrganizationUserSensor
 from airflow_provider_openai_projects.sinks import VariableKeySink
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "platform",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 POLL_SECONDS = conf.getfloat("openai_admin_examples", "poll_interval_seconds", fallback=300.0)
 NAME = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[^\r\n\t]*\S[^\r\n\t]*$"}
 LOGICAL_NAME = {**NAME, "pattern": r"^(?!.*--)[^\r\n\t]*\S[^\r\n\t]*(?<!-)$"}  # no "--", not ending with "-"
@@ -58,12 +70,7 @@ LIMITS = {"type": "object", "propertyNames": {"enum": list(RATE_LIMIT_FIELDS)}, 
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,
-    default_args={
-        "owner": "platform",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-    },
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "onboarding", "access"],
     params={

@@ -12,6 +12,10 @@ true): read the plan's log, then apply with `airflow dags trigger openai_rate_li
 2. **plan** (a dry run) reads each targeted project's limits once and logs what would change.
 3. **should_apply** stops in a dry run or when nothing differs.
 4. **apply** writes one update per limit that differs and logs one `CHANGE:` line each.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`);
+`airflow dags unpause openai_rate_limit_sync` before `airflow dags trigger openai_rate_limit_sync`. See the README.
 """
 
 from __future__ import annotations
@@ -27,6 +31,13 @@ from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import SyncRateLimitsOperator
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "platform",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 POLICY_VARIABLE = "openai_rate_limit_policy"
 POLICY_FILE = Path(__file__).resolve().parent / "config" / "rate_limits.yaml"
 
@@ -37,12 +48,7 @@ POLICY_FILE = Path(__file__).resolve().parent / "config" / "rate_limits.yaml"
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "platform",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-    },
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "rate-limits", "policy"],
     params={"dry_run": Param(True, type="boolean", description="Only plan; trigger with false to apply.")},
