@@ -93,3 +93,10 @@ def require_non_negative_int(field: str, value: object, *, maximum: int = INT64_
     if value > maximum:
         raise InvalidInputError(field, f"must be at most {maximum} (got a {value.bit_length()}-bit number)")
     return value
+
+
+def require_bool(field: str, value: object) -> bool:
+    """``True`` or ``False`` exactly (not ``"true"``, not ``1``)."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"must be True or False, got {value!r}")
+    return value

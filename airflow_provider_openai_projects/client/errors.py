@@ -7,7 +7,7 @@ key is redacted before it is stored.
 
 ``maybe_applied`` says whether a failed write may nevertheless have taken effect (a lost
 response: 5xx, read timeout, dropped connection). Callers that create things must look
-before trying again when it is true (DESIGN.md, "Idempotency rules").
+before trying again when it is true (docs/design.md, "Idempotency rules").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Pure decisions, no I/O: the synchronous transport and the asynchronous trigger client
 share them, so both honour the same rules.
 
-Rules (DESIGN.md, "Facts about the Admin API"):
+Rules (docs/design.md, "Facts about the Admin API"):
 - 429 means the request was not applied: every method may be retried.
 - A request that provably never reached the server (connection refused, connect
   timeout) may be retried whatever its method.

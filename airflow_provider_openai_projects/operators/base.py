@@ -1,8 +1,10 @@
 """What every operator of this provider shares: the connection, the hook, change logging,
 failing fast on errors retries cannot fix, and waiting out throttling in the triggerer.
 
-Operators import nothing heavy at module level (no ``requests``, no client): DAG files
-import them on every parse, so the hook and client are imported when a task runs.
+Operators import nothing heavy at module level (no ``requests``, no HTTP client, no YAML):
+DAG files import them on every parse, so the hook and client are imported when a task
+runs. Cheap modules (the errors, validation, the pure rule modules) are imported at the
+top like any other module.
 """
 
 from __future__ import annotations
@@ -12,33 +14,29 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, timezone
 from airflow.sdk.configuration import conf
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects import DEFAULT_CONN_ID
+from airflow_provider_openai_projects.client.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from airflow_provider_openai_projects.operator_helpers import log_change
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
+#: How long to wait after a 429 without ``Retry-After``: the Admin API's limits are per minute.
 THROTTLE_COOLDOWN_SECONDS = 60.0
-
-
-def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
-    """The email of the person an operator acts on, as its caller gave it.
-
-    ``email`` is also BaseOperator's address for failure alerts, and Airflow copies
-    ``default_args["email"]`` into every ``__init__`` parameter of that name. An
-    ``email`` equal to the DAG's alert address is that copy, not a person to invite or
-    remove: it counts as not given. Operators keep the person's email as ``user_email``,
-    never as ``self.email``, so the person never receives the task's alerts.
-    """
-    defaults = operator_kwargs.get("default_args") or {}
-    return None if email is not None and email == defaults.get("email") else email
-
-
-"""How long to wait after a 429 without ``Retry-After``: the Admin API's limits are per minute."""
 
 
 class OpenAIAdminBaseOperator(BaseOperator):
@@ -91,18 +89,6 @@ class OpenAIAdminBaseOperator(BaseOperator):
         return self._run_once(context, throttle_deferrals=throttle_deferrals)
 
     def _run_once(self, context: Context, *, throttle_deferrals: int) -> Any:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.client.errors import (
-            AuthenticationError,
-            BadRequestError,
-            ConfigurationError,
-            InvalidInputError,
-            NotFoundError,
-            PermissionDeniedError,
-            RateLimitError,
-        )
-
         try:
             return self.run(context)
         except (
@@ -122,7 +108,6 @@ class OpenAIAdminBaseOperator(BaseOperator):
 
     def _defer_for_throttle(self, error: Exception, throttle_deferrals: int) -> None:
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-        from airflow.sdk import timezone
 
         wait = self._throttle_wait(error)
         self.log.warning(
@@ -178,4 +163,4 @@ class OpenAIAdminBaseOperator(BaseOperator):
 
     def log_change(self, message: str, *args: Any) -> None:
         """Log one line for one change made to the organization (never with a secret in it)."""
-        self.log.info("CHANGE: " + message, *args)
+        log_change(self.log, message, *args)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
+from airflow_provider_openai_projects.operator_helpers import person_email, require_person
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -66,7 +67,6 @@ def _inputs(
     group_id: object, group_name: object, user_id: object, email: object
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """Validate "exactly one of group_id/group_name" and "exactly one of user_id/email"."""
-    from airflow_provider_openai_projects.operators.project_users import require_person
     from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
 
     field, value = require_one_of({"group_id": group_id, "group_name": group_name})

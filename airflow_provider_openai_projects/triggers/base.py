@@ -1,7 +1,7 @@
 """What the provider's polling triggers share: the connection, the async client, the poll loop.
 
 A deferrable sensor hands its waiting to a trigger, which polls one Admin API read on the
-triggerer's event loop until a condition holds (DESIGN.md, "Deferrable"; issue 6: waiting
+triggerer's event loop until a condition holds (docs/design.md, "Deferrable"; issue 6: waiting
 happens in the triggerer, not in a worker slot). The loop:
 
 - resolves the connection asynchronously (``BaseHook.aget_connection`` where it masks
