@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
+from .families import admin_api_keys, certificates, data_retention, permissions, spend
 from .faults import FaultInjector
 from .gateway import Gateway
 from .requestlog import RequestLog
@@ -60,6 +61,8 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
     )
     app.include_router(project_routes(state))
     app.include_router(org_routes(state))
+    for family in (admin_api_keys, certificates, data_retention, permissions, spend):
+        app.include_router(family.routes(state))
     app.include_router(control_routes(state, faults, log))
 
     @app.exception_handler(ApiError)

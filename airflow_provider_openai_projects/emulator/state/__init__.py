@@ -14,6 +14,7 @@ is a project owner. Every project gets one rate limit per catalog model.
 
 from __future__ import annotations
 
+from ..families import admin_api_keys, certificates, data_retention, permissions, spend
 from .core import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_PROJECT_NAME,
@@ -41,7 +42,16 @@ __all__ = [
 ]
 
 
-class EmulatorState(ProjectOps, CredentialOps, OrganizationOps):
+class EmulatorState(
+    admin_api_keys.AdminApiKeyOps,
+    certificates.CertificateOps,
+    data_retention.DataRetentionOps,
+    permissions.PermissionOps,
+    spend.SpendOps,
+    ProjectOps,
+    CredentialOps,
+    OrganizationOps,
+):
     """One emulated organization (see the package docstring).
 
     ``EmulatorState(admin_key=DEFAULT_ADMIN_KEY, models=None, clock=time.time)``:
