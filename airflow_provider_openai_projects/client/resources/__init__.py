@@ -9,12 +9,17 @@ mixin here; the hook has it at once.
 
 from __future__ import annotations
 
+from airflow_provider_openai_projects.client.resources.admin_api_keys import AdminApiKeysMixin
+from airflow_provider_openai_projects.client.resources.certificates import CertificatesMixin
+from airflow_provider_openai_projects.client.resources.data_retention import DataRetentionMixin
 from airflow_provider_openai_projects.client.resources.invites import InvitesMixin
+from airflow_provider_openai_projects.client.resources.permissions import PermissionsMixin
 from airflow_provider_openai_projects.client.resources.project_api_keys import ProjectApiKeysMixin
 from airflow_provider_openai_projects.client.resources.project_users import ProjectUsersMixin
 from airflow_provider_openai_projects.client.resources.projects import ProjectsMixin
 from airflow_provider_openai_projects.client.resources.rate_limits import RateLimitsMixin
 from airflow_provider_openai_projects.client.resources.service_accounts import ServiceAccountsMixin
+from airflow_provider_openai_projects.client.resources.spend import SpendMixin
 from airflow_provider_openai_projects.client.resources.users import UsersMixin
 
 
@@ -26,6 +31,11 @@ class AdminMethods(
     RateLimitsMixin,
     InvitesMixin,
     UsersMixin,
+    AdminApiKeysMixin,
+    CertificatesMixin,
+    DataRetentionMixin,
+    PermissionsMixin,
+    SpendMixin,
 ):
     """Every Admin API method (see :data:`..endpoints.ENDPOINTS`)."""
 

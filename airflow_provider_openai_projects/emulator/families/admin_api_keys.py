@@ -17,10 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
+from airflow_provider_openai_projects.emulator.families._listing import chained as _next
 from airflow_provider_openai_projects.emulator.families._listing import check_order, ordered_page, render_page
 from airflow_provider_openai_projects.emulator.ids import new_key_value, random_id, redact_key
 from airflow_provider_openai_projects.emulator.pagination import OrderedStore
-from airflow_provider_openai_projects.emulator.families._listing import chained as _next
 from airflow_provider_openai_projects.emulator.state.core import KeyKind, StateCore, check_name, locked
 
 #: The spec's bound of ``expires_in_seconds`` (a year).
@@ -95,7 +95,8 @@ class AdminApiKeyOps(StateCore):
             return "admin"
         if hmac.compare_digest(value.encode(), self.admin_key.encode()):
             return None  # the emulator's own key, deleted through the API
-        return _next(super()).classify_key(value)
+        kind: KeyKind | None = _next(super()).classify_key(value)
+        return kind
 
     @locked
     def list_admin_api_keys(self, limit: int = 20, after: str | None = None, order: str = "asc") -> dict[str, Any]:

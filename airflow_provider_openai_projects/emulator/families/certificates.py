@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
+from airflow_provider_openai_projects.emulator.families._listing import chained as _next
 from airflow_provider_openai_projects.emulator.families._listing import check_order, ordered_page, render_page
 from airflow_provider_openai_projects.emulator.ids import random_id
 from airflow_provider_openai_projects.emulator.pagination import OrderedStore
-from airflow_provider_openai_projects.emulator.families._listing import chained as _next
 from airflow_provider_openai_projects.emulator.state.core import StateCore, check_name, locked
 
 MAX_CERTIFICATES = 50

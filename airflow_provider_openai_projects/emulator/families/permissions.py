@@ -90,7 +90,7 @@ class PermissionOps(StateCore):
     @locked
     def use_key(self, value: str) -> dict[str, Any]:
         """The model list, without the models the key's project may not use."""
-        listing = _next(super()).use_key(value)
+        listing: dict[str, Any] = _next(super()).use_key(value)
         location = self._keys.get(value)
         permissions = self.model_permissions.get(location[0]) if location else None
         if permissions is None:

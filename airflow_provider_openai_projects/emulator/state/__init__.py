@@ -14,7 +14,14 @@ is a project owner. Every project gets one rate limit per catalog model.
 
 from __future__ import annotations
 
-from ..families import admin_api_keys, certificates, data_retention, permissions, spend
+from airflow_provider_openai_projects.emulator.families import (
+    admin_api_keys,
+    certificates,
+    data_retention,
+    permissions,
+    spend,
+)
+
 from .core import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_PROJECT_NAME,
