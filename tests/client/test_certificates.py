@@ -146,7 +146,9 @@ def test_delete_only_when_inactive_for_the_organization_and_every_project(
         client.get_certificate(cert["id"])
 
 
-def test_rotation_upload_activate_deactivate_old_delete_old(client: OpenAIAdminClient, emulator: EmulatorServer) -> None:
+def test_rotation_upload_activate_deactivate_old_delete_old(
+    client: OpenAIAdminClient, emulator: EmulatorServer
+) -> None:
     old = client.upload_certificate(certificate=make_pem_certificate(days=30)[0], name="mtls-2025")
     client.activate_organization_certificates(certificate_ids=[old["id"]])
 
@@ -216,7 +218,9 @@ def test_a_non_pem_certificate_is_refused_before_sending(client: OpenAIAdminClie
 def test_a_pem_block_that_is_no_certificate_is_refused_without_echoing_it(
     client: OpenAIAdminClient, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    garbage = "-----BEGIN CERTIFICATE-----\nTUlJQm9ndXNDZXJ0aWZpY2F0ZUJvZHlUaGF0SXNOb3RERVI=\n-----END CERTIFICATE-----\n"
+    garbage = (
+        "-----BEGIN CERTIFICATE-----\nTUlJQm9ndXNDZXJ0aWZpY2F0ZUJvZHlUaGF0SXNOb3RERVI=\n-----END CERTIFICATE-----\n"
+    )
     with caplog.at_level(logging.DEBUG), pytest.raises(BadRequestError) as refused:
         client.upload_certificate(certificate=garbage, name="bogus")
     assert refused.value.param == "certificate"

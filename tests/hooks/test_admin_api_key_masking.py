@@ -37,7 +37,10 @@ def test_a_created_admin_key_is_masked_before_it_is_returned(hook: OpenAIAdminHo
 
 
 def test_certificate_content_never_reaches_the_log(
-    hook: OpenAIAdminHook, emulator: EmulatorServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    hook: OpenAIAdminHook,
+    emulator: EmulatorServer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     pem, _, _ = make_pem_certificate()
     body = "".join(pem.splitlines()[1:-1])
