@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
@@ -148,9 +148,7 @@ def routes(state: AdminApiKeyOps) -> APIRouter:
     router = APIRouter(prefix="/v1")
 
     @router.get("/organization/admin_api_keys")
-    async def list_keys(
-        limit: int = 20, after: str | None = None, order: Annotated[str, Query()] = "asc"
-    ) -> JSONResponse:
+    async def list_keys(limit: int = 20, after: str | None = None, order: str = "asc") -> JSONResponse:
         return JSONResponse(state.list_admin_api_keys(limit, after, order))
 
     @router.post("/organization/admin_api_keys")
