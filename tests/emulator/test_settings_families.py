@@ -111,3 +111,12 @@ def test_reset_forgets_every_setting_and_reseeds_the_admin_key(emulator: Emulato
     assert snapshot["model_permissions"][state.default_project_id]["model_ids"] == []
     assert snapshot["spend"]["organization"] == {"spend_limit": None, "spend_alerts": []}
     assert state.classify_key(emulator.admin_key) == "admin"
+
+
+def test_admin_calls_leave_the_snapshot_unchanged(api: Api, emulator: EmulatorServer) -> None:
+    """``last_used_at`` of the admin key moves with every call; the snapshot leaves it out."""
+    before = emulator.state.snapshot()
+    emulator.state.advance_clock(5)
+    api.ok("GET", "/organization/admin_api_keys")
+    assert emulator.state.snapshot() == before
+    assert "last_used_at" not in before["admin_api_keys"][0]

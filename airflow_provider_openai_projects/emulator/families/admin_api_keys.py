@@ -132,7 +132,10 @@ class AdminApiKeyOps(StateCore):
 
     @locked
     def snapshot(self) -> dict[str, Any]:
-        return {**_next(super()).snapshot(), "admin_api_keys": [k.render() for k in self.admin_api_keys]}
+        """The keys, redacted, without ``last_used_at``: every Admin API call moves it, and
+        a snapshot taken around a refused or read-only call must compare equal."""
+        keys = [{k: v for k, v in key.render().items() if k != "last_used_at"} for key in self.admin_api_keys]
+        return {**_next(super()).snapshot(), "admin_api_keys": keys}
 
 
 class AdminApiKeyCreateRequest(BaseModel):
