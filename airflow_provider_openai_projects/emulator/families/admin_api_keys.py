@@ -8,7 +8,6 @@ and a deleted or expired one is refused (401) from then on, the emulator's own i
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +63,7 @@ class AdminApiKeyOps(StateCore):
         super().reset()
         self.admin_api_keys = OrderedStore()
         self._admin_key_ids: dict[str, str] = {}  # value -> key id
+        self._revoked_admin_keys: set[str] = set()
         self._add_admin_key(SEED_ADMIN_KEY_NAME, self.admin_key, None)
 
     def _add_admin_key(self, name: str | None, value: str, expires_at: int | None) -> AdminKey:
@@ -93,8 +93,8 @@ class AdminApiKeyOps(StateCore):
                 return None
             key.last_used_at = self.now()
             return "admin"
-        if hmac.compare_digest(value.encode(), self.admin_key.encode()):
-            return None  # the emulator's own key, deleted through the API
+        if value in self._revoked_admin_keys:
+            return None  # deleted through the API (the emulator's own key included)
         kind: KeyKind | None = _next(super()).classify_key(value)
         return kind
 
@@ -128,6 +128,7 @@ class AdminApiKeyOps(StateCore):
         key = self._admin_api_key(key_id)
         self.admin_api_keys.remove(key_id)
         del self._admin_key_ids[key.value]
+        self._revoked_admin_keys.add(key.value)
         return {"object": "organization.admin_api_key.deleted", "id": key_id, "deleted": True}
 
     @locked
