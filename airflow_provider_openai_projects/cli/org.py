@@ -144,7 +144,9 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from airflow_provider_openai_projects.orgfile.loader import load_file
 
     if args.file and not args.auto_approve:
-        err.write("openai-org: error: apply -f needs --auto-approve (or save a plan with plan --out and apply --plan)\n")
+        err.write(
+            "openai-org: error: apply -f needs --auto-approve (or save a plan with plan --out and apply --plan)\n"
+        )
         return EXIT_ERROR
     spec = load_file(args.file) if args.file else None
     saved = None

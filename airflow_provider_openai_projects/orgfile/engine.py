@@ -28,15 +28,21 @@ from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progr
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 
+def expected_reads(spec: OrgSpec) -> int:
+    """The list reads a plan of ``spec`` makes at most: the projects, per project one list
+    per family it declares, the organization's users and invites."""
+    per_project = sum((p.members is not None) + (p.rate_limits is not None) for p in spec.projects.values())
+    return 1 + per_project + 2
+
+
 def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
     """The changes that make the organization match ``spec``; reads only."""
     reader = LiveReader(client, progress)
+    reader.expected = expected_reads(spec)
     ctx = PlanContext(spec=spec, reader=reader)
     changes: list[Change] = []
-    for number, handler in enumerate(HANDLERS):
-        progress.step(f"planning {handler.family}", number, len(HANDLERS))
+    for handler in HANDLERS:
         changes.extend(handler.plan(ctx))
-    progress.step("planned", len(HANDLERS), len(HANDLERS))
     changes.sort(key=lambda change: change.phase)  # stable: handler order within a phase
     return Plan(
         source=spec.source,
@@ -143,8 +149,8 @@ def export(client: AdminMethods, progress: Progress = NO_PROGRESS) -> dict[str, 
     for project in sorted((p for p in reader.projects() if is_active(p)), key=lambda p: p.get("created_at") or 0):
         chosen.setdefault(str(project["name"]), project)
     invites = [i for i in reader.invites() if i.get("status") == "pending"]
-    for number, (name, project) in enumerate(chosen.items()):
-        progress.step("exporting projects", number, len(chosen))
+    reader.expected = 3 + 2 * len(chosen)
+    for name, project in chosen.items():
         members = {str(m.get("email") or m["id"]).lower(): m["role"] for m in reader.project_users(project["id"])}
         for invite in invites:
             for grant in invite.get("projects") or []:
@@ -158,7 +164,6 @@ def export(client: AdminMethods, progress: Progress = NO_PROGRESS) -> dict[str, 
         if limits:
             entry["rate_limits"] = limits
         projects[name] = entry
-    progress.step("exported", len(chosen), len(chosen))
     organization = {
         "members": {str(u["email"]).lower(): u["role"] for u in reader.users() if u.get("email") and u.get("role")}
     }

@@ -77,7 +77,11 @@ def _schema_error(document: Any, source: str) -> OrgFileError | None:
         return None
     path = list(error.absolute_path)
     problem = error.message
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    if "propertyNames" in list(error.absolute_schema_path):
+        path.append(str(error.instance))
+        kind = "an email address" if "@" in str(error.validator_value) else "a valid name here"
+        problem = f"bad key: {error.instance!r} is not {kind}"
+    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         unknown = sorted(str(k) for k in error.instance if k not in allowed)
         if unknown:
@@ -86,8 +90,6 @@ def _schema_error(document: Any, source: str) -> OrgFileError | None:
             problem = f"unknown key (known keys here: {known})"
     elif error.validator == "enum":
         problem = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    elif error.validator == "propertyNames":
-        problem = f"bad key: {error.message}"
     elif error.validator == "type":
         problem = f"must be {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
     return OrgFileError(source, format_path(path), problem)

@@ -46,11 +46,15 @@ class LiveReader:
         self.snapshot: dict[str, Any] = {}
         self.reads = 0
         """List reads made (each may be several pages)."""
+        self.expected = 1
+        """How many list reads the run expects (for progress: n of N)."""
 
     def _read(self, key: str, kind: str, fetch: Callable[[], list[Any]]) -> list[dict[str, Any]]:
         if key not in self.snapshot:
             items = fetch()
             self.reads += 1
+            self.expected = max(self.expected, self.reads)
+            self.progress.step("reading the organization", self.reads, self.expected)
             fields = _KEPT[kind]
             self.snapshot[key] = [{name: item.get(name) for name in fields if name in item} for item in items]
         return list(self.snapshot[key])
