@@ -7,6 +7,7 @@ returns JSON-able dicts for XCom, and never returns, logs or raises a key value.
 from airflow_provider_openai_projects.operators.api_keys import DeleteProjectApiKeyOperator
 from airflow_provider_openai_projects.operators.invites import InviteUserOperator
 from airflow_provider_openai_projects.operators.offboarding import OffboardUserOperator
+from airflow_provider_openai_projects.operators.org import OrgApplyOperator, OrgPlanOperator
 from airflow_provider_openai_projects.operators.project_users import (
     AddProjectUserOperator,
     RemoveProjectUserOperator,
@@ -40,6 +41,8 @@ __all__ = [
     "InviteUserOperator",
     "KeyVerificationError",
     "OffboardUserOperator",
+    "OrgApplyOperator",
+    "OrgPlanOperator",
     "RemoveProjectUserOperator",
     "RotateServiceAccountOperator",
     "SyncRateLimitsOperator",
