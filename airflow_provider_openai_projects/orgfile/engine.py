@@ -115,9 +115,12 @@ def apply(
     :raises ApplyError: a change failed; the changes before it are done; rerun to resume.
     :raises OrgFileError: the file is unusable; nothing written.
     """
-    if (spec is None) == (saved is None):
+    if saved is not None and spec is None:
+        the_plan = fresh_plan_for(client, saved, progress)
+    elif spec is not None and saved is None:
+        the_plan = plan(client, spec, progress)
+    else:
         raise TypeError("give exactly one of spec or saved")
-    the_plan = fresh_plan_for(client, saved, progress) if saved is not None else plan(client, spec, progress)  # type: ignore[arg-type]
     check_destructive(the_plan)
     result = ApplyResult(the_plan)
     ctx = ApplyContext(client)

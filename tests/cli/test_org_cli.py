@@ -171,3 +171,20 @@ def test_a_missing_connection_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_p
     code, _, err = run("--conn-id", "nope", "plan", "-f", str(org))
     assert code == 1
     assert err == "openai-org: error: connection 'nope' has no admin key: set its password (sk-admin-...)\n"
+
+
+def test_the_cli_does_not_import_airflow_with_a_json_connection(conn: EmulatorServer, tmp_path: Path) -> None:
+    """Keeps ``openai-org`` quick to start in CI: the connection is parsed without Airflow."""
+    org = tmp_path / "org.yaml"
+    org.write_text("projects: {}\n")
+    code = (
+        "import sys\n"
+        "from airflow_provider_openai_projects.cli.org import main\n"
+        f"assert main(['plan', '-f', {str(org)!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'airflow'))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
