@@ -77,25 +77,22 @@ def openai_rate_limit_sync() -> None:
     def load_policy() -> dict[str, Any]:
         """The policy from the Variable if set, else from the file; checked for shape here,
         and in detail (models, fields, values) by the operator before any request."""
-        import json
-
         from airflow.sdk import Variable
         from airflow.sdk.exceptions import AirflowFailException
+        from airflow_provider_openai_projects.ratelimit_policy import load_policy_document
 
         raw = Variable.get(POLICY_VARIABLE, default=None)
         if raw is not None:
             source = f"Variable {POLICY_VARIABLE!r}"
             try:
-                document = json.loads(raw) if isinstance(raw, str) else raw
-            except ValueError as error:
-                raise AirflowFailException(f"{source} is not valid JSON: {error}") from None
+                document = load_policy_document(raw, source) if isinstance(raw, str) else raw
+            except ValueError as error:  # one InvalidInputError naming the source; duplicate keys refused
+                raise AirflowFailException(str(error)) from None
         else:
-            import yaml
-
             source = f"file {POLICY_FILE}"
             try:
-                document = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError) as error:
+                document = load_policy_document(POLICY_FILE.read_text(encoding="utf-8"), source, yaml_document=True)
+            except (OSError, ValueError) as error:
                 raise AirflowFailException(f"cannot read the policy {source}: {error}") from None
         if not isinstance(document, dict) or not isinstance(document.get("rate_limits"), dict):
             raise AirflowFailException(f"{source}: must be a mapping with a 'rate_limits' mapping")

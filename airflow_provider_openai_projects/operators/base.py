@@ -124,7 +124,7 @@ class OpenAIAdminBaseOperator(BaseOperator):
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
         from airflow.sdk import timezone
 
-        wait = getattr(error, "retry_after", None) or THROTTLE_COOLDOWN_SECONDS
+        wait = self._throttle_wait(error)
         self.log.warning(
             "Throttled by the Admin API (%s); waiting %.0f s in the triggerer, not in a worker slot (%d of %d).",
             error,
@@ -137,6 +137,31 @@ class OpenAIAdminBaseOperator(BaseOperator):
             method_name="resume_after_throttle",
             kwargs={"throttle_deferrals": throttle_deferrals},
         )
+
+    def _throttle_wait(self, error: Exception) -> float:
+        """The seconds to defer for after ``error``: its ``retry_after`` (60 s without one).
+
+        A wait that is not a finite number or exceeds the connection's ``max_server_wait``
+        (default an hour; the client already refuses those) fails the try with
+        :class:`~..client.errors.ServerWaitTooLongError` instead of deferring: nothing here
+        can overflow a ``timedelta`` or defer a task to year 9999.
+        """
+        import math
+
+        from airflow_provider_openai_projects.client.errors import ServerWaitTooLongError
+
+        hint = getattr(error, "retry_after", None)
+        wait = float(hint) if isinstance(hint, int | float) and hint > 0 else THROTTLE_COOLDOWN_SECONDS
+        cap = float(self.hook.client.config.max_server_wait)
+        if not math.isfinite(wait) or wait > cap:
+            raise ServerWaitTooLongError(
+                f"throttled with a wait of {wait:.0f} s, more than the {cap:.0f} s this connection obeys "
+                "(extra 'max_server_wait'); not deferring",
+                method=getattr(error, "method", None) or "",
+                path=getattr(error, "path", None) or "",
+                retry_after=wait,
+            ) from None
+        return wait
 
     def run(self, context: Context) -> Any:
         """Do the operator's work and return its JSON-able result (never a secret)."""

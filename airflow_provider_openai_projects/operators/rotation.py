@@ -287,7 +287,9 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
             "previous_service_account_id": current_id,
             "verified": self.verify,
         }
-        sink.store(current_entry, value, promoted)
+        from airflow_provider_openai_projects.sinks.base import store_key
+
+        store_key(sink, current_entry, value, promoted)
         del value
         sink.delete(pending_entry)
         self.log_change(

@@ -303,6 +303,7 @@ def store_new_key(
     """
     from airflow_provider_openai_projects.client.errors import OpenAIAdminError
     from airflow_provider_openai_projects.key_generations import redacted
+    from airflow_provider_openai_projects.sinks.base import store_key
 
     api_key = created.get("api_key")
     metadata: dict[str, Any] = {}
@@ -318,7 +319,7 @@ def store_new_key(
             "created_at": created["created_at"],
             **extra,
         }
-        sink.store(entry, api_key["value"], metadata)
+        store_key(sink, entry, api_key["value"], metadata)
     except BaseException:
         op.log.error(
             "Could not store the key of new service account %s at %r; deleting the account so that no "
