@@ -79,6 +79,7 @@ def openai_rate_limit_sync() -> None:
         and in detail (models, fields, values) by the operator before any request."""
         from airflow.sdk import Variable
         from airflow.sdk.exceptions import AirflowFailException
+
         from airflow_provider_openai_projects.ratelimit_policy import load_policy_document
 
         raw = Variable.get(POLICY_VARIABLE, default=None)
