@@ -32,10 +32,13 @@ class ProjectsHandler:
 
     def plan(self, ctx: PlanContext) -> list[Change]:
         live = ctx.reader.projects()
+        by_name: dict[str, dict[str, Any]] = {}
+        for candidate in sorted((p for p in live if is_active(p)), key=lambda p: p.get("created_at") or 0):
+            by_name.setdefault(str(candidate.get("name")), candidate)
         changes: list[Change] = []
         matched: set[str] = set()
         for name, spec in ctx.spec.projects.items():
-            project = oldest_active(live, name)
+            project = by_name.get(name)
             if project is not None:
                 matched.add(project["id"])
             if spec.wants_archived:
