@@ -29,7 +29,8 @@ from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 from tests.reliability.hygiene import CONN_ENV, make_context
 
 CLIMBING_IDS = ("..", ".")
-NOT_PATH_IDS = frozenset({"external_key_id"})  # a body field, never a path segment
+# A body field, never a path segment; an Airflow task id (whose XCom holds a plan), not an API id.
+NOT_PATH_IDS = frozenset({"external_key_id", "plan_task_id"})
 
 
 @pytest.fixture
@@ -115,6 +116,8 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
     "UpdateProjectOperator": {"project_id": "proj_ok", "name": "x"},
     "ApiKeyUsageSensor": {"project_id": "proj_ok", "api_key_id": "key_ok"},
     "InviteUserOperator": {"email": "ada@example.com", "projects": [{"id": "proj_ok", "role": "owner"}]},
+    "AddGroupUserOperator": {"group_id": "group_ok", "email": "ada@example.com"},
+    "RemoveGroupUserOperator": {"group_id": "group_ok", "email": "ada@example.com"},
 }
 EXTRA_ID_PARAMS = {"InviteUserOperator": ["projects"]}
 

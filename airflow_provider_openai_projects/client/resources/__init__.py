@@ -9,6 +9,12 @@ mixin here; the hook has it at once.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from airflow_provider_openai_projects.client.config import validate_id
+from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
 from airflow_provider_openai_projects.client.resources.admin_api_keys import AdminApiKeysMixin
 from airflow_provider_openai_projects.client.resources.audit_logs import AuditLogsMixin
 from airflow_provider_openai_projects.client.resources.certificates import CertificatesMixin
@@ -52,5 +58,27 @@ class AdminMethods(
 ):
     """Every Admin API method (see :data:`..endpoints.ENDPOINTS`)."""
 
+
+def _ids_checked_first(method: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
+    """``method`` with its path ids checked before anything else it does (its own checks of
+    body fields included): an id that climbs out of its route is refused, naming the id,
+    by every method of the table, whatever else is wrong with the call."""
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for name, value in zip(names, args, strict=False):
+            validate_id(name, value)
+        for name in names[len(args) :]:
+            if name in kwargs:
+                validate_id(name, kwargs[name])
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
+for _row in ENDPOINTS:
+    _method = getattr(AdminMethods, _row.method_name, None)
+    if _method is not None and _row.path_params:
+        setattr(AdminMethods, _row.method_name, _ids_checked_first(_method, _row.path_params))
 
 __all__ = ["AdminMethods"]
