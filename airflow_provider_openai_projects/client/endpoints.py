@@ -8,7 +8,7 @@ table or is checked against it by a test: the retry decision (:func:`is_idempote
 the route and pagination of every client method (:mod:`.resources`), the secrets the
 hook masks, the README's hook table, and the conformance tests' list of operations.
 
-Retry classes (DESIGN.md facts 5 and 12):
+Retry classes (docs/design.md facts 5 and 12):
 
 - ``read``: a GET; always safe to repeat.
 - ``set``: a POST that sets absolute values (an update, a setting, an activation);
@@ -19,7 +19,7 @@ Retry classes (DESIGN.md facts 5 and 12):
 - ``action``: a one-way change that is not a create (archiving a project); like
   ``create``, never repeated blindly.
 
-Pagination styles (DESIGN.md fact 11): ``cursor`` (``after`` + ``last_id``/``has_more``),
+Pagination styles (docs/design.md fact 11): ``cursor`` (``after`` + ``last_id``/``has_more``),
 ``next`` (``after`` + ``next``/``has_more``), ``page`` (``page`` + ``next_page``), or
 ``None`` for a single object.
 """

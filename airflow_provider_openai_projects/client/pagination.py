@@ -1,6 +1,6 @@
 """Pagination of the Admin API's list endpoints: three styles, one loop, one guard.
 
-The spec has three styles (DESIGN.md fact 11), named in :mod:`.endpoints`:
+The spec has three styles (docs/design.md fact 11), named in :mod:`.endpoints`:
 
 - ``cursor``: ``{"data", "first_id", "last_id", "has_more"}``; the next page is
   ``after=<last_id>`` (most lists);

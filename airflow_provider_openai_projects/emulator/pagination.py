@@ -4,7 +4,7 @@ The API lists objects in creation order and pages with ``after=<id>`` (rate limi
 with ``before=<id>``). Two envelopes exist: ``first_id``/``last_id``/``has_more``
 (:func:`list_body`, most lists) and ``has_more``/``next`` (:meth:`OrderedStore.page_next`
 and :func:`next_list_body`: groups, group users and roles, project groups, roles, user
-roles; DESIGN.md fact 11), where ``next`` is the id to send as ``after`` for the next page.
+roles; docs/design.md fact 11), where ``next`` is the id to send as ``after`` for the next page.
 
 An :class:`OrderedStore` gives every insertion a position from one process-wide
 monotonic counter and remembers the position of an id after the object is removed, so

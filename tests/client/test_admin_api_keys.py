@@ -1,5 +1,5 @@
 """Admin API keys over loopback HTTP: value shown once, both kinds listed, a created key
-works as an admin key until deleted or expired, the one-year bound (DESIGN.md fact 17)."""
+works as an admin key until deleted or expired, the one-year bound (docs/design.md fact 17)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""mTLS certificates over loopback HTTP (DESIGN.md fact 16): real PEM fields, inactive on
+"""mTLS certificates over loopback HTTP (docs/design.md fact 16): real PEM fields, inactive on
 upload, ``include[]=content``, rename, per-organization and per-project activation in
 batches of 1-10 (idempotent), delete only when inactive everywhere, at most 50."""
 

@@ -1,4 +1,4 @@
-"""Data retention over loopback HTTP (DESIGN.md fact 12): the request says
+"""Data retention over loopback HTTP (docs/design.md fact 12): the request says
 ``retention_type``, the answer ``type``; a project also takes ``organization_default``
 and ``none``; setting a value replaces it and repeating it changes nothing."""
 

@@ -119,7 +119,12 @@ def test_the_control_api_seeds_a_scim_managed_group(emulator: EmulatorServer, cl
     import requests
 
     ada = _user(emulator)
-    answer = requests.post(f"{emulator.url}/_emulator/scim_groups", json={"name": "IdP", "user_ids": [ada]}, timeout=5)
+    answer = requests.post(
+        f"{emulator.url}/_emulator/scim_groups",
+        json={"name": "IdP", "user_ids": [ada]},
+        headers=emulator.control_headers(),
+        timeout=5,
+    )
     assert answer.status_code == 200
     assert answer.json()["is_scim_managed"] is True
     assert emulator.state.group_ids_of(ada) == {answer.json()["id"]}

@@ -1,4 +1,4 @@
-"""A project's model and hosted-tool permissions over loopback HTTP (DESIGN.md fact 12):
+"""A project's model and hosted-tool permissions over loopback HTTP (docs/design.md fact 12):
 model permissions are replaced whole and reset by DELETE (and limit what the project's
 keys see in ``GET /v1/models``); hosted-tool permissions merge per tool."""
 

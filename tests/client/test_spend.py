@@ -1,4 +1,4 @@
-"""Spend alerts and spend limits over loopback HTTP (DESIGN.md facts 12-13): one limit per
+"""Spend alerts and spend limits over loopback HTTP (docs/design.md facts 12-13): one limit per
 scope (set whole, DELETE removes, ``enforcement.status``), many alerts per scope with no
 natural key (create is not idempotent), and writing one never changes the other, in both
 directions, at the organization and at a project (a Terraform provider had that bug)."""

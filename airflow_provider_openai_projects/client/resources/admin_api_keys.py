@@ -1,4 +1,4 @@
-"""Admin API keys (DESIGN.md fact 17): list, create, get, delete; there is no rotate.
+"""Admin API keys (docs/design.md fact 17): list, create, get, delete; there is no rotate.
 
 A created key's ``value`` is in the create response only; the hook registers it with
 Airflow's secrets masker before returning it (``secret_fields`` of the table's row). Keep

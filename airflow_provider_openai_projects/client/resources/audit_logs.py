@@ -1,4 +1,4 @@
-"""Audit logs: one read, filtered (DESIGN.md fact 18)."""
+"""Audit logs: one read, filtered (docs/design.md fact 18)."""
 
 from __future__ import annotations
 

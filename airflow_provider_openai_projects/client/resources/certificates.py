@@ -1,4 +1,4 @@
-"""mTLS certificates of the organization and its projects (DESIGN.md fact 16).
+"""mTLS certificates of the organization and its projects (docs/design.md fact 16).
 
 Uploaded at organization level (at most 50, inactive on upload), activated and
 deactivated per organization or per project in batches of 1 to 10 ids (idempotent),

@@ -1,4 +1,4 @@
-"""Data retention of the organization and of each project (DESIGN.md fact 12).
+"""Data retention of the organization and of each project (docs/design.md fact 12).
 
 The request field is ``retention_type``, the response field ``type``. A project also
 takes ``organization_default`` and ``none``. Updates set the whole value: idempotent.

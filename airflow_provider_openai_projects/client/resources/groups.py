@@ -1,4 +1,4 @@
-"""Groups and their members (DESIGN.md fact 14).
+"""Groups and their members (docs/design.md fact 14).
 
 A group is ``{name}``; its members are organization users, added by ``user_id``. A group
 with ``is_scim_managed`` belongs to the identity provider: renaming or deleting it and

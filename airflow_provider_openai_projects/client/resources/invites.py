@@ -1,4 +1,4 @@
-"""Invites to the organization (optionally to projects with roles; DESIGN.md fact 8)."""
+"""Invites to the organization (optionally to projects with roles; docs/design.md fact 8)."""
 
 from __future__ import annotations
 

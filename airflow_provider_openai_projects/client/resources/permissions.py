@@ -1,4 +1,4 @@
-"""A project's model permissions and hosted-tool permissions (DESIGN.md fact 12).
+"""A project's model permissions and hosted-tool permissions (docs/design.md fact 12).
 
 Model permissions ``{mode, model_ids}`` are replaced whole by an update (idempotent) and
 reset by delete. Hosted-tool permissions merge per tool: an update changes only the tools

@@ -1,4 +1,4 @@
-"""Project groups (DESIGN.md fact 14): a group added to a project with a project role
+"""Project groups (docs/design.md fact 14): a group added to a project with a project role
 gives every group member access to the project. A person's project access is therefore
 direct membership OR membership of such a group; offboarding accounts for both. Lists
 return every item over every page (``next``-style pagination, up to 100 a page).

@@ -1,4 +1,4 @@
-"""Project members (DESIGN.md fact 8: a person must be an organization member first)."""
+"""Project members (docs/design.md fact 8: a person must be an organization member first)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Projects: list, create, get, update, archive (DESIGN.md facts 5 and 7)."""
+"""Projects: list, create, get, update, archive (docs/design.md facts 5 and 7)."""
 
 from __future__ import annotations
 

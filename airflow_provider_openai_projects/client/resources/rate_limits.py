@@ -1,4 +1,4 @@
-"""Per-model rate limits of a project: list and update only (DESIGN.md fact 9)."""
+"""Per-model rate limits of a project: list and update only (docs/design.md fact 9)."""
 
 from __future__ import annotations
 

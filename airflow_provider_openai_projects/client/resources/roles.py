@@ -1,4 +1,4 @@
-"""Roles, and their assignment to users and groups (DESIGN.md fact 15).
+"""Roles, and their assignment to users and groups (docs/design.md fact 15).
 
 Roles are predefined (``predefined_role: true``; the API refuses to change or delete
 them) or custom (``{role_name, permissions[], description?}``). Organization roles are

@@ -1,4 +1,4 @@
-"""Service accounts and their keys (DESIGN.md fact 6: a key is shown once, revoked only
+"""Service accounts and their keys (docs/design.md fact 6: a key is shown once, revoked only
 by deleting its account)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spend alerts and spend limits of the organization and of each project (DESIGN.md
+"""Spend alerts and spend limits of the organization and of each project (docs/design.md
 facts 12-13).
 
 A scope has at most one spend limit (``threshold_amount`` in cents, at least 1; set whole,

@@ -1,4 +1,4 @@
-"""Costs and the ten usage endpoints: time buckets, paged with ``page`` (DESIGN.md fact 18).
+"""Costs and the ten usage endpoints: time buckets, paged with ``page`` (docs/design.md fact 18).
 
 Every method is a read (safe to repeat) and returns every bucket of ``[start_time,
 end_time)`` over every page; each bucket's ``results`` hold the endpoint's result objects

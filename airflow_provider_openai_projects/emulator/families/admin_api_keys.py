@@ -1,6 +1,6 @@
 """Admin API keys (``/organization/admin_api_keys``): records, operations, routes.
 
-DESIGN.md fact 17: ``{name, expires_in_seconds?}`` (at most a year); the value is in the
+docs/design.md fact 17: ``{name, expires_in_seconds?}`` (at most a year); the value is in the
 create response only; no rotate endpoint. The emulator's own admin key is one of them
 (seeded on reset, listed redacted); a created key authenticates Admin API calls at once,
 and a deleted or expired one is refused (401) from then on, the emulator's own included.

@@ -1,6 +1,6 @@
 """mTLS certificates (``/organization/certificates``, ``/organization/projects/{id}/certificates``).
 
-DESIGN.md fact 16: uploaded at organization level (``{certificate: PEM, name?}``, at most
+docs/design.md fact 16: uploaded at organization level (``{certificate: PEM, name?}``, at most
 50 per organization, inactive on upload; the PEM is parsed for real: ``valid_at`` and
 ``expires_at`` are the certificate's own validity), read back with ``include[]=content``,
 renamed, activated and deactivated per organization or per project in batches of 1-10 ids

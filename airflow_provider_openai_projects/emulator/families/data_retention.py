@@ -1,6 +1,6 @@
 """Data retention of the organization and of each project (``.../data_retention``).
 
-DESIGN.md fact 12: the request names the setting ``retention_type``, the response
+docs/design.md fact 12: the request names the setting ``retention_type``, the response
 ``type``; a project also takes ``organization_default`` (follow the organization, its
 initial value) and ``none``. Setting a value is idempotent and replaces the old one.
 The organization starts at ``modified_abuse_monitoring`` (the spec's example).

@@ -1,4 +1,4 @@
-"""Groups and group users: records, state operations and routes (DESIGN.md fact 14).
+"""Groups and group users: records, state operations and routes (docs/design.md fact 14).
 
 A group is ``{name}`` with members (organization users, by ``user_id``). Groups created
 through the API are ours to write; a group with ``is_scim_managed`` belongs to the

@@ -1,6 +1,6 @@
 """A project's model permissions and hosted-tool permissions.
 
-DESIGN.md fact 12. Model permissions ``{mode: allow_list|deny_list, model_ids}`` are
+docs/design.md fact 12. Model permissions ``{mode: allow_list|deny_list, model_ids}`` are
 replaced whole by each update (idempotent) and reset by DELETE to the initial value,
 ``deny_list`` of no models (every model allowed). They take effect: ``GET /v1/models``
 with a key of the project lists only the models the project may use. Hosted-tool

@@ -1,4 +1,4 @@
-"""Project groups: records, state operations and routes (DESIGN.md fact 14).
+"""Project groups: records, state operations and routes (docs/design.md fact 14).
 
 A project group ``{group_id, role}`` (``role`` is the id of a project role, see
 :mod:`.roles`) gives every member of the group access to the project. So a person's

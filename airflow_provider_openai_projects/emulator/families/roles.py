@@ -1,5 +1,5 @@
 """Roles and their assignment to users and groups: records, state operations and routes
-(DESIGN.md fact 15).
+(docs/design.md fact 15).
 
 Roles are predefined (``predefined_role: true``: seeded, cannot be changed or deleted:
 400) or custom (``{role_name, permissions[], description?}``, organization-level).

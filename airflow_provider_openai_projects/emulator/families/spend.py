@@ -1,6 +1,6 @@
 """Spend alerts and spend limits of the organization and of each project.
 
-DESIGN.md facts 12-13. A scope (the organization, or one project) has at most one spend
+docs/design.md facts 12-13. A scope (the organization, or one project) has at most one spend
 limit ``{threshold_amount >= 1 (cents), currency: USD, interval: month}``, set whole by
 an update (idempotent) and removed by DELETE (404 when none is set); its response adds
 ``enforcement.status``, ``enforcing`` for a limit that is set (the emulator does not
