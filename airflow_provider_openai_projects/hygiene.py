@@ -144,8 +144,14 @@ def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding
                 continue
         except NotFoundError:
             pass
-        log_change("deleted %s %s (%s) in project %s: %s", finding.kind, finding.name, finding.resource_id,
-                   finding.project_name, finding.detail)
+        log_change(
+            "deleted %s %s (%s) in project %s: %s",
+            finding.kind,
+            finding.name,
+            finding.resource_id,
+            finding.project_name,
+            finding.detail,
+        )
         done.append(finding)
     return done
 
@@ -176,8 +182,15 @@ def _idle_in_project(
         why = _idle_since(key, now, policy.idle_days)
         if why:
             name = str(key.get("name") or "")
-            yield Finding("idle_key", str(key["id"]), name, project_id, project_name, why,
-                          actionable=name not in policy.exclude_names)
+            yield Finding(
+                "idle_key",
+                str(key["id"]),
+                name,
+                project_id,
+                project_name,
+                why,
+                actionable=name not in policy.exclude_names,
+            )
     for account in accounts:
         account_id, name = str(account["id"]), str(account.get("name") or "")
         account_keys = keys_of_account.get(account_id, [])
@@ -191,8 +204,15 @@ def _idle_in_project(
         managed = is_rotation_managed(name)
         if managed:
             why += " (managed by key rotation: left to it)"
-        yield Finding("idle_service_account", account_id, name, project_id, project_name, why,
-                      actionable=not managed and name not in policy.exclude_names)
+        yield Finding(
+            "idle_service_account",
+            account_id,
+            name,
+            project_id,
+            project_name,
+            why,
+            actionable=not managed and name not in policy.exclude_names,
+        )
 
 
 def _foreign_keys(
@@ -210,8 +230,14 @@ def _foreign_keys(
         created = event.get("api_key.created") or {}
         project_id = (event.get("project") or {}).get("id")
         who = ", ".join(sorted(actor_ids)) or "an unknown actor"
-        yield Finding("foreign_key", str(created.get("id") or event.get("id")), "", project_id,
-                      names.get(str(project_id)), f"created by {who}, not by the automation")
+        yield Finding(
+            "foreign_key",
+            str(created.get("id") or event.get("id")),
+            "",
+            project_id,
+            names.get(str(project_id)),
+            f"created by {who}, not by the automation",
+        )
 
 
 def _actor_ids(actor: Mapping[str, Any]) -> set[str]:
@@ -252,8 +278,14 @@ def _spend_near_limit(
         cents = float(limit.get("threshold_amount") or 0)
         if cents > 0 and dollars * 100 >= policy.spend_share * cents:
             share = dollars * 100 / cents
-            yield Finding("spend_near_limit", project_id, str(names.get(project_id) or ""), project_id,
-                          names.get(project_id), f"{share:.0%} of the monthly spend limit (${dollars:,.2f} of ${cents / 100:,.2f})")
+            yield Finding(
+                "spend_near_limit",
+                project_id,
+                str(names.get(project_id) or ""),
+                project_id,
+                names.get(project_id),
+                f"{share:.0%} of the monthly spend limit (${dollars:,.2f} of ${cents / 100:,.2f})",
+            )
 
 
 def _expiring_certificates(api: HygieneApi, policy: HygienePolicy, now: float) -> Iterable[Finding]:
@@ -262,8 +294,9 @@ def _expiring_certificates(api: HygieneApi, policy: HygienePolicy, now: float) -
         expires = (certificate.get("certificate_details") or {}).get("expires_at")
         if expires is not None and expires <= horizon:
             when = "expired" if expires <= now else f"expires in {max(0, int((expires - now) // DAY))} days"
-            yield Finding("certificate_expiring", str(certificate["id"]), str(certificate.get("name") or ""), None,
-                          None, when)
+            yield Finding(
+                "certificate_expiring", str(certificate["id"]), str(certificate.get("name") or ""), None, None, when
+            )
 
 
 def _days_ago(moment: float, now: float) -> int:
