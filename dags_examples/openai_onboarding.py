@@ -182,7 +182,7 @@ def openai_onboarding() -> None:
         account = params.get("service_account")
         if account:
             from airflow_provider_openai_projects.client.errors import InvalidInputError
-            from airflow_provider_openai_projects.rotation import require_logical_name
+            from airflow_provider_openai_projects.key_generations import require_logical_name
 
             if account["project"].strip() not in names:
                 raise AirflowFailException(
@@ -215,7 +215,7 @@ def openai_onboarding() -> None:
         """
         import logging
 
-        from airflow_provider_openai_projects.rotation import default_secret_variable, generation_of
+        from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
         from airflow_provider_openai_projects.sinks import VariableKeySink
 
         assert params is not None

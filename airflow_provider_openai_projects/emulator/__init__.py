@@ -15,9 +15,9 @@ imports Airflow.
 from __future__ import annotations
 
 from .app import create_app
-from .catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
 from .errors import ApiError
 from .faults import FaultInjector, FaultRule
+from .model_catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
 from .requestlog import LoggedRequest, RequestLog
 from .server import EmulatorServer
 from .state import DEFAULT_ADMIN_KEY, EmulatorState

@@ -3,7 +3,7 @@
 ``create_app`` wires one state, fault injector and request log into a FastAPI app. Every
 error, including FastAPI's own (unknown URL, malformed body, bad query parameter), is
 rendered in the API's error shape ``{"error": {"message", "type", "param", "code"}}``.
-Dropped-connection faults additionally need :class:`~.transport.ConnectionAborter`
+Dropped-connection faults additionally need :class:`~.connection_faults.ConnectionAborter`
 around the app, which :class:`~.server.EmulatorServer` provides.
 """
 

@@ -34,12 +34,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .connection_faults import ABORT_CONNECTION
 from .errors import ApiError
 from .faults import FaultInjector, FaultRule, InjectedResponse
 from .ids import redact_key
 from .requestlog import KeyKindLabel, RequestLog
 from .state import EmulatorState
-from .transport import ABORT_CONNECTION
 
 API_PREFIX = "/v1"
 #: The one route that takes a project or service-account key instead of the admin key.

@@ -24,11 +24,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .app import create_app
-from .catalog import ModelSpec
+from .connection_faults import ConnectionAborter
 from .faults import FaultInjector
+from .model_catalog import ModelSpec
 from .requestlog import RequestLog
 from .state import DEFAULT_ADMIN_KEY, EmulatorState
-from .transport import ConnectionAborter
 
 _START_TIMEOUT = 10.0
 

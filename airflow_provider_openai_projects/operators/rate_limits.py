@@ -3,7 +3,7 @@
 The Admin API is throttled to a handful of requests per minute per endpoint, so the sync
 is built around its call count: one read per project, one write per limit that differs,
 nothing else. The policy, the matching and the plan live in the pure module
-:mod:`airflow_provider_openai_projects.ratelimits`.
+:mod:`airflow_provider_openai_projects.ratelimit_policy`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOpera
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_openai_projects.ratelimits import LimitChange, SyncPlan
+    from airflow_provider_openai_projects.ratelimit_policy import LimitChange, SyncPlan
 
 REPORT_XCOM_KEY = "rate_limit_report"
 
@@ -30,7 +30,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     >= 0. When several keys match a model, each field comes from the most specific key
     that sets it: an exact name beats any glob, a glob with more literal characters beats
     one with fewer, and the first declared wins a tie (details in
-    :mod:`airflow_provider_openai_projects.ratelimits`).
+    :mod:`airflow_provider_openai_projects.ratelimit_policy`).
 
     Targets: the projects in ``project_ids`` (used as given, not listed), or the active
     projects whose name matches ``project_name_pattern`` (case-sensitive glob), or, with
@@ -131,7 +131,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.ratelimits import (
+        from airflow_provider_openai_projects.ratelimit_policy import (
             SyncPlan,
             describe_unknown,
             parse_flag,
@@ -195,7 +195,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     def _read(self, plan: SyncPlan, targets: list[tuple[str, str | None]], context: Context) -> None:
         """One listing per target; a project that fails is recorded and the others go on."""
         from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.ratelimits import project_label
+        from airflow_provider_openai_projects.ratelimit_policy import project_label
 
         for project_id, name in targets:
             try:
@@ -253,7 +253,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     def _raise_failed(plan: SyncPlan) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_openai_projects.ratelimits import RateLimitSyncError
+        from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
 
         error = RateLimitSyncError(plan.failure_message(), plan.report())
         if plan.retry_may_help:

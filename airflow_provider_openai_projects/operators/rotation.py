@@ -2,7 +2,7 @@
 
 A service-account key can only be revoked by deleting its service account (DESIGN.md,
 fact 6), so a *logical* account ``team`` is a series of generations ``team--<generation>``
-(naming rules in :mod:`airflow_provider_openai_projects.rotation`). Two operators:
+(naming rules in :mod:`airflow_provider_openai_projects.key_generations`). Two operators:
 
 - :class:`RotateServiceAccountOperator` runs the protocol of DESIGN.md: create the
   generation of this DAG run, store its key as *pending*, verify it works, promote it to
@@ -134,19 +134,19 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
         from airflow_provider_openai_projects.idempotency import create_once
+        from airflow_provider_openai_projects.key_generations import (
+            generation_account_name,
+            generation_of,
+            generations,
+            pending_entry_name,
+            require_generation,
+        )
         from airflow_provider_openai_projects.operators.service_accounts import (
             delete_service_account,
             load_entry,
             require_entry_owner,
             resolve_sink,
             store_new_key,
-        )
-        from airflow_provider_openai_projects.rotation import (
-            generation_account_name,
-            generation_of,
-            generations,
-            pending_entry_name,
-            require_generation,
         )
         from airflow_provider_openai_projects.validation import require_name, require_non_negative_int
 
@@ -423,15 +423,15 @@ class DeleteServiceAccountGenerationsOperator(OpenAIAdminBaseOperator):
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.key_generations import (
+            generation_of,
+            generations,
+            pending_entry_name,
+        )
         from airflow_provider_openai_projects.operators.service_accounts import (
             load_entry,
             require_entry_owner,
             resolve_sink,
-        )
-        from airflow_provider_openai_projects.rotation import (
-            generation_of,
-            generations,
-            pending_entry_name,
         )
 
         project_id, logical, current_entry, keep_previous = account_inputs(
@@ -498,7 +498,7 @@ def account_inputs(
 ) -> tuple[str, str, str, int]:
     """The checked inputs naming a logical account and its sink entry (one error naming the field):
     ``(project_id, logical name, current entry name, keep_previous)``."""
-    from airflow_provider_openai_projects.rotation import (
+    from airflow_provider_openai_projects.key_generations import (
         default_secret_variable,
         require_entry_name,
         require_logical_name,
@@ -516,9 +516,9 @@ def account_inputs(
 
 
 def run_generation(context: Context) -> str:
-    """The generation of the running DAG run (:func:`..rotation.generation_from_run`)."""
+    """The generation of the running DAG run (:func:`..key_generations.generation_from_run`)."""
     from airflow_provider_openai_projects.client.errors import InvalidInputError
-    from airflow_provider_openai_projects.rotation import generation_from_run
+    from airflow_provider_openai_projects.key_generations import generation_from_run
 
     dag_run = context.get("dag_run")
     run_after = getattr(dag_run, "run_after", None) or context.get("logical_date")
@@ -549,10 +549,10 @@ def revoke_generations(
     prefer: Sequence[str | None],
     keep_previous: int,
 ) -> tuple[list[str], list[str]]:
-    """Delete the generations :func:`~airflow_provider_openai_projects.rotation.plan_revoke`
+    """Delete the generations :func:`~airflow_provider_openai_projects.key_generations.plan_revoke`
     selects; returns (deleted ids, kept ids). An account already gone counts as deleted."""
+    from airflow_provider_openai_projects.key_generations import plan_revoke
     from airflow_provider_openai_projects.operators.service_accounts import delete_service_account
-    from airflow_provider_openai_projects.rotation import plan_revoke
 
     plan = plan_revoke(accounts, protect=protect, keep_previous=keep_previous, prefer=prefer)
     names = {a["id"]: a for a in accounts}

@@ -75,7 +75,7 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_provider_openai_projects.idempotency import create_once
-        from airflow_provider_openai_projects.rotation import default_secret_variable, require_entry_name
+        from airflow_provider_openai_projects.key_generations import default_secret_variable, require_entry_name
         from airflow_provider_openai_projects.validation import require_id, require_name
 
         project_id = require_id("project_id", self.project_id)
@@ -302,7 +302,7 @@ def store_new_key(
     done with the response. Returns the metadata stored (never the value).
     """
     from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-    from airflow_provider_openai_projects.rotation import redacted
+    from airflow_provider_openai_projects.key_generations import redacted
 
     api_key = created.get("api_key")
     metadata: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_projects.emulator.catalog import DEFAULT_MODELS
+from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 from .conftest import Api, assert_error

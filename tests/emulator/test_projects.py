@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_openai_projects.emulator.catalog import DEFAULT_MODELS
+from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 from .conftest import Api, assert_error

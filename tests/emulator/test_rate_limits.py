@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from airflow_provider_openai_projects.emulator.catalog import synthetic_catalog
+from airflow_provider_openai_projects.emulator.model_catalog import synthetic_catalog
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 from .conftest import Api, assert_error

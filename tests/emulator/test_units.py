@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_openai_projects.emulator.catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
 from airflow_provider_openai_projects.emulator.errors import ApiError
 from airflow_provider_openai_projects.emulator.ids import new_key_value, random_id, redact_key
+from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
 from airflow_provider_openai_projects.emulator.state import EmulatorState
 
 

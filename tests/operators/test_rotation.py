@@ -21,18 +21,18 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_openai_projects.client import ServerError
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.operators.rotation import (
-    DeleteServiceAccountGenerationsOperator,
-    KeyVerificationError,
-    RotateServiceAccountOperator,
-)
-from airflow_provider_openai_projects.rotation import (
+from airflow_provider_openai_projects.key_generations import (
     default_secret_variable,
     generation_from_run,
     generation_of,
     plan_revoke,
     redacted,
     slug,
+)
+from airflow_provider_openai_projects.operators.rotation import (
+    DeleteServiceAccountGenerationsOperator,
+    KeyVerificationError,
+    RotateServiceAccountOperator,
 )
 from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
-from airflow_provider_openai_projects.emulator.catalog import DEFAULT_MODELS, ModelSpec
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
 from airflow_provider_openai_projects.emulator.ids import new_key_value, random_id
-from airflow_provider_openai_projects.emulator.models import (
+from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS, ModelSpec
+from airflow_provider_openai_projects.emulator.pagination import OrderedStore
+from airflow_provider_openai_projects.emulator.records import (
     ApiKey,
     Invite,
     Membership,
@@ -27,7 +28,6 @@ from airflow_provider_openai_projects.emulator.models import (
     RateLimit,
     ServiceAccount,
 )
-from airflow_provider_openai_projects.emulator.pagination import OrderedStore
 
 DEFAULT_ADMIN_KEY = "sk-admin-emulator-local-only-0123456789abcdef"
 SEED_OWNER_EMAIL = "owner@example.com"

@@ -8,8 +8,8 @@ from typing import Any
 
 from airflow_provider_openai_projects.emulator.errors import ApiError
 from airflow_provider_openai_projects.emulator.ids import random_id
-from airflow_provider_openai_projects.emulator.models import ServiceAccount, deleted
 from airflow_provider_openai_projects.emulator.pagination import list_body
+from airflow_provider_openai_projects.emulator.records import ServiceAccount, deleted
 
 from .core import OWNER_PROJECT_ACCESS, SERVICE_ACCOUNT_ROLES, KeyKind, StateCore, check_choice, check_name, locked
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
 from airflow_provider_openai_projects.emulator.ids import random_id
-from airflow_provider_openai_projects.emulator.models import Invite, Membership, deleted
 from airflow_provider_openai_projects.emulator.pagination import list_body
+from airflow_provider_openai_projects.emulator.records import Invite, Membership, deleted
 
 from .core import INVITE_TTL_SECONDS, ORG_ROLES, PROJECT_ROLES, StateCore, check_choice, check_email, check_name, locked
 

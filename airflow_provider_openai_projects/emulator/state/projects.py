@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_openai_projects.emulator.catalog import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
-from airflow_provider_openai_projects.emulator.models import Membership, deleted
+from airflow_provider_openai_projects.emulator.model_catalog import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.emulator.pagination import list_body
+from airflow_provider_openai_projects.emulator.records import Membership, deleted
 
 from .core import PROJECT_ROLES, RESIDENCIES, StateCore, check_choice, check_name, locked
 

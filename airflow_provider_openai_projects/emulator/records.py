@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .catalog import RATE_LIMIT_FIELDS
 from .ids import redact_key
+from .model_catalog import RATE_LIMIT_FIELDS
 from .pagination import OrderedStore
 
 OwnerType = Literal["user", "service_account"]
