@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
-from airflow_provider_openai_projects.rotation import GENERATION_SEPARATOR
+from airflow_provider_openai_projects.key_generations import GENERATION_SEPARATOR
 
 DAY = 86400
 
