@@ -107,6 +107,14 @@ def get_provider_info() -> dict[str, Any]:
                         ),
                         "schema": {"type": ["number", "null"], "minimum": 0},
                     },
+                    "rate_limit_backend": {
+                        "label": "Shared rate-limit back-end",
+                        "description": (
+                            "Where every worker shares the pacing budget: sqlite:///<absolute path> (one host), "
+                            "redis://, valkey:// or postgresql:// (many hosts). Empty: per process."
+                        ),
+                        "schema": {"type": ["string", "null"]},
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "port", "login", "extra"],

@@ -5,6 +5,12 @@ The admin endpoints are throttled at a few requests per minute each, often witho
 :class:`Pacer` spaces requests out before they are sent (a token bucket, in its GCRA
 form) and, after any 429, makes every thread using the same client wait out a shared
 cooldown rather than pile more requests onto a throttled endpoint.
+
+:func:`shared_pacer` is the one factory the hook and the triggers use: without a
+``rate_limit_backend`` it gives the process's in-process :class:`Pacer` of a connection;
+with one, a :class:`~.budget.SharedPacer` whose budget and cooldown every process shares.
+Both pace :data:`PACING_MARGIN` slower than configured, so requests spaced exactly at the
+limit do not land early at the server.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 PacingScope = Literal["endpoint", "global"]
+
+#: The connection's pacing runs this fraction slower than its ``requests_per_minute``.
+PACING_MARGIN = 0.03
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Pacer:
     :param requests_per_minute: the pace; ``None`` or 0 paces nothing (the 429 cooldown
         still applies).
     :param burst: how many requests may go back to back before the pace applies.
+    :param margin: space requests this fraction wider than ``60 / requests_per_minute``.
     :param scope: ``"endpoint"`` keeps one bucket per method and route template, the way
         the Admin API throttles; ``"global"`` shares one bucket between all endpoints.
     """
@@ -41,6 +51,7 @@ class Pacer:
         *,
         burst: int = 1,
         scope: PacingScope = "endpoint",
+        margin: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -53,7 +64,9 @@ class Pacer:
         self.requests_per_minute = requests_per_minute or None
         self.burst = burst
         self.scope = scope
-        self._interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        if margin < 0:
+            raise ValueError("margin must not be negative")
+        self._interval = 60.0 / requests_per_minute * (1.0 + margin) if requests_per_minute else 0.0
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
@@ -90,24 +103,41 @@ class Pacer:
             bucket.cooldown_until = max(bucket.cooldown_until, self._clock() + seconds)
 
 
-_SHARED: dict[tuple[str, float | None], Pacer] = {}
+_SHARED: dict[tuple[str, float | None, str | None], Pacer] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_pacer(key: str, requests_per_minute: float | None) -> Pacer:
-    """The one pacer of ``key`` (a connection) in this process, made on first use.
+def shared_pacer(
+    key: str, requests_per_minute: float | None, *, backend: str | None = None, connection: str = ""
+) -> Pacer:
+    """The one pacer of ``key`` (a connection and its base URL) in this process, made on first use.
 
     Clients built for the same connection (several hooks in one task, every trigger of a
     triggerer) share it, so together they keep to the pace and all hold back after a 429.
+    With ``backend`` (the connection extra ``rate_limit_backend``) the budget and the 429
+    cooldown are kept there and shared by every process and host that uses it.
+
+    :raises ~.budget.BudgetUnavailableError: ``backend`` is set but cannot be reached (naming
+        the extra ``rate_limit_backend`` of ``connection``); never a silent fallback.
     """
+    backend = (backend or "").strip() or None
     with _SHARED_LOCK:
-        pacer = _SHARED.get((key, requests_per_minute))
+        pacer = _SHARED.get((key, requests_per_minute, backend))
         if pacer is None:
-            pacer = _SHARED[(key, requests_per_minute)] = Pacer(requests_per_minute)
+            if backend is None:
+                pacer = Pacer(requests_per_minute, margin=PACING_MARGIN)
+            else:
+                from airflow_provider_openai_projects.client.budget import SharedPacer, open_store
+
+                store = open_store(backend, connection)
+                pacer = SharedPacer(
+                    store, key, requests_per_minute, margin=PACING_MARGIN, url=backend, connection=connection
+                )
+            _SHARED[(key, requests_per_minute, backend)] = pacer
         return pacer
 
 
 def forget_shared_pacers() -> None:
-    """Drop every shared pacer (and its 429 cooldowns); for tests."""
+    """Drop every shared pacer (and its in-process 429 cooldowns); for tests."""
     with _SHARED_LOCK:
         _SHARED.clear()

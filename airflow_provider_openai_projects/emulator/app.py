@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
+from .families.audit_logs import WriteAuditor, audit_log_routes
+from .families.usage import usage_routes
 from .faults import FaultInjector
 from .gateway import Gateway
 from .requestlog import RequestLog
@@ -60,6 +62,8 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
     )
     app.include_router(project_routes(state))
     app.include_router(org_routes(state))
+    app.include_router(audit_log_routes(state))
+    app.include_router(usage_routes(state))
     app.include_router(control_routes(state, faults, log))
 
     @app.exception_handler(ApiError)
@@ -80,5 +84,6 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
         message = f"The emulator failed to process the request ({type(exc).__name__}); this is an emulator bug."
         return JSONResponse(error_body(message, "server_error"), 500)
 
+    app.add_middleware(WriteAuditor, state=state)  # inside the gateway: authenticated writes only
     app.add_middleware(Gateway, routes=app.router.routes, state=state, faults=faults, log=log)
     return app

@@ -8,7 +8,9 @@ Connection type ``openai_admin``:
   (``http://127.0.0.1:8080/v1`` for the emulator) or a bare host (``https`` assumed);
   ``port`` and ``schema`` (as the URL path) are honoured when the host has none.
 - **extra**: ``timeout`` (read timeout, seconds), ``max_retries``, ``requests_per_minute``
-  (client-side pacing per endpoint).
+  (client-side pacing per endpoint), ``rate_limit_backend`` (where that budget is kept so
+  every worker shares it: ``sqlite:///<path>``, ``redis://``/``valkey://``, ``postgresql://``;
+  see :mod:`~airflow_provider_openai_projects.client.budget`).
 
 The hook is thin: it has every endpoint method of the client (the same resource mixins,
 :mod:`airflow_provider_openai_projects.client.resources`; see
@@ -144,7 +146,12 @@ class OpenAIAdminHook(BaseHook, AdminMethods):
             options["max_retry_wait"] = self.max_retry_wait
         base_url = base_url_from_connection(conn.host, conn.port, conn.schema)
         rpm = options.pop("requests_per_minute", None)
-        options["pacer"] = shared_pacer(f"{self.openai_admin_conn_id} {base_url}", rpm)
+        options["pacer"] = shared_pacer(
+            f"{self.openai_admin_conn_id} {base_url}",
+            rpm,
+            backend=(conn.extra_dejson or {}).get("rate_limit_backend"),
+            connection=self.openai_admin_conn_id,
+        )
         try:
             return OpenAIAdminClient(key, base_url=base_url, **options)
         except ConfigurationError as error:

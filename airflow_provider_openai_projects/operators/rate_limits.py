@@ -8,7 +8,9 @@ nothing else. The policy, the matching and the plan live in the pure module
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import queue
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
@@ -47,8 +49,13 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
        (an exact name no project has, a glob matching nothing) fails the task before any
        write when ``fail_on_unknown_model`` (default), else it is logged as a warning;
     5. writes only the limits that differ, sending only the differing fields (one update
-       per limit). A field the limit does not carry (``max_images_per_1_minute`` on a chat
-       model: the API would answer 400) is never sent; it is reported in ``skipped_fields``.
+       per limit). Writes go on while the remaining projects are read (the read and the
+       write endpoints have separate budgets, so the job takes about as long as its busier
+       endpoint, not the sum of both), but only once every policy key has matched a model
+       of a project read (so an unknown key still fails the task before any write), or at
+       once with ``fail_on_unknown_model=False``. A field the limit does not carry
+       (``max_images_per_1_minute`` on a chat model: the API would answer 400) is never
+       sent; it is reported in ``skipped_fields``.
        A write that fails is reported as failed and the others go on.
 
     Errors that concern every call (401, 403, a 429 the client's retries gave up on, no
@@ -163,69 +170,103 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
                 )
 
         plan = SyncPlan(policy, dry_run=dry_run)
-        self._read(plan, targets, context)
-        unknown = plan.find_unknown_models()
-        if unknown:
-            described = describe_unknown(policy, unknown)
-            if fail_on_unknown:
-                unread = len(plan.failed_projects)
-                note = f" ({unread} targeted projects could not be read)" if unread else ""
-                self._report_failure(plan, context)
-                raise InvalidInputError(
-                    f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
-                    f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
-                    "set fail_on_unknown_model=False to skip them",
+        writer = None if dry_run else _Writer(self._write_one)
+        try:
+            self._read(plan, targets, context, writer, wait_for_known=fail_on_unknown)
+            unknown = plan.find_unknown_models()
+            if unknown:
+                described = describe_unknown(policy, unknown)
+                if fail_on_unknown:
+                    unread = len(plan.failed_projects)
+                    note = f" ({unread} targeted projects could not be read)" if unread else ""
+                    self._report_failure(plan, context)
+                    raise InvalidInputError(
+                        f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
+                        f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
+                        "set fail_on_unknown_model=False to skip them",
+                    )
+                self.log.warning("Ignoring policy keys that match no model: %s.", described)
+            for model, names in plan.skipped_fields().items():
+                self.log.warning(
+                    "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
                 )
-            self.log.warning("Ignoring policy keys that match no model: %s.", described)
-        for model, names in plan.skipped_fields().items():
-            self.log.warning(
-                "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
-            )
-        if dry_run:
-            for change in plan.changes():
-                self.log.info("DRY RUN: would set %s", change.describe())
-        else:
-            self._write(plan, context)
+            if writer is None:
+                for change in plan.changes():
+                    self.log.info("DRY RUN: would set %s", change.describe())
+            else:
+                if not writer.started:
+                    writer.start(plan.changes())
+                stopped_by = writer.finish()
+                if stopped_by is not None:
+                    self._report_failure(plan, context, stopped_by=stopped_by)
+                    raise stopped_by
+        finally:
+            if writer is not None:
+                writer.abort()
         if plan.failed:
             self._report_failure(plan, context)
             self._raise_failed(plan)
         self.log.info("%s", plan.summary())
         return plan.report()
 
-    def _read(self, plan: SyncPlan, targets: list[tuple[str, str | None]], context: Context) -> None:
-        """One listing per target; a project that fails is recorded and the others go on."""
+    def _read(
+        self,
+        plan: SyncPlan,
+        targets: list[tuple[str, str | None]],
+        context: Context,
+        writer: _Writer | None,
+        *,
+        wait_for_known: bool,
+    ) -> None:
+        """One listing per target; a project that fails is recorded and the others go on.
+
+        Hands each project's changes to ``writer`` as soon as writing may begin: at once
+        unless ``wait_for_known``, else when every policy key has matched a model read.
+        """
         from airflow_provider_openai_projects.client.errors import OpenAIAdminError
         from airflow_provider_openai_projects.ratelimit_policy import project_label
 
+        models_seen: set[str] = set()
         for project_id, name in targets:
+            if writer is not None and writer.stopped_by is not None:
+                return  # the writer met an error that stops the run; run() reports it
             try:
                 limits = self.hook.list_rate_limits(project_id)
             except OpenAIAdminError as error:
                 if _stops_the_run(error):
+                    if writer is not None:
+                        writer.abort()
                     self._report_failure(plan, context, stopped_by=error)
                     raise
                 self.log.error("Cannot read the rate limits of %s: %s", project_label(project_id, name), error)
                 plan.add_failed_project(project_id, name, str(error), transient=_is_transient(error))
                 continue
-            plan.add_project(project_id, name, limits)
+            project = plan.add_project(project_id, name, limits)
+            if writer is None:
+                continue
+            if writer.started:
+                writer.submit(project.changes)
+                continue
+            models_seen.update(project.models)
+            if not wait_for_known or not plan.policy.unknown_keys(models_seen):
+                writer.start(plan.changes())
 
-    def _write(self, plan: SyncPlan, context: Context) -> None:
-        """One update per differing limit, with only the differing fields."""
+    def _write_one(self, change: LimitChange) -> None:
+        """One update with only the differing fields; a failure that concerns only this
+        limit is recorded on it, one that concerns every call is raised."""
         from airflow_provider_openai_projects.client.errors import OpenAIAdminError
 
-        for change in plan.changes():
-            try:
-                result = self.hook.update_rate_limit(change.project_id, change.rate_limit_id, **change.updates())
-            except OpenAIAdminError as error:
-                if _stops_the_run(error):
-                    self._report_failure(plan, context, stopped_by=error)
-                    raise
-                change.status, change.error, change.transient = "failed", str(error), _is_transient(error)
-                self.log.error("FAILED to set %s: %s", change.describe(), error)
-                continue
-            change.status = "updated"
-            self.log_change("set %s", change.describe())
-            self._warn_if_not_applied(change, result)
+        try:
+            result = self.hook.update_rate_limit(change.project_id, change.rate_limit_id, **change.updates())
+        except OpenAIAdminError as error:
+            if _stops_the_run(error):
+                raise
+            change.status, change.error, change.transient = "failed", str(error), _is_transient(error)
+            self.log.error("FAILED to set %s: %s", change.describe(), error)
+            return
+        change.status = "updated"
+        self.log_change("set %s", change.describe())
+        self._warn_if_not_applied(change, result)
 
     def _warn_if_not_applied(self, change: LimitChange, result: Mapping[str, Any]) -> None:
         """The API may cap a value (an organization's own limit); say so instead of
@@ -279,3 +320,58 @@ def _is_transient(error: Exception) -> bool:
     from airflow_provider_openai_projects.client.errors import ConflictError, ServerError
 
     return isinstance(error, ServerError | ConflictError)
+
+
+class _Writer:
+    """Writes changes in order on one thread of its own while the reads go on.
+
+    The write endpoint has its own throttle budget, so writing while reading takes the
+    time of the busier endpoint instead of the sum. An error that stops the run ends the
+    writing; :meth:`finish` returns it for the caller to report and raise.
+    """
+
+    def __init__(self, write: Callable[[LimitChange], None]) -> None:
+        self._write = write
+        self._queue: queue.SimpleQueue[LimitChange | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._aborted = threading.Event()
+        self.stopped_by: Exception | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def start(self, changes: Sequence[LimitChange]) -> None:
+        """Begin writing ``changes`` (the ones planned so far)."""
+        self.submit(changes)
+        self._thread = threading.Thread(target=self._run, name="rate-limit-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, changes: Sequence[LimitChange]) -> None:
+        for change in changes:
+            self._queue.put(change)
+
+    def _run(self) -> None:
+        while not self._aborted.is_set():
+            change = self._queue.get()
+            if change is None:
+                return
+            try:
+                self._write(change)
+            except Exception as error:
+                self.stopped_by = error
+                return
+
+    def finish(self) -> Exception | None:
+        """Write what is queued, wait for it, and return the error that stopped it, if any."""
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join()
+        return self.stopped_by
+
+    def abort(self) -> None:
+        """Stop after the write in progress; idempotent."""
+        self._aborted.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join()

@@ -245,7 +245,9 @@ class OpenAIAdminPollingTrigger(BaseTrigger):
         return AsyncOpenAIAdminClient(
             key,
             base_url=base_url,
-            pacer=shared_pacer(f"{conn_id} {base_url}", rpm),
+            pacer=shared_pacer(
+                f"{conn_id} {base_url}", rpm, backend=extra.get("rate_limit_backend"), connection=conn_id
+            ),
             sleep=self._sleep,
             **options,
         )

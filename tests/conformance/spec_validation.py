@@ -16,7 +16,8 @@ Two pieces, wired together in ``tests/conftest.py``:
     path and query parameters, body). Bodies are checked strictly: a field the spec does
     not declare is a violation (the real API answers "Unrecognized request argument");
     so is a query parameter the operation does not declare (``name[]`` counts as
-    ``name``: the bracket form the official SDK sends for arrays). A request to a path
+    ``name``: the bracket form the official SDK sends for arrays; so does ``name[key]``,
+    the deep-object form of an object parameter such as ``effective_at[gte]``). A request to a path
     or method outside the spec is a violation too.
   * responses are validated with openapi-core against the schema of their status when
     the operation documents it; any other error status (401, 403, 404, 429, 5xx,
@@ -64,6 +65,9 @@ SPEC_PATH = Path(__file__).resolve().parents[1] / "spec" / "openapi-admin.yaml"
 #: against this host whatever port the emulator listens on.
 _HOST_URL = "http://emulator.invalid"
 API_PREFIX = "/v1"
+#: ``name[]`` (an array, as the SDK sends it) or ``name[key]`` (an object parameter such as
+#: ``effective_at[gte]``, as the API and the SDK send it) counts as the parameter ``name``.
+_DEEP_OBJECT = re.compile(r"\[[a-z_]*\]$")
 #: Requests under ``/v1`` that are not Admin API operations and are not validated.
 SKIPPED = frozenset({("GET", "/v1/models")})
 #: jsonschema-path resolves ``$ref`` chains on every access unless told to cache them
@@ -246,7 +250,39 @@ class _Response:
 def load_spec_document(path: Path = SPEC_PATH) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: dict[str, Any] = yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader)
+    _map_discriminators(document, document["components"]["schemas"])
     return document
+
+
+def _map_discriminators(node: Any, schemas: dict[str, Any]) -> None:
+    """Give each ``discriminator`` without a ``mapping`` the mapping its ``oneOf`` implies.
+
+    Without a mapping, OpenAPI reads the discriminating value as a schema *name*; the
+    spec's ``UsageTimeBucket.results`` discriminate on ``object`` values such as
+    ``organization.usage.completions.result``, each the single ``enum`` value of one
+    member schema, which is what the mapping built here says. Without it no non-empty
+    usage or costs result could be validated at all.
+    """
+    if isinstance(node, list):
+        for item in node:
+            _map_discriminators(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    discriminator, members = node.get("discriminator"), node.get("oneOf")
+    if isinstance(discriminator, dict) and "mapping" not in discriminator and isinstance(members, list):
+        mapping = {}
+        for member in members:
+            ref = member.get("$ref", "") if isinstance(member, dict) else ""
+            values = (
+                schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}).get(discriminator["propertyName"], {})
+            )
+            if len(values.get("enum", [])) == 1:
+                mapping[values["enum"][0]] = ref
+        if len(mapping) == len(members):
+            discriminator["mapping"] = mapping
+    for value in node.values():
+        _map_discriminators(value, schemas)
 
 
 class _PathTemplates:
@@ -406,7 +442,7 @@ class SpecValidator:
     def _undeclared_query_parameters(self, request: _Request) -> list[str]:
         declared = self._query_parameters(request)
         names = dict.fromkeys(request.parameters.query.keys())
-        return [name for name in names if name not in declared and name.removesuffix("[]") not in declared]
+        return [name for name in names if name not in declared and _DEEP_OBJECT.sub("", name) not in declared]
 
     def _query_parameters(self, request: _Request) -> frozenset[str]:
         """The query parameters the spec declares for the operation this request matches."""

@@ -1,0 +1,74 @@
+"""The ``redis://`` / ``valkey://`` budget: many hosts, through the Redis or Valkey they share.
+
+Decisions are pyrate-limiter's :class:`~pyrate_limiter.RedisStateStore` (GCRA as one Lua
+script, atomic across clients); the cooldown is one more key, raised (never lowered) by a
+small script and expiring by itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pyrate_limiter import GCRA, Rate, RedisStateStore
+
+_GCRA = GCRA()
+_RAISE_COOLDOWN = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 0
+"""
+
+
+class RedisBudgetStore:
+    """Budgets in a Redis or Valkey server. Thread-safe (redis-py's client is)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._stores: dict[str, RedisStateStore] = {}
+        self._lock = threading.Lock()
+        self._raise_cooldown = client.register_script(_RAISE_COOLDOWN)
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisBudgetStore:
+        """``redis://``, ``rediss://`` or their ``valkey`` spellings (same protocol)."""
+        import redis
+
+        parts = urlsplit(url)
+        scheme = {"valkey": "redis", "valkeys": "rediss"}.get(parts.scheme.lower(), parts.scheme.lower())
+        client = redis.Redis.from_url(
+            urlunsplit((scheme, *parts[1:])), socket_connect_timeout=5, socket_timeout=10, health_check_interval=30
+        )
+        return cls(client)
+
+    def _store(self, key: str) -> RedisStateStore:
+        with self._lock:
+            store = self._stores.get(key)
+            if store is None:
+                store = self._stores[key] = RedisStateStore(self.client, key)
+            return store
+
+    def admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
+        decision: Any = self._store(key).check(_GCRA, [rate], at_ms, 1)  # type: ignore[no-untyped-call]
+        if decision.allowed:
+            return None
+        return max(int(decision.retry_after_ms or 1), 1)
+
+    def cooldown_until(self, key: str) -> int:
+        value = self.client.get(f"{key}:cooldown")
+        return int(value) if value else 0
+
+    def extend_cooldown(self, key: str, until_ms: int) -> None:
+        import time
+
+        ttl = max(until_ms - int(time.time() * 1000), 0) + 1000
+        self._raise_cooldown(keys=[f"{key}:cooldown"], args=[until_ms, ttl])
+
+    def ping(self) -> None:
+        self.client.ping()
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,148 @@
+"""Several sync tasks in parallel processes: pacing per process vs one shared budget.
+
+Each row: ``tasks`` processes sync disjoint slices of ``projects`` projects (by
+``project_ids``) against the emulator throttling every endpoint. *Failed tries* are
+processes whose try failed (Airflow would run them again; here each is re-run once and its
+calls counted). *Floor* is the busiest endpoint's minimum calls at the throttle's rate: no
+schedule can beat it. *Worker-slot seconds* is the sum over processes of the time each held
+its slot, from the start signal to its exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from benchmarks.harness import CONN_ENV, connection_json
+from benchmarks.scenarios import rate_limit_policy, seed_projects
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class ParallelRow:
+    projects: int
+    tasks: int
+    pacing: str
+    calls: int
+    min_calls: int
+    throttled: int
+    failed_tries: int
+    seconds: float
+    floor_seconds: float
+    slot_seconds: float
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.floor_seconds if self.floor_seconds else 0.0
+
+    @property
+    def throttled_share(self) -> float:
+        return self.throttled / self.calls if self.calls else 0.0
+
+
+def _run_tasks(
+    slices: list[list[str]], policy: dict[str, dict[str, int]], env: dict[str, str]
+) -> tuple[int, float, float]:
+    """Run one process per slice at once; (failed tries, wall seconds, worker-slot seconds)."""
+    with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
+        barrier = Path(tmp)
+        commands = []
+        for n, ids in enumerate(slices):
+            job = barrier / f"job-{n}.json"
+            job.write_text(json.dumps({"project_ids": ids, "rate_limits": policy}))
+            commands.append([sys.executable, "-m", "benchmarks.parallel_worker", str(job), str(barrier)])
+        workers = [
+            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for c in commands
+        ]
+        while len(list(barrier.glob("ready-*"))) < len(workers):
+            if any(w.poll() is not None for w in workers):
+                raise RuntimeError("a benchmark worker died before starting")
+            time.sleep(0.05)
+        started = time.perf_counter()
+        (barrier / "go").touch()
+        codes = [w.wait() for w in workers]
+        failed = [n for n, code in enumerate(codes) if code != 0]
+        # Airflow's retry of each failed try (the sync is idempotent: it resumes).
+        for n in failed:
+            subprocess.run([*commands[n][:-1], str(_retry_barrier(barrier))], cwd=ROOT, env=env, check=False)
+        wall = time.perf_counter() - started
+        slot = sum(float(p.read_text()) for p in barrier.rglob("slot-*"))
+        return len(failed), wall, slot
+
+
+def _retry_barrier(barrier: Path) -> Path:
+    retry = Path(tempfile.mkdtemp(dir=barrier))
+    (retry / "go").touch()
+    return retry
+
+
+def parallel_sync(
+    emulator: EmulatorServer,
+    *,
+    projects: int,
+    tasks: int,
+    changed_models: int,
+    rate_per_minute: float,
+    burst: int,
+    backend: str | None,
+) -> ParallelRow:
+    """``tasks`` processes, each syncing ``projects / tasks`` projects given by id.
+
+    Minimum calls = ``P + P * changed_models``: one read per project (one page of models),
+    one write per differing limit; the busiest endpoint is the writes'.
+    """
+    emulator.reset()
+    emulator.faults.throttle(rate_per_minute, burst=burst, scope="endpoint", retry_after=False, retry_after_ms=True)
+    ids = seed_projects(emulator, projects)
+    policy = rate_limit_policy(emulator, changed_models)
+    extra: dict[str, object] = {"requests_per_minute": rate_per_minute}
+    if backend:
+        extra["rate_limit_backend"] = backend
+    env = {**os.environ, CONN_ENV: connection_json(emulator, **extra)}
+    emulator.log.clear()
+    failed, wall, slot = _run_tasks([ids[n::tasks] for n in range(tasks)], policy, env)
+    entries = emulator.log.entries()
+    busiest = max(projects * changed_models, projects)
+    return ParallelRow(
+        projects=projects,
+        tasks=tasks,
+        pacing="shared budget (" + backend.split(":", 1)[0] + ")" if backend else "per process",
+        calls=len(entries),
+        min_calls=projects + projects * changed_models,
+        throttled=sum(1 for e in entries if e.status == 429),
+        failed_tries=failed,
+        seconds=wall,
+        floor_seconds=busiest / (rate_per_minute / 60.0),
+        slot_seconds=slot,
+    )
+
+
+def render(rows: list[ParallelRow], rate: float, burst: int) -> list[str]:
+    lines = [
+        "## Parallel tasks: pacing per process vs one shared budget",
+        "",
+        f"The emulator throttles each endpoint to {rate:g} requests per minute (bucket of {burst}); every task's",
+        "connection says `requests_per_minute` at that rate. *Floor* = the busiest endpoint's minimum calls /",
+        "rate. *Slot s* = worker-slot seconds: the time the task processes held their slots, summed.",
+        "Tasks with `project_ids` read no project list, so the minimum is one read per project plus the writes.",
+        "",
+        "| projects | tasks | pacing | calls | min calls | 429s | 429 share | failed tries | wall s | floor s "
+        "| wall / floor | slot s |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.projects} | {r.tasks} | {r.pacing} | {r.calls} | {r.min_calls} | {r.throttled} | "
+            f"{r.throttled_share:.1%} | {r.failed_tries} | {r.seconds:.1f} | {r.floor_seconds:.1f} | "
+            f"{r.ratio:.2f} | {r.slot_seconds:.1f} |"
+        )
+    return [*lines, ""]

@@ -1,0 +1,304 @@
+"""Every write the emulator applies is recorded as exactly one audit-log event.
+
+The table (:data:`AUDIT_EVENTS`) covers every write row of ``ENDPOINTS``; each row's event
+is spec-valid; and every write route the emulator serves, driven over real HTTP, records
+exactly one event of its type naming the resource it touched. A write route that the
+emulator serves without a driver here fails loudly, so a family landing later is covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+from fastapi.routing import APIRoute
+
+from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.client.endpoints import BY_OPERATION, ENDPOINTS
+from airflow_provider_openai_projects.emulator.app import create_app
+from airflow_provider_openai_projects.emulator.families.audit_logs import AUDIT_EVENTS, write_operation_ids
+from airflow_provider_openai_projects.emulator.faults import FaultInjector
+from airflow_provider_openai_projects.emulator.requestlog import RequestLog
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.emulator.state import EmulatorState
+from tests.conformance.spec_validation import load_spec_document
+
+_SPEC = load_spec_document()
+_AUDIT_LOG = jsonschema.Draft202012Validator(
+    {"$ref": "#/components/schemas/AuditLog", "components": {"schemas": _SPEC["components"]["schemas"]}}
+)
+_EVENT_TYPES = set(_SPEC["components"]["schemas"]["AuditLogEventType"]["enum"])
+
+
+def _served_writes() -> list[str]:
+    """The write operations the emulator has a route for."""
+    app = create_app(EmulatorState(), FaultInjector(), RequestLog())
+    served = {
+        (method, route.path.removeprefix("/v1"))
+        for route in app.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    return [op for op in write_operation_ids() if (BY_OPERATION[op].http_method, BY_OPERATION[op].route) in served]
+
+
+SERVED_WRITES = _served_writes()
+
+
+@pytest.fixture
+def make_client(emulator: EmulatorServer) -> Callable[..., OpenAIAdminClient]:
+    def make(**options: Any) -> OpenAIAdminClient:
+        return OpenAIAdminClient(emulator.admin_key, base_url=emulator.base_url, sleep=lambda _: None, **options)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client: Callable[..., OpenAIAdminClient]) -> OpenAIAdminClient:
+    return make_client()
+
+
+#: Prepares one write (over the API or the state) and returns the act: the write itself,
+#: returning the id of the resource its event must name.
+Driver = Callable[[OpenAIAdminClient, EmulatorServer], Callable[[], str]]
+
+
+def _project(emulator: EmulatorServer) -> str:
+    return str(emulator.state.create_project("audited", None, None)["id"])
+
+
+def _member(emulator: EmulatorServer, project_id: str) -> str:
+    user = emulator.add_org_user("member@example.com")
+    emulator.state.add_project_user(project_id, "member", user_id=user["id"])
+    return str(user["id"])
+
+
+def _account(emulator: EmulatorServer, project_id: str) -> str:
+    return str(emulator.state.create_service_account(project_id, "bot")["id"])
+
+
+def _create_project(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_project(name="new")["id"]
+
+
+def _modify_project(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: client.update_project(project_id, name="renamed")["id"]
+
+
+def _archive_project(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: client.archive_project(project_id)["id"]
+
+
+def _add_project_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    user = emulator.add_org_user("joiner@example.com")
+    return lambda: client.add_project_user(project_id, user_id=user["id"], role="member")["id"]
+
+
+def _update_project_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    user_id = _member(emulator, project_id)
+    return lambda: client.update_project_user(project_id, user_id, role="owner")["id"]
+
+
+def _remove_project_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    user_id = _member(emulator, project_id)
+    return lambda: client.remove_project_user(project_id, user_id)["id"]
+
+
+def _create_service_account(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: client.create_service_account(project_id, name="bot")["id"]
+
+
+def _update_service_account(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    account_id = _account(emulator, project_id)
+    return lambda: client.update_service_account(project_id, account_id, role="owner")["id"]
+
+
+def _delete_service_account(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    account_id = _account(emulator, project_id)
+    return lambda: client.delete_service_account(project_id, account_id)["id"]
+
+
+def _create_service_account_key(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    account_id = _account(emulator, project_id)
+    return lambda: client.create_service_account_api_key(project_id, account_id, name="second")["id"]
+
+
+def _delete_project_api_key(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    key = emulator.create_user_api_key(project_id, _member(emulator, project_id))
+    return lambda: client.delete_project_api_key(project_id, key["id"])["id"]
+
+
+def _update_rate_limit(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    rate_limit_id = f"rl-{emulator.state.models[0].id}"
+    return lambda: client.update_rate_limit(project_id, rate_limit_id, max_requests_per_1_minute=10)["id"]
+
+
+def _create_invite(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_invite(email="invitee@example.com", role="reader")["id"]
+
+
+def _delete_invite(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    invite_id = emulator.state.create_invite("invitee@example.com", "reader")["id"]
+    return lambda: client.delete_invite(invite_id)["id"]
+
+
+def _update_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    user = emulator.add_org_user("reader@example.com")
+    return lambda: client.update_user(user["id"], role="owner")["id"]
+
+
+def _delete_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    user = emulator.add_org_user("leaver@example.com")
+    return lambda: client.delete_user(user["id"])["id"]
+
+
+DRIVERS: dict[str, Driver] = {
+    "create-project": _create_project,
+    "modify-project": _modify_project,
+    "archive-project": _archive_project,
+    "create-project-user": _add_project_user,
+    "modify-project-user": _update_project_user,
+    "delete-project-user": _remove_project_user,
+    "create-project-service-account": _create_service_account,
+    "update-project-service-account": _update_service_account,
+    "delete-project-service-account": _delete_service_account,
+    "CreateanAPIkeyforaserviceaccount": _create_service_account_key,
+    "delete-project-api-key": _delete_project_api_key,
+    "update-project-rate-limits": _update_rate_limit,
+    "inviteUser": _create_invite,
+    "delete-invite": _delete_invite,
+    "modify-user": _update_user,
+    "delete-user": _delete_user,
+}
+
+
+def test_every_write_operation_of_the_endpoint_table_has_an_audit_rule() -> None:
+    writes = write_operation_ids()
+    missing = [op for op in writes if op not in AUDIT_EVENTS]
+    assert not missing, f"write operations without an audit rule in AUDIT_EVENTS: {missing}"
+    assert sorted(AUDIT_EVENTS) == sorted(writes)  # and no rule for anything else
+    assert len(writes) == len([row for row in ENDPOINTS if row.http_method != "GET"])
+
+
+def test_every_rule_records_an_event_type_of_the_spec() -> None:
+    unknown = {op: rule.event_type for op, rule in AUDIT_EVENTS.items() if rule.event_type not in _EVENT_TYPES}
+    assert not unknown
+
+
+_SAMPLE_BODY: dict[str, Any] = {
+    "name": "n",
+    "role": "member",
+    "role_id": "role_1",
+    "user_id": "user_1",
+    "group_id": "group_1",
+    "certificate_ids": ["cert_1", "cert_2"],
+    "email": "a@example.com",
+    "scopes": ["api.model.request"],
+    "role_name": "auditor",
+    "permissions": ["api.organization.read"],
+    "max_requests_per_1_minute": 10,
+}
+_SAMPLE_RESPONSE: dict[str, Any] = {
+    "id": "obj_1",
+    "name": "n",
+    "role": "member",
+    "data": [{"id": "cert_1", "name": "c"}],
+}
+
+
+@pytest.mark.parametrize("operation_id", sorted(AUDIT_EVENTS))
+def test_every_rule_builds_one_spec_valid_event_naming_its_resource(operation_id: str) -> None:
+    state = EmulatorState()
+    row = BY_OPERATION[operation_id]
+    path = {name: f"{name}_1" for name in row.path_params}
+    if "project_id" in path:
+        path["project_id"] = state.default_project_id
+
+    event = state.record_write(operation_id, path, _SAMPLE_BODY, _SAMPLE_RESPONSE, state.admin_key)
+
+    errors = [error.message for error in _AUDIT_LOG.iter_errors(event)]
+    assert not errors
+    assert event["type"] == AUDIT_EVENTS[operation_id].event_type
+    assert isinstance(event[event["type"]], dict)
+    assert state.admin_key not in str(event)
+    assert len(state.audit_events) == 1
+    if "project_id" in path:
+        assert event["project"]["id"] == state.default_project_id
+
+
+def test_every_write_route_the_emulator_serves_has_a_driver_here() -> None:
+    missing = [op for op in SERVED_WRITES if op not in DRIVERS]
+    assert not missing, (
+        f"the emulator serves these writes but tests/emulator/test_audit_recording.py cannot drive them: {missing}; "
+        "add a driver to DRIVERS"
+    )
+    assert len(SERVED_WRITES) >= len(DRIVERS)
+
+
+@pytest.mark.parametrize("operation_id", [op for op in SERVED_WRITES if op in DRIVERS])
+def test_each_served_write_records_exactly_one_event_of_its_type(
+    emulator: EmulatorServer, client: OpenAIAdminClient, operation_id: str
+) -> None:
+    act = DRIVERS[operation_id](client, emulator)
+    before = len(emulator.state.audit_events)
+
+    resource_id = act()
+
+    new = emulator.state.audit_events[before:]
+    assert [event.type for event in new] == [AUDIT_EVENTS[operation_id].event_type]
+    assert resource_id in new[0].resource_ids
+    assert new[0].effective_at == emulator.state.now() or new[0].effective_at <= emulator.state.now()
+    assert new[0].actor == {
+        "type": "api_key",
+        "api_key": {
+            "id": emulator.state.admin_key_tracking_id(emulator.admin_key),
+            "type": "user",
+            "user": {"id": emulator.state._owners()[0].id, "email": emulator.state._owners()[0].email},
+        },
+    }
+
+
+def test_a_refused_write_records_nothing(emulator: EmulatorServer, client: OpenAIAdminClient) -> None:
+    from airflow_provider_openai_projects.client import BadRequestError
+
+    with pytest.raises(BadRequestError):
+        client.update_project(emulator.state.default_project_id, name="no")  # the default project is immutable
+
+    assert emulator.state.audit_events == []
+
+
+def test_a_write_whose_response_is_replaced_by_a_fault_is_still_recorded(
+    emulator: EmulatorServer, make_client: Callable[..., OpenAIAdminClient]
+) -> None:
+    from airflow_provider_openai_projects.client.errors import APIStatusError
+    from airflow_provider_openai_projects.emulator.faults import FaultRule
+
+    emulator.faults.add(FaultRule(method="POST", path="/organization/projects", status=500, when="after"))
+    with pytest.raises(APIStatusError):
+        make_client(max_retries=0).create_project(name="applied")
+
+    assert [event.type for event in emulator.state.audit_events] == ["project.created"]
+    assert emulator.log.entries()[0].applied
+
+
+def test_reset_forgets_the_audit_log(emulator: EmulatorServer, client: OpenAIAdminClient) -> None:
+    client.create_project(name="x")
+    assert emulator.state.snapshot()["audit_logs"][0]["type"] == "project.created"
+
+    emulator.reset()
+
+    assert emulator.state.audit_events == []
+    assert emulator.state.snapshot()["audit_logs"] == []
