@@ -16,7 +16,6 @@ one list of certificates.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -263,9 +262,8 @@ def _spend_near_limit(
     names = {str(p["id"]): p.get("name") for p in projects}
     today = datetime.fromtimestamp(now, UTC)
     month_start = int(datetime(today.year, today.month, 1, tzinfo=UTC).timestamp())
-    days = calendar.monthrange(today.year, today.month)[1]
     spent: dict[str, float] = {}
-    for bucket in api.list_costs(start_time=month_start, bucket_width="1d", group_by=["project_id"], limit=days):
+    for bucket in api.list_costs(start_time=month_start, group_by=["project_id"]):
         for result in bucket.get("results") or []:
             project_id = result.get("project_id")
             if project_id in names:

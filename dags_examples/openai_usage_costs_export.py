@@ -45,7 +45,9 @@ def openai_usage_costs_export() -> None:
         bucket_width="1d",
         group_by=["project_id", "model"],
     )
-    costs = CostsToStorageOperator(task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"])
+    costs = CostsToStorageOperator(
+        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"]
+    )
     # [END howto_operator_usage_costs_to_storage]
 
     @task

@@ -67,7 +67,7 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
         self,
         *,
         path: str | ObjectStoragePath,
-        retention: timedelta | None | Literal["default"] = "default",
+        retention: timedelta | Literal["default"] | None = "default",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("outlets", [Asset(f"openai_{self.export_kind}_export")])
@@ -201,12 +201,14 @@ class UsageToStorageOperator(_IntervalExportOperator):
         return super().run(context)
 
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
-        return self.hook.iter_usage(
-            self.kind,
-            start_time=interval.start,
-            end_time=interval.end,
-            bucket_width=self.bucket_width,
-            group_by=self.group_by,
+        list_usage = getattr(self.hook, f"list_usage_{self.kind}")
+        return iter(
+            list_usage(
+                start_time=interval.start,
+                end_time=interval.end,
+                bucket_width=self.bucket_width,
+                group_by=self.group_by,
+            )
         )
 
 
@@ -222,4 +224,4 @@ class CostsToStorageOperator(_IntervalExportOperator):
         self.group_by = group_by
 
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
-        return self.hook.iter_costs(start_time=interval.start, end_time=interval.end, group_by=self.group_by)
+        return iter(self.hook.list_costs(start_time=interval.start, end_time=interval.end, group_by=self.group_by))
