@@ -54,6 +54,7 @@ def get_provider_info() -> dict[str, Any]:
                     for module in (
                         "projects",
                         "project_users",
+                        "groups",
                         "invites",
                         "offboarding",
                         "service_accounts",

@@ -1,6 +1,6 @@
 """Creating things exactly once through an API that has no idempotency keys.
 
-The Admin API's creates are not idempotent and names are not unique (DESIGN.md, fact 5).
+The Admin API's creates are not idempotent and names are not unique (docs/design.md, fact 5).
 A create whose response is lost (5xx after the change, read timeout, dropped connection)
 may or may not have happened; retrying it blindly can make a duplicate project that can
 never be deleted. :func:`create_once` closes that gap: after an ambiguous failure it

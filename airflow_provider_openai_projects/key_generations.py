@@ -3,7 +3,7 @@
 A rotated service account is one *logical* account (``team-search``) made of one real
 service account per *generation*, named ``<logical>--<generation>``
 (``team-search--20261126T080000Z-3fa2c1``). The key of a generation can only be revoked
-by deleting its service account (DESIGN.md, fact 6), so rotating means creating the next
+by deleting its service account (docs/design.md, fact 6), so rotating means creating the next
 generation and later deleting the old ones.
 
 Ownership rule: a service account belongs to the logical account ``L`` if and only if its

@@ -54,7 +54,13 @@ from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
 from airflow_provider_openai_projects.client.types import RATE_LIMIT_FIELDS
-from airflow_provider_openai_projects.validation import require_id, require_name, require_non_negative_int
+from airflow_provider_openai_projects.validation import (
+    INT64_MAX,
+    control_character,
+    require_id,
+    require_name,
+    require_non_negative_int,
+)
 
 ChangeStatus = Literal["planned", "updated", "failed"]
 
@@ -78,10 +84,16 @@ class RateLimitSyncError(OpenAIAdminError):
 # -- parsing and validation ----------------------------------------------------------------
 
 
+_MAX_INT_DIGITS = len(str(INT64_MAX))
+
+
 def _decode(field_name: str, text: str) -> Any:
     """A JSON document, or failing that the Python literal Jinja renders from a dict/list.
 
-    JSON objects with a repeated key are refused (``json`` would silently keep the last).
+    On both paths a mapping with a repeated key is refused (``json`` and ``dict`` would
+    silently keep the last), and so is an integer longer than any field takes; every
+    failure is one :class:`InvalidInputError` naming ``field_name`` (never a raw
+    ``ValueError``).
     """
 
     def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -92,15 +104,87 @@ def _decode(field_name: str, text: str) -> Any:
             result[key] = value
         return result
 
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > _MAX_INT_DIGITS:
+            raise InvalidInputError(field_name, f"has an integer of {len(digits)} digits; the largest is {INT64_MAX}")
+        return int(digits)
+
     try:
-        return json.loads(text, object_pairs_hook=no_repeats)
-    except json.JSONDecodeError as error:
-        try:
-            return ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            raise InvalidInputError(
-                field_name, f"is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            ) from None
+        return json.loads(text, object_pairs_hook=no_repeats, parse_int=bounded_int)
+    except InvalidInputError:
+        raise
+    except (ValueError, RecursionError) as error:
+        json_error = error
+    try:
+        return _literal(field_name, text)
+    except InvalidInputError:
+        raise
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if isinstance(json_error, json.JSONDecodeError):
+            detail = f"{json_error.msg} at line {json_error.lineno} column {json_error.colno}"
+        else:
+            detail = "too deeply nested or too large"
+        raise InvalidInputError(field_name, f"is not valid JSON: {detail}") from None
+
+
+def _literal(field_name: str, text: str) -> Any:
+    """A Python literal (what Jinja renders from a dict), refusing a repeated key in any
+    dict and an integer beyond the signed 64-bit range."""
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            seen: set[object] = set()
+            for key in node.keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str | int):
+                    if key.value in seen:
+                        raise InvalidInputError(f"{field_name}[{key.value!r}]", "appears twice in the literal")
+                    seen.add(key.value)
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value.bit_length() > 63:
+            raise InvalidInputError(field_name, f"has an integer beyond {INT64_MAX}")
+    return ast.literal_eval(tree)
+
+
+def load_policy_document(text: str, source: str, *, yaml_document: bool = False) -> Any:
+    """A policy document (JSON, or YAML with ``yaml_document``) read strictly: a mapping
+    with a repeated key at any depth is refused, as is an integer beyond 64 bits; every
+    failure is one :class:`InvalidInputError` naming ``source`` (a file path or a Variable)."""
+    if not yaml_document:
+        return _decode(source, text) if text.strip() else _decode(source, "null")
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        """``SafeLoader`` that refuses a repeated key instead of keeping the last one."""
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in result:
+                line = key_node.start_mark.line + 1
+                raise InvalidInputError(f"{source}[{key!r}]", f"appears twice (line {line})")
+            result[key] = loader.construct_object(value_node, deep=deep)
+        return result
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        document = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise InvalidInputError(source, f"is not valid YAML{where}") from None
+    _check_ints(source, document)
+    return document
+
+
+def _check_ints(where: str, value: object) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_ints(f"{where}[{key!r}]", item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_ints(f"{where}[{index}]", item)
+    elif type(value) is int and value.bit_length() > 63:
+        raise InvalidInputError(where, f"must be at most {INT64_MAX}")
 
 
 def is_glob(key: str) -> bool:
@@ -186,6 +270,8 @@ def parse_policy(value: object, field_name: str = "rate_limits") -> RateLimitPol
             raise InvalidInputError(where, "must be a model name or glob (a non-empty string)")
         if any(c.isspace() for c in key):
             raise InvalidInputError(where, "a model name or glob cannot contain spaces")
+        if control_character(key) is not None:
+            raise InvalidInputError(where, "a model name or glob cannot contain control or format characters")
         if not isinstance(fields, Mapping) or not fields:
             raise InvalidInputError(
                 where, f"must be a non-empty mapping of rate-limit field to integer, got {fields!r}"

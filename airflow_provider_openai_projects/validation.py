@@ -8,19 +8,34 @@ heavy imports: operators call these in ``execute`` and DAG files import operator
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from airflow_provider_openai_projects.client.config import validate_id
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 
 PROJECT_ROLES = ("owner", "member")
 ORGANIZATION_ROLES = ("owner", "reader")
 MAX_NAME_LENGTH = 128
+INT64_MAX = 2**63 - 1
+"""The largest integer a field without a bound in the spec takes (signed 64-bit)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def control_character(value: str) -> tuple[int, str] | None:
+    """The first control or format character of ``value`` (Unicode categories Cc and Cf:
+    NUL, ESC, CR/LF/TAB, zero-width and bidi overrides such as U+202E), with its position."""
+    for position, char in enumerate(value):
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            return position, char
+    return None
+
+
 def require_name(field: str, value: object, *, max_length: int = MAX_NAME_LENGTH) -> str:
-    """A non-empty, not overlong, single-line name; returned stripped."""
+    """A non-empty, not overlong, single-line name without control or format characters
+    (no terminal escape sequence, NUL or right-to-left override can ride on a name into a
+    log line); returned stripped."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
     value = value.strip()
@@ -28,14 +43,21 @@ def require_name(field: str, value: object, *, max_length: int = MAX_NAME_LENGTH
         raise InvalidInputError(field, f"must be at most {max_length} characters (got {len(value)})")
     if any(c in value for c in "\r\n\t"):
         raise InvalidInputError(field, "must be a single line")
+    found = control_character(value)
+    if found is not None:
+        position, char = found
+        raise InvalidInputError(
+            field, f"must not contain control or format characters (U+{ord(char):04X} at position {position})"
+        )
     return value
 
 
 def require_id(field: str, value: object) -> str:
-    """A non-empty id without whitespace."""
-    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
+    """An id as the API's ids are (see :func:`~.client.config.validate_id`: letters, digits
+    and ``_ - . :``, never ``.`` or ``..``); surrounding whitespace is stripped."""
+    if isinstance(value, str) and value.strip() and any(c.isspace() for c in value.strip()):
         raise InvalidInputError(field, "must be a non-empty id without spaces")
-    return value.strip()
+    return validate_id(field, value.strip() if isinstance(value, str) else value)
 
 
 def require_email(field: str, value: object) -> str:
@@ -62,8 +84,19 @@ def require_one_of(fields: Mapping[str, Any]) -> tuple[str, Any]:
     return given[0]
 
 
-def require_non_negative_int(field: str, value: object) -> int:
-    """An integer >= 0 (booleans are refused even though Python counts them as ints)."""
+def require_non_negative_int(field: str, value: object, *, maximum: int = INT64_MAX) -> int:
+    """An integer from 0 to ``maximum`` (the spec's bound, else the signed 64-bit range;
+    booleans are refused even though Python counts them as ints)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInputError(field, f"must be a non-negative integer, got {value!r}")
+        shown = repr(value)[:40] if not isinstance(value, int) or value.bit_length() < 64 else "a negative number"
+        raise InvalidInputError(field, f"must be a non-negative integer, got {shown}")
+    if value > maximum:
+        raise InvalidInputError(field, f"must be at most {maximum} (got a {value.bit_length()}-bit number)")
+    return value
+
+
+def require_bool(field: str, value: object) -> bool:
+    """``True`` or ``False`` exactly (not ``"true"``, not ``1``)."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(field, f"must be True or False, got {value!r}")
     return value

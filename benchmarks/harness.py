@@ -1,6 +1,6 @@
 """Running operators against an emulator and measuring what they cost.
 
-The measure that matters under the Admin API's throttle is the number of calls (DESIGN.md,
+The measure that matters under the Admin API's throttle is the number of calls (docs/design.md,
 fact 4), so every scenario reports calls and writes next to the minimum they need, the
 429s it received, and its wall time as a ratio to the floor the throttle sets
 (``calls / rate``).

@@ -4,37 +4,18 @@
 Triggered by hand (or by your HR system through the API) when someone leaves. Idempotent:
 a second run finds the person gone and changes nothing.
 
-1. **offboard** reads everything first (the person, their pending invites, every active
-   project's members, their own API keys), checks it, and only then writes:
-   - projects the person owns alone get the **successor owner** as owner first (the run
-     refuses, changing nothing, if such a project exists and no successor is given);
-   - pending invites for their email are deleted;
-   - the person is removed from the organization (which removes them from every project),
-     or only from each project with `remove_from_organization` false.
-   The API keys the person owned in those projects stop working; they are reported by id
-   and redacted value only.
-2. **report** logs a readable summary: memberships, ownership handed over, keys that
-   stopped working, invites deleted, what was removed (or, in a dry run, what would be).
+1. **offboard** finds the person's memberships (one users list per active project), makes
+   `successor_owner` owner of the projects they own alone (refusing, before any write, when
+   there is none), reports their own API keys (redacted), deletes pending invites and removes
+   them from the organization (or, with `remove_from_organization` off, from each project).
+2. **report** logs the outcome in plain words.
 
-#### Parameters
-- `email` or `user_id` (exactly one): the person.
-- `successor_owner`: email or user id of the organization member who takes over the
-  projects the person owns alone.
-- `remove_from_organization` (default `true`): `false` removes them only from each project.
-- `dry_run` (default `false`): read and check everything, change nothing, report the plan.
+Parameters: `email` or `user_id`; `successor_owner` (email or user id of a member);
+`remove_from_organization` (default true); `dry_run` (read and report, change nothing).
 
-Example (start with `"dry_run": true` to see what a run would do):
-```
-airflow dags trigger openai_offboarding -c '{"email": "ada@example.com", "successor_owner": "grace@example.com"}'
-```
-
-#### Running it against a real organization
-- Connection `openai_admin_default` (type *OpenAI Admin API*): password = an organization
-  **admin key** (`sk-admin-...`); host empty for `https://api.openai.com/v1`.
-- Pool: `airflow pools set openai_admin_api 2 "OpenAI Admin API: bounds parallel calls"`.
-  The offboarding lists the users of every active project (there is no "projects of a
-  user" endpoint): with many projects it makes many reads, so keep the pool small and set
-  *Requests per minute* in the connection.
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`);
+`airflow dags unpause openai_offboarding` before `airflow dags trigger openai_offboarding`. See the README.
 """
 
 from __future__ import annotations
@@ -45,13 +26,10 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import OffboardUserOperator
 
-POOL = "openai_admin_api"
-"""Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
-
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-
+POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "platform",
     "retries": 3,
@@ -59,6 +37,7 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=10),
 }
+OPTIONAL_ID = {"type": ["null", "string"], "pattern": r"^\S+$"}
 
 
 @dag(
@@ -70,101 +49,27 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
     tags=["openai", "offboarding", "access"],
     params={
-        "email": Param(
-            None,
-            type=["null", "string"],
-            pattern=EMAIL_PATTERN,
-            title="Email",
-            description="The person's email (or give user_id).",
-        ),
-        "user_id": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\S+$",
-            title="User id",
-            description="The person's user id (or give email).",
-        ),
-        "successor_owner": Param(
-            None,
-            type=["null", "string"],
-            pattern=r"^\S+$",
-            title="Successor owner",
-            description="Email or user id of the member who takes over the projects the person owns alone.",
-        ),
-        "remove_from_organization": Param(
-            True,
-            type="boolean",
-            title="Remove from the organization",
-            description="Off: remove the person only from each project.",
-        ),
-        "dry_run": Param(False, type="boolean", title="Dry run", description="Read and report; change nothing."),
+        "email": Param(None, type=["null", "string"], pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+        "user_id": Param(None, **OPTIONAL_ID),
+        "successor_owner": Param(None, **OPTIONAL_ID, description="Takes over the projects the person owns alone."),
+        "remove_from_organization": Param(True, type="boolean", description="Off: remove from each project only."),
+        "dry_run": Param(False, type="boolean", description="Read and report; change nothing."),
     },
 )
 def openai_offboarding() -> None:
     @task
-    def read_request(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """The operator's arguments from the parameters, as a list of one.
+    def read_request(params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The operator's arguments (``dry_run`` is not templated, so it comes through expand_kwargs)."""
+        names = ("email", "user_id", "successor_owner", "remove_from_organization", "dry_run")
+        return [{name: params.get(name) if params.get(name) != "" else None for name in names}]
 
-        ``dry_run`` and ``remove_from_organization`` are not templated fields of the
-        operator, so they reach it through ``expand_kwargs`` (resolved when the run starts).
-        The operator checks them (exactly one of email and user_id, ...) before any request.
-        """
-        assert params is not None
-        return [
-            {
-                "email": params.get("email") or None,
-                "user_id": params.get("user_id") or None,
-                "successor_owner": params.get("successor_owner") or None,
-                "remove_from_organization": params["remove_from_organization"],
-                "dry_run": params["dry_run"],
-            }
-        ]
-
+    # [START howto_operator_offboard_user]
     offboard = OffboardUserOperator.partial(task_id="offboard", pool=POOL).expand_kwargs(read_request())
+    # [END howto_operator_offboard_user]
 
     @task
     def report(results: Any) -> dict[str, Any]:
-        """Log the offboarding report in plain words; returns counts (never a key value)."""
-        import logging
-
-        log = logging.getLogger("airflow.task")
-        result = next(iter(results))
-        who = result["email"] or result["user_id"]
-        would = "would be " if result["dry_run"] else ""
-        lines = [f"Offboarding of {who}{' (DRY RUN: nothing was changed)' if result['dry_run'] else ''}:"]
-        if not result["found"]:
-            lines.append("  not in the organization and no pending invite: nothing to do")
-        for m in result["memberships"]:
-            sole = ", its only owner" if m["sole_owner"] else ""
-            lines.append(f"  member of {m['project_name']!r} ({m['project_id']}) as {m['role']}{sole}")
-        heir = result["successor_owner"]
-        for change in result["successor_changes"]:
-            verb = "added as owner of" if change["action"] == "added" else "made owner of"
-            lines.append(f"  successor {heir['email'] or heir['user_id']} {would}{verb} {change['project_name']!r}")
-        stop = "would stop working" if result["dry_run"] else "stopped working"
-        for key in result["api_keys"]:
-            lines.append(
-                f"  API key {key['name']!r} ({key['id']}, {key['redacted_value']}) in {key['project_name']!r} {stop}"
-            )
-        for invite_id in result["invites_deleted"]:
-            lines.append(f"  pending invite {invite_id} {would}deleted")
-        names = {m["project_id"]: m["project_name"] for m in result["memberships"]}
-        removed_from = ", ".join(repr(names.get(p, p)) for p in result["removed_from_projects"]) or "no project"
-        if result["removed_from_organization"]:
-            lines.append(f"  {would}removed from the organization, and so from {removed_from}")
-        elif result["removed_from_projects"]:
-            lines.append(f"  {would}removed from {removed_from} (still a member of the organization)")
-        counts = {
-            "memberships": len(result["memberships"]),
-            "successor_changes": len(result["successor_changes"]),
-            "api_keys_stopped": len(result["api_keys"]),
-            "invites_deleted": len(result["invites_deleted"]),
-            "removed_from_projects": len(result["removed_from_projects"]),
-            "removed_from_organization": bool(result["removed_from_organization"]),
-        }
-        lines.append(f"  counts: {counts}")
-        log.info("\n".join(lines))
-        return {"user_id": result["user_id"], "email": result["email"], "dry_run": result["dry_run"], **counts}
+        return reporting.offboarding_report(reporting.mapped_results(results)[0])
 
     report(offboard.output)
 

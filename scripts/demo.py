@@ -414,7 +414,7 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     policy = DAGS_FOLDER / "config" / "rate_limits.yaml"
     say()
     say(f"(policy: {policy.relative_to(REPO)}, for projects matching 'team-*')")
-    if not demo.run_dag(3, "openai_rate_limit_sync", "make rate limits match the policy file", {}):
+    if not demo.run_dag(3, "openai_rate_limit_sync", "make rate limits match the policy file", {"dry_run": False}):
         return False
 
     # 4. Offboarding: Ada leaves; Grace takes over the project Ada owns alone.

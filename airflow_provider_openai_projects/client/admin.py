@@ -26,13 +26,19 @@ from typing import Any, cast
 
 import requests
 
+from airflow_provider_openai_projects.client.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT,
+    ClientConfig,
+)
 from airflow_provider_openai_projects.client.endpoints import Endpoint, endpoint
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
 from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, iterate
 from airflow_provider_openai_projects.client.resources import AdminMethods
-from airflow_provider_openai_projects.client.retry import RetryPolicy
-from airflow_provider_openai_projects.client.transport import DEFAULT_BASE_URL, Transport
+from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT
+from airflow_provider_openai_projects.client.transport import Transport
 
 
 class OpenAIAdminClient(AdminMethods):
@@ -50,15 +56,22 @@ class OpenAIAdminClient(AdminMethods):
         ``None`` for none.
     :param pacer: a :class:`~.pacing.Pacer` shared with other clients (then
         ``requests_per_minute``, ``pacing_burst`` and ``pacing_scope`` are not used).
+    :param config: a :class:`~.config.ClientConfig` (the hook builds one from the
+        connection); when given, the other options above are not used. See it for
+        ``total_timeout``, ``max_response_bytes`` and ``max_server_wait``.
     """
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        config: ClientConfig | None = None,
         base_url: str | None = DEFAULT_BASE_URL,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
         max_retries: int = 5,
         max_retry_wait: float = 120.0,
         backoff_initial: float = 1.0,
@@ -70,25 +83,33 @@ class OpenAIAdminClient(AdminMethods):
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._transport = Transport(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retry=RetryPolicy(
+        if config is None:
+            config = ClientConfig.create(
+                api_key or "",
+                base_url=base_url,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                total_timeout=total_timeout,
+                max_response_bytes=max_response_bytes,
+                max_server_wait=max_server_wait,
                 max_retries=max_retries,
-                initial_delay=backoff_initial,
-                max_delay=backoff_max,
                 max_retry_wait=max_retry_wait,
-            ),
-            pacer=pacer or Pacer(requests_per_minute, burst=pacing_burst, scope=pacing_scope, sleep=sleep),
-            session=session,
-            sleep=sleep,
-        )
+                backoff_initial=backoff_initial,
+                backoff_max=backoff_max,
+                requests_per_minute=requests_per_minute,
+                pacing_burst=pacing_burst,
+                pacing_scope=pacing_scope,
+            )
+        self._transport = Transport(config=config, pacer=pacer or config.new_pacer(sleep), session=session, sleep=sleep)
 
     @property
     def base_url(self) -> str:
         return self._transport.base_url
+
+    @property
+    def config(self) -> ClientConfig:
+        """The validated configuration (shared shape with the async client)."""
+        return self._transport.config
 
     def __repr__(self) -> str:
         return f"<OpenAIAdminClient base_url={self.base_url!r}>"

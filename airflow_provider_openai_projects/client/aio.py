@@ -5,13 +5,19 @@ client sends its requests with :class:`httpx.AsyncClient` and waits with ``async
 (injectable). It is not a second client with its own rules: it reuses the synchronous
 client's pure parts, so both sides behave the same way:
 
-- :mod:`.retry` decides what is retried and how long to wait (``Retry-After-Ms``, then
-  ``Retry-After`` in seconds or as an HTTP date, else jittered exponential backoff; a
-  server-directed wait longer than ``max_retry_wait`` is not taken here but raised as
-  :class:`~.errors.RateLimitError` carrying ``retry_after``, for the caller to await);
-- :func:`.errors.error_from_response` builds the same exception classes with the same text;
-- :mod:`.transport` checks the base URL (no plain ``http://`` off loopback), escapes path
-  ids and encodes query parameters;
+- one :class:`~.config.ClientConfig` (key, base URL, timeouts, retry policy, caps, pacing),
+  validated by the same code;
+- the same retry loop around the same :class:`~.retry.RetryLoop`: what is retried and how
+  long to wait (``Retry-After-Ms``, then ``Retry-After`` in seconds or as an HTTP date,
+  else jittered exponential backoff; a server-directed wait longer than
+  ``max_retry_wait`` is not taken here but raised as :class:`~.errors.RateLimitError`
+  carrying ``retry_after``, for the caller to await; one beyond ``max_server_wait`` is
+  :class:`~.errors.ServerWaitTooLongError`);
+- :func:`.errors.decode_response` builds the same exception classes with the same text,
+  redacted of every key the client holds;
+- :func:`.config.prepare_call` checks the ids and fills the route, and the path ``httpx``
+  would send is compared with it; the body is streamed under the same whole-request
+  deadline and size cap;
 - :class:`.pacing.Pacer` spaces requests and holds every request to an endpoint after a 429
   (only its non-blocking :meth:`~.pacing.Pacer.reserve` is used; the wait is awaited here).
 
@@ -29,27 +35,33 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 import httpx
 
+from airflow_provider_openai_projects.client.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TOTAL_TIMEOUT,
+    ClientConfig,
+    PreparedCall,
+    check_sent_path,
+    encode_query,
+    format_path,
+    prepare_call,
+)
 from airflow_provider_openai_projects.client.errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
-    ConfigurationError,
     OpenAIAdminError,
     RateLimitError,
     decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
 from airflow_provider_openai_projects.client.pagination import PAGE_SIZE, next_cursor
-from airflow_provider_openai_projects.client.retry import RetryPolicy, is_retryable, parse_retry_after
-from airflow_provider_openai_projects.client.transport import (
-    DEFAULT_BASE_URL,
-    encode_query,
-    format_path,
-    normalize_base_url,
-    request_headers,
-)
+from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT, RetryLoop, parse_retry_after
+from airflow_provider_openai_projects.client.transport import past_deadline, request_headers, too_large
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.types import ProjectApiKey, User
@@ -58,7 +70,7 @@ log = logging.getLogger(__name__)
 
 AsyncSleep = Callable[[float], Awaitable[None]]
 
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT"})
+_CHUNK = 64 * 1024
 _USERS = "/organization/users"
 _PROJECT_API_KEY = "/organization/projects/{project_id}/api_keys/{api_key_id}"
 
@@ -103,11 +115,15 @@ class AsyncOpenAIAdminClient:
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        config: ClientConfig | None = None,
         base_url: str | None = DEFAULT_BASE_URL,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
         max_retries: int = 5,
         max_retry_wait: float = 120.0,
         backoff_initial: float = 1.0,
@@ -119,29 +135,31 @@ class AsyncOpenAIAdminClient:
         http_client: httpx.AsyncClient | None = None,
         sleep: AsyncSleep = asyncio.sleep,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ConfigurationError("an admin API key is required (the connection's password)")
-        if any(c.isspace() for c in api_key.strip()):
-            raise ConfigurationError("the admin API key must not contain whitespace")
-        for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
-            if not isinstance(value, int | float) or value <= 0:
-                raise ConfigurationError(f"{name} must be a positive number of seconds")
-        self._api_key = api_key.strip()
-        self.base_url = normalize_base_url(base_url)
-        try:
-            self.retry = RetryPolicy(
+        if config is None:
+            config = ClientConfig.create(
+                api_key or "",
+                base_url=base_url,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                total_timeout=total_timeout,
+                max_response_bytes=max_response_bytes,
+                max_server_wait=max_server_wait,
                 max_retries=max_retries,
-                initial_delay=backoff_initial,
-                max_delay=backoff_max,
                 max_retry_wait=max_retry_wait,
+                backoff_initial=backoff_initial,
+                backoff_max=backoff_max,
+                requests_per_minute=requests_per_minute,
+                pacing_burst=pacing_burst,
+                pacing_scope=pacing_scope,
             )
-        except ValueError as error:
-            raise ConfigurationError(str(error)) from None
-        self.pacer = pacer or Pacer(requests_per_minute, burst=pacing_burst, scope=pacing_scope)
+        self.config = config
+        self.base_url = config.base_url
+        self.retry = config.retry
+        self.pacer = pacer or config.new_pacer()
         self._sleep = sleep
         self._owns_http_client = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            timeout=httpx.Timeout(float(timeout), connect=float(connect_timeout)),
+            timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             follow_redirects=False,
             trust_env=False,  # no proxy or netrc credentials picked up from the environment
         )
@@ -181,28 +199,23 @@ class AsyncOpenAIAdminClient:
             A :class:`~.errors.RateLimitError` whose ``retry_after`` exceeds
             ``max_retry_wait`` is raised at once, for the caller to wait it out.
         """
-        method = method.upper()
-        path = format_path(route, path_params)
-        endpoint = f"{method} {route}"
-        safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        attempts = self.retry.max_retries + 1
+        call = prepare_call(method, route, path_params, idempotent, json)
+        loop = RetryLoop(self.retry, safe_to_repeat=call.safe_to_repeat, max_server_wait=self.config.max_server_wait)
         attempt = 0
         while True:
             attempt += 1
-            await self._await_slot(endpoint)
+            await self._await_slot(call.endpoint)
             try:
-                return await self._send_once(method, path, params=params, json=json)
+                return await self._send_once(call, params=params, json=json)
             except OpenAIAdminError as error:
-                if attempt >= attempts or not is_retryable(error, idempotent=safe_to_repeat):
-                    raise
-                delay = self.retry.delay(attempt - 1, error)
+                delay = loop.next_wait(attempt, error)
                 if delay is None:
                     raise
-                log.warning("%s; retrying in %.1fs (attempt %d of %d)", error, delay, attempt + 1, attempts)
+                log.warning("%s; retrying in %.1fs (attempt %d of %d)", error, delay, attempt + 1, loop.attempts)
                 if isinstance(error, RateLimitError):
                     # As the synchronous client: every request sharing the pacer holds back,
                     # and the pacer does the waiting before the next send.
-                    self.pacer.cool_down(endpoint, delay)
+                    self.pacer.cool_down(call.endpoint, delay)
                 elif delay > 0:
                     await self._sleep(delay)
 
@@ -211,26 +224,60 @@ class AsyncOpenAIAdminClient:
         if delay > 0:
             await self._sleep(delay)
 
-    async def _send_once(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any) -> Any:
-        headers = request_headers(self._api_key)
+    async def _send_once(self, call: PreparedCall, *, params: Mapping[str, Any] | None, json: Any) -> Any:
+        url = self.base_url + call.path
+        request = self._http.build_request(
+            call.method,
+            url,
+            params=tuple(encode_query(params) or ()),
+            json=json,
+            headers=request_headers(self.config.api_key),
+        )
+        sent = request.url.raw_path.decode("ascii", "replace").partition("?")[0]
+        check_sent_path(urlsplit(url).path, sent, method=call.method, route=call.route)
         try:
-            response = await self._http.request(
-                method,
-                self.base_url + path,
-                params=tuple(encode_query(params) or ()),
-                json=json,
-                headers=headers,
-            )
+            async with asyncio.timeout(self.config.total_timeout):
+                response = await self._http.send(request, stream=True)
+                try:
+                    content = await self._read_body(response, call)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise past_deadline(call, self.config.total_timeout) from None
         except httpx.HTTPError as exc:
-            raise connection_error(exc, method, path) from None
+            raise connection_error(exc, call.method, call.path) from None
         return decode_response(
-            method=method,
-            path=path,
+            method=call.method,
+            path=call.path,
             status_code=response.status_code,
             headers=response.headers,
-            content=response.content,
+            content=content,
             retry_after=parse_retry_after(response.headers),
+            secrets=self.config.hidden_values,
         )
+
+    async def _read_body(self, response: httpx.Response, call: PreparedCall) -> bytes:
+        """The body as it arrives (undecoded), refused past ``max_response_bytes``."""
+        limit = self.config.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.strip().isdigit() and int(declared) > limit:
+            raise too_large(call, limit)
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise APIResponseValidationError(
+                f"{response.status_code} response is {encoding}-encoded although identity was asked",
+                method=call.method,
+                path=call.path,
+                maybe_applied=call.method not in ("GET", "HEAD"),
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_raw(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise too_large(call, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def iter_list(
         self,
@@ -242,7 +289,7 @@ class AsyncOpenAIAdminClient:
         """Every item of a list endpoint, ``PAGE_SIZE`` per request; the same cursor rule as
         :func:`.pagination.iterate` (a cursor that does not advance stops with
         :class:`~.errors.PaginationError`)."""
-        path = route.format(**(path_params or {}))
+        path = format_path(route, path_params)
         after: str | None = None
         seen: set[str] = set()
         while True:

@@ -1,7 +1,7 @@
 """Client-side pacing: stay under the Admin API's per-endpoint throttle instead of hitting it.
 
 The admin endpoints are throttled at a few requests per minute each, often without a
-``Retry-After`` header (DESIGN.md, fact 4), so every 429 costs a backoff. A
+``Retry-After`` header (docs/design.md, fact 4), so every 429 costs a backoff. A
 :class:`Pacer` spaces requests out before they are sent (a token bucket, in its GCRA
 form) and, after any 429, makes every thread using the same client wait out a shared
 cooldown rather than pile more requests onto a throttled endpoint.

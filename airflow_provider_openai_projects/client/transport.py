@@ -3,93 +3,116 @@
 Knows nothing of endpoints (see :mod:`.admin`) and nothing of Airflow. The admin key
 lives in this object only: it is sent in the ``Authorization`` header, never put in a
 URL, an exception or a log line, and hidden from ``repr``.
+
+Configured by one :class:`~.config.ClientConfig` (shared with the async client, which
+runs the same retry loop around the same :class:`~.retry.RetryLoop`). Every attempt:
+
+- checks the ids and fills the route (:func:`~.config.prepare_call`), then refuses to send
+  if the path ``requests`` would put on the wire differs from it (dot segments);
+- streams the body and stops with :class:`~.errors.APITimeoutError` at the whole-request
+  deadline (``total_timeout``, besides the per-read ``timeout``) and with
+  :class:`~.errors.ResponseTooLargeError` past ``max_response_bytes``;
+- accepts only a 2xx JSON object; every field of an error it shows is redacted of every
+  key this transport holds (the admin key, keys given to ``request(api_key=...)``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
-import tenacity
 import urllib3.exceptions
 
 from airflow_provider_openai_projects import __version__
+from airflow_provider_openai_projects.client.config import (
+    DEFAULT_BASE_URL,
+    IDEMPOTENT_METHODS,
+    ClientConfig,
+    PreparedCall,
+    check_api_key,
+    check_sent_path,
+    encode_query,
+    format_path,
+    is_loopback_host,
+    normalize_base_url,
+    prepare_call,
+)
 from airflow_provider_openai_projects.client.errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APITimeoutError,
     ConfigurationError,
     InvalidInputError,
     OpenAIAdminError,
     RateLimitError,
+    ResponseTooLargeError,
     decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer
-from airflow_provider_openai_projects.client.retry import RetryPolicy, is_retryable, parse_retry_after
+from airflow_provider_openai_projects.client.retry import RetryLoop, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "IDEMPOTENT_METHODS",
+    "USER_AGENT",
+    "ClientConfig",
+    "Transport",
+    "encode_query",
+    "format_path",
+    "is_loopback_host",
+    "normalize_base_url",
+    "request_headers",
+]
+
 USER_AGENT = f"airflow-provider-openai-projects/{__version__} (+python-requests/{requests.__version__})"
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT"})
+_CHUNK = 64 * 1024
 
 
 def request_headers(api_key: str) -> dict[str, str]:
-    """The headers of every request: bearer auth, this package's User-Agent, JSON."""
-    return {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"}
+    """The headers of every request: bearer auth, this package's User-Agent, JSON, and no
+    compression (a body is capped as it arrives; a compressed one could expand past it)."""
+    return {
+        "Authorization": f"Bearer {api_key}",
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "identity",
+    }
 
 
-def is_loopback_host(host: str | None) -> bool:
-    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
+def check_request_key(api_key: object) -> str:
+    """A key given for one request (verifying a minted key): :class:`InvalidInputError`
+    naming ``api_key`` unless it could go into a header (never echoing it)."""
+    if not isinstance(api_key, str) or not api_key:
+        raise InvalidInputError("api_key", "must be a non-empty string")
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return check_api_key(api_key, "API key")
+    except ConfigurationError as error:
+        raise InvalidInputError("api_key", error.message) from None
 
 
-def normalize_base_url(base_url: str | None) -> str:
-    """Check and normalise the API base URL.
-
-    Accepts ``https://host[/prefix]``; a bare host gets ``/v1`` appended. Plain
-    ``http://`` is refused unless the host is loopback (the emulator): the admin key must
-    never cross a network in clear.
-    """
-    raw = (base_url or "").strip() or DEFAULT_BASE_URL
-    if "://" not in raw:
-        raw = f"https://{raw}"
-    parts = urlsplit(raw)
-    if parts.username or parts.password:
-        raise ConfigurationError("base_url must not carry credentials (user:password@); put the key in the password")
-    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))  # never the query: it may hold a secret
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {shown!r}")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ConfigurationError(
-            f"base_url {shown!r} uses plain http:// to a non-loopback host; the admin key would "
-            "cross the network in clear. Use https:// (plain http is allowed only for 127.0.0.1/localhost)."
-        )
-    if parts.query or parts.fragment:
-        raise ConfigurationError("base_url must not carry a query or a fragment")
-    path = parts.path.rstrip("/") or "/v1"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+def too_large(call: PreparedCall, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"response body larger than {limit} bytes (max_response_bytes); refused",
+        method=call.method,
+        path=call.path,
+        maybe_applied=call.method not in ("GET", "HEAD"),
+    )
 
 
-def format_path(route: str, path_params: Mapping[str, str] | None) -> str:
-    """Fill a route template (``/organization/projects/{project_id}``) with escaped ids."""
-    params = {}
-    for name, value in (path_params or {}).items():
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInputError(name, "must be a non-empty string")
-        params[name] = quote(value, safe="")
-    return route.format(**params)
+def past_deadline(call: PreparedCall, seconds: float) -> APITimeoutError:
+    return APITimeoutError(
+        f"no complete response within {seconds:g} s (total_timeout)",
+        method=call.method,
+        path=call.path,
+        maybe_applied=call.method not in ("GET", "HEAD"),
+    )
 
 
 def _connection_error(exc: requests.RequestException, method: str, path: str) -> APIConnectionError:
@@ -111,15 +134,19 @@ def _connection_error(exc: requests.RequestException, method: str, path: str) ->
 
 
 class Transport:
-    """Sends requests to the Admin API and returns the decoded JSON of 2xx responses.
+    """Sends requests to the Admin API and returns the decoded JSON objects of 2xx responses.
 
     Thread-safe: one instance may be shared by threads (the pacer and the session are).
+
+    :param config: the client configuration; without it one is built from ``api_key``,
+        ``base_url``, ``timeout``, ``connect_timeout`` and ``retry`` (validated the same way).
     """
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        config: ClientConfig | None = None,
         base_url: str | None = None,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
@@ -128,20 +155,23 @@ class Transport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ConfigurationError("an admin API key is required (the connection's password)")
-        if any(c.isspace() for c in api_key.strip()):
-            raise ConfigurationError("the admin API key must not contain whitespace")
-        for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
-            if not isinstance(value, int | float) or value <= 0:
-                raise ConfigurationError(f"{name} must be a positive number of seconds")
-        self._api_key = api_key.strip()
-        self.base_url = normalize_base_url(base_url)
-        self.timeout = (float(connect_timeout), float(timeout))
-        self.retry = retry or RetryPolicy()
-        self.pacer = pacer or Pacer()
+        if config is None:
+            config = ClientConfig(
+                api_key or "",
+                base_url=base_url or DEFAULT_BASE_URL,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                retry=retry or RetryPolicy(),
+            )
+        self.config = config
+        self.base_url = config.base_url
+        self.timeout = (config.connect_timeout, config.timeout)
+        self.retry = config.retry
+        self.pacer = pacer or config.new_pacer(sleep)
         self._sleep = sleep
         self._session = session or self._new_session()
+        self._secrets = set(config.hidden_values)
+        self._secrets_lock = threading.Lock()
 
     @staticmethod
     def _new_session() -> requests.Session:
@@ -159,6 +189,11 @@ class Transport:
         """Release pooled connections."""
         self._session.close()
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every key this transport has held (redacted by value from every error)."""
+        with self._secrets_lock:
+            return tuple(self._secrets)
+
     def request(
         self,
         method: str,
@@ -170,100 +205,99 @@ class Transport:
         idempotent: bool | None = None,
         api_key: str | None = None,
     ) -> Any:
-        """Send one logical request (retried per :mod:`.retry`) and return its JSON body.
+        """Send one logical request (retried per :mod:`.retry`) and return its JSON object.
 
         :param route: the route template, e.g. ``/organization/projects/{project_id}``; it
             names the endpoint for pacing and appears (filled) in errors.
+        :param path_params: the ids; each checked by :func:`~.config.validate_id` before
+            anything is sent.
         :param idempotent: whether repeating the request is harmless even if it took
             effect. Defaults to true for GET/DELETE and false for POST.
         :param api_key: send with this key instead of the admin key (verifying a minted key).
         :raises OpenAIAdminError: a subclass naming what went wrong; never containing a key.
         """
-        method = method.upper()
-        path = format_path(route, path_params)
-        endpoint = f"{method} {route}"
-        safe_to_repeat = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        call = prepare_call(method, route, path_params, idempotent, json)
+        key = self.config.api_key
+        if api_key is not None:
+            key = check_request_key(api_key)
+            with self._secrets_lock:
+                self._secrets.add(key)
+        loop = RetryLoop(self.retry, safe_to_repeat=call.safe_to_repeat, max_server_wait=self.config.max_server_wait)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.pacer.wait(call.endpoint)
+            try:
+                return self._send_once(call, params=params, json=json, api_key=key)
+            except OpenAIAdminError as error:
+                delay = loop.next_wait(attempt, error)
+                if delay is None:
+                    raise
+                log.warning("%s; retrying in %.1fs (attempt %d of %d)", error, delay, attempt + 1, loop.attempts)
+                if isinstance(error, RateLimitError):
+                    # Throttled: every thread sharing this client holds back, not just this one;
+                    # the pacer does the waiting (for this thread too) before the next send.
+                    self.pacer.cool_down(call.endpoint, delay)
+                elif delay > 0:
+                    self._sleep(delay)
 
-        def attempt() -> Any:
-            self.pacer.wait(endpoint)
-            return self._send_once(method, path, params=params, json=json, api_key=api_key)
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            assert isinstance(error, OpenAIAdminError)
-            delay = self.retry.delay(state.attempt_number - 1, error) or 0.0
-            log.warning(
-                "%s; retrying in %.1fs (attempt %d of %d)",
-                error,
-                delay,
-                state.attempt_number + 1,
-                self.retry.max_retries + 1,
-            )
-            if isinstance(error, RateLimitError):
-                # Throttled: every thread sharing this client holds back, not just this one;
-                # the pacer does the waiting (for this thread too) before the next send.
-                self.pacer.cool_down(endpoint, delay)
-                return 0.0
-            return delay
-
-        def retry_if(state: tenacity.RetryCallState) -> bool:
-            error = state.outcome.exception() if state.outcome else None
-            if not isinstance(error, OpenAIAdminError):
-                return False
-            if not is_retryable(error, idempotent=safe_to_repeat):
-                return False
-            return self.retry.delay(state.attempt_number - 1, error) is not None
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.max_retries + 1),
-            wait=wait,
-            retry=retry_if,
-            sleep=lambda seconds: self._sleep(seconds) if seconds > 0 else None,
-            reraise=True,
+    def _send_once(self, call: PreparedCall, *, params: Mapping[str, Any] | None, json: Any, api_key: str) -> Any:
+        url = self.base_url + call.path
+        prepared = self._session.prepare_request(
+            requests.Request(call.method, url, params=encode_query(params), json=json, headers=request_headers(api_key))
         )
-        return retrying(attempt)
-
-    def _send_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None,
-        json: Any,
-        api_key: str | None,
-    ) -> Any:
-        headers = request_headers(api_key or self._api_key)
+        check_sent_path(urlsplit(url).path, urlsplit(prepared.url or "").path, method=call.method, route=call.route)
+        deadline = time.monotonic() + self.config.total_timeout
         try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=encode_query(params),
-                json=json,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
+            response = self._session.send(prepared, stream=True, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            raise _connection_error(exc, method, path) from None
+            raise _connection_error(exc, call.method, call.path) from None
+        try:
+            content = self._read_body(response, call, deadline)
+        except requests.RequestException as exc:
+            raise _connection_error(exc, call.method, call.path) from None
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise _connection_error(requests.exceptions.ReadTimeout(exc), call.method, call.path) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _connection_error(requests.ConnectionError(exc), call.method, call.path) from None
+        finally:
+            response.close()
         return decode_response(
-            method=method,
-            path=path,
+            method=call.method,
+            path=call.path,
             status_code=response.status_code,
             headers=response.headers,
-            content=response.content,
+            content=content,
             retry_after=parse_retry_after(response.headers),
+            secrets=self.secrets(),
         )
 
-
-def encode_query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
-    """Encode query parameters the way the spec describes them (form style, exploded arrays)."""
-    if not params:
-        return None
-    pairs: list[tuple[str, str]] = []
-    for name, value in params.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, list | tuple) else [value]
-        for item in values:
-            pairs.append((name, ("true" if item else "false") if isinstance(item, bool) else str(item)))
-    return pairs
+    def _read_body(self, response: requests.Response, call: PreparedCall, deadline: float) -> bytes:
+        """The body, read as it arrives: refused past ``max_response_bytes`` (at once when
+        ``Content-Length`` says so) or past the deadline; each read waits at most ``timeout``."""
+        limit = self.config.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.strip().isdigit() and int(declared) > limit:
+            raise too_large(call, limit)
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise APIResponseValidationError(
+                f"{response.status_code} response is {encoding}-encoded although identity was asked",
+                method=call.method,
+                path=call.path,
+                maybe_applied=call.method not in ("GET", "HEAD"),
+            )
+        raw = response.raw
+        read = getattr(raw, "read1", None) or raw.read
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise past_deadline(call, self.config.total_timeout)
+            chunk = read(_CHUNK, decode_content=False)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise too_large(call, limit)
+            chunks.append(chunk)

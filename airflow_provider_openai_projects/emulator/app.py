@@ -9,6 +9,7 @@ around the app, which :class:`~.server.EmulatorServer` provides.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
 from .families.audit_logs import WriteAuditor, audit_log_routes
+from .families.groups import group_routes
+from .families.project_groups import project_group_routes
+from .families.roles import role_routes
 from .families.usage import usage_routes
 from .faults import FaultInjector
 from .gateway import Gateway
@@ -55,8 +59,20 @@ def _error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(error.body(), error.status)
 
 
-def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> FastAPI:
-    """The emulated Admin API (``/v1``) and the control API (``/_emulator``) as one app."""
+def create_app(
+    state: EmulatorState,
+    faults: FaultInjector,
+    log: RequestLog,
+    *,
+    control_token: str | None = None,
+    allowed_hosts: frozenset[str] = frozenset(),
+) -> FastAPI:
+    """The emulated Admin API (``/v1``) and the control API (``/_emulator``) as one app.
+
+    :param control_token: what the control API requires in ``X-Emulator-Control-Token``
+        (default: a random one, in ``app.state.control_token``).
+    :param allowed_hosts: ``Host`` names accepted besides the loopback ones.
+    """
     app = FastAPI(
         title="OpenAI Admin API emulator", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False
     )
@@ -65,6 +81,9 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
     app.include_router(audit_log_routes(state))
     app.include_router(usage_routes(state))
     app.include_router(control_routes(state, faults, log))
+    app.include_router(group_routes(state))
+    app.include_router(role_routes(state))
+    app.include_router(project_group_routes(state))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -84,6 +103,16 @@ def create_app(state: EmulatorState, faults: FaultInjector, log: RequestLog) -> 
         message = f"The emulator failed to process the request ({type(exc).__name__}); this is an emulator bug."
         return JSONResponse(error_body(message, "server_error"), 500)
 
+    token = control_token or secrets.token_urlsafe(24)
+    app.state.control_token = token
     app.add_middleware(WriteAuditor, state=state)  # inside the gateway: authenticated writes only
-    app.add_middleware(Gateway, routes=app.router.routes, state=state, faults=faults, log=log)
+    app.add_middleware(
+        Gateway,
+        routes=app.router.routes,
+        state=state,
+        faults=faults,
+        log=log,
+        control_token=token,
+        allowed_hosts=allowed_hosts,
+    )
     return app

@@ -1,7 +1,13 @@
-"""The ASGI layer in front of the routes: request ids, auth, throttling, faults, the log.
+"""The ASGI layer in front of the routes: request ids, Host check, auth, throttling, faults, the log.
 
-Every HTTP response gets an ``x-request-id: req_<hex>`` header. Requests under ``/v1``
-(the emulated API) then go through, in order:
+Every HTTP response gets an ``x-request-id: req_<hex>`` header. Every request, to the API
+and to the control API alike, must name an allowed host in its ``Host`` header (loopback
+names, plus those the server was told to accept): a web page that rebinds its own DNS
+name to 127.0.0.1 cannot reach the emulator (403 ``host_not_allowed``, not logged). The
+``/_emulator`` control API further requires the control token in
+``X-Emulator-Control-Token`` (401) and ``Content-Type: application/json`` on a POST, PUT
+or PATCH (415), so a form posted by a web page in a browser on the same machine cannot
+reset or drive it. Requests under ``/v1`` (the emulated API) then go through, in order:
 
 1. authentication: ``Authorization: Bearer <key>``; a missing key is 401
    ``missing_api_key``, an unknown one 401 ``invalid_api_key`` (the message shows the
@@ -22,6 +28,7 @@ and a request in flight while the log is cleared does not reappear in it.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import secrets
 import time
@@ -42,6 +49,10 @@ from .requestlog import KeyKindLabel, RequestLog
 from .state import EmulatorState
 
 API_PREFIX = "/v1"
+CONTROL_PREFIX = "/_emulator"
+CONTROL_TOKEN_HEADER = "X-Emulator-Control-Token"  # noqa: S105 (a header name)
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Host names always accepted (with any port); any 127.0.0.0/8 address is too."""
 #: The one route that takes a project or service-account key instead of the admin key.
 MODELS_ROUTE = "GET /models"
 
@@ -97,6 +108,33 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def host_name(host_header: str | None) -> str | None:
+    """The host of a ``Host`` header (``127.0.0.1:8089`` -> ``127.0.0.1``, ``[::1]:80`` ->
+    ``::1``), lowercased; ``None`` when missing or malformed."""
+    if not host_header:
+        return None
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        name, bracket, rest = host[1:].partition("]")
+        return name if bracket and (not rest or (rest.startswith(":") and rest[1:].isdigit())) else None
+    name, colon, port = host.partition(":")
+    if colon and not port.isdigit():
+        return None
+    return name or None
+
+
+def is_allowed_host(name: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a ``Host`` header's host is a loopback name or one of ``allowed``."""
+    if name is None:
+        return False
+    if name in LOOPBACK_NAMES or name in allowed:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _bearer_key(scope: Scope) -> str | None:
     scheme, _, key = (_header(scope, b"authorization") or "").partition(" ")
     return (key.strip() or None) if scheme.lower() == "bearer" else None
@@ -120,12 +158,16 @@ class Gateway:
         state: EmulatorState,
         faults: FaultInjector,
         log: RequestLog,
+        control_token: str,
+        allowed_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.routes = routes
         self.state = state
         self.faults = faults
         self.log = log
+        self.control_token = control_token
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,6 +176,10 @@ class Gateway:
         request_id = f"req_{secrets.token_hex(16)}"
         send = _with_request_id(send, request_id)
         path: str = scope["path"]
+        refusal = self._guard(scope, path)
+        if refusal is not None:
+            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), {}))
+            return
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
@@ -154,6 +200,32 @@ class Gateway:
         )
         status, applied, fault = await self._serve(scope, _replay(body, receive), send, api_path, route, refusal)
         self.log.finish(seq, status, applied, fault)
+
+    def _guard(self, scope: Scope, path: str) -> ApiError | None:
+        """The refusal of a request from a wrong host, or to the control API without its
+        token or (for a write) without a JSON content type; ``None`` to go on."""
+        host = host_name(_header(scope, b"host"))
+        if not is_allowed_host(host, self.allowed_hosts):
+            message = (
+                f"Host {host or '(none)'!r} is not served by this emulator (loopback names only; start it "
+                "with --allowed-host to accept another name)."
+            )
+            return ApiError(403, message, code="host_not_allowed")
+        if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
+            return None
+        given = _header(scope, CONTROL_TOKEN_HEADER.lower().encode()) or ""
+        if not secrets.compare_digest(given.encode(), self.control_token.encode()):
+            message = (
+                f"The control API needs the control token (printed at start) in the {CONTROL_TOKEN_HEADER} header."
+            )
+            return ApiError(401, message, code="invalid_control_token")
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            content_type = (_header(scope, b"content-type") or "").partition(";")[0].strip().lower()
+            if content_type != "application/json":
+                return ApiError(
+                    415, "The control API takes Content-Type: application/json.", code="unsupported_media_type"
+                )
+        return None
 
     def _route(self, scope: Scope) -> str | None:
         """``"METHOD /template"`` of the API route the request matches, if any."""

@@ -1,9 +1,14 @@
 """Ordered collections with cursor pagination that survives deletions.
 
 The API lists objects in creation order and pages with ``after=<id>`` (rate limits also
-with ``before=<id>``). An :class:`OrderedStore` gives every insertion a position from one
-process-wide monotonic counter and remembers the position of an id after the object is
-removed, so a client paging through a list while deleting from it keeps a valid cursor.
+with ``before=<id>``). Two envelopes exist: ``first_id``/``last_id``/``has_more``
+(:func:`list_body`, most lists) and ``has_more``/``next`` (:meth:`OrderedStore.page_next`
+and :func:`next_list_body`: groups, group users and roles, project groups, roles, user
+roles; DESIGN.md fact 11), where ``next`` is the id to send as ``after`` for the next page.
+
+An :class:`OrderedStore` gives every insertion a position from one process-wide
+monotonic counter and remembers the position of an id after the object is removed, so
+a client paging through a list while deleting from it keeps a valid cursor.
 Re-inserting an id (a user re-added to a project) moves it to the end of the list.
 """
 
@@ -36,6 +41,15 @@ class Page(Generic[T]):
     has_more: bool
 
 
+@dataclass(frozen=True)
+class NextPage(Generic[T]):
+    """One page of a ``next``-style list: the items, whether more follow, and the cursor."""
+
+    items: list[T]
+    has_more: bool
+    next: str | None
+
+
 class OrderedStore(Generic[T]):
     """Objects keyed by id, iterated in insertion order, paged by cursor."""
 
@@ -55,6 +69,10 @@ class OrderedStore(Generic[T]):
 
     def get(self, item_id: str) -> T | None:
         return self._items.get(item_id)
+
+    def ids(self) -> list[str]:
+        """The ids held, in order."""
+        return list(self._items)
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._items
@@ -89,6 +107,39 @@ class OrderedStore(Generic[T]):
             return Page(matching[-limit:], len(matching) > limit)
         return Page(matching[:limit], len(matching) > limit)
 
+    def page_next(
+        self,
+        limit: int,
+        after: str | None = None,
+        *,
+        order: str = "asc",
+        max_limit: int = 1000,
+        where: Callable[[T], bool] | None = None,
+    ) -> NextPage[T]:
+        """Up to ``limit`` items after the cursor ``after``, in creation order (``asc``) or
+        newest first (``desc``): the ``next``-style pagination.
+
+        ``0 <= limit <= max_limit`` (400 with ``param: "limit"`` otherwise; the spec allows
+        0, which gives an empty page); ``order`` is ``asc`` or ``desc`` (400 otherwise).
+        ``next`` is the id of the page's last item when more follow, else ``None``.
+        """
+        if not 0 <= limit <= max_limit:
+            raise ApiError(400, f"Invalid 'limit': must be between 0 and {max_limit}, got {limit}.", param="limit")
+        if order not in ("asc", "desc"):
+            raise ApiError(400, f"Invalid 'order': '{order}'. Must be one of 'asc', 'desc'.", param="order")
+        ids = [item_id for item_id, item in self._items.items() if where is None or where(item)]
+        if order == "desc":
+            ids.reverse()
+        if after is not None:
+            position = self._cursor(after, "after")
+            if order == "asc":
+                ids = [i for i in ids if self._position[i] > position]
+            else:
+                ids = [i for i in ids if self._position[i] < position]
+        chosen = ids[:limit]
+        has_more = len(ids) > limit
+        return NextPage([self._items[i] for i in chosen], has_more, chosen[-1] if has_more and chosen else None)
+
     def _cursor(self, item_id: str, param: str) -> int:
         if item_id not in self._position:
             raise ApiError(400, f"Invalid '{param}': no object with id '{item_id}' in this list.", param=param)
@@ -104,3 +155,8 @@ def list_body(data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
         "last_id": data[-1]["id"] if data else None,
         "has_more": has_more,
     }
+
+
+def next_list_body(data: list[dict[str, Any]], page: NextPage[Any]) -> dict[str, Any]:
+    """The spec's ``next``-style list envelope (``GroupListResource`` and its kin)."""
+    return {"object": "list", "data": data, "has_more": page.has_more, "next": page.next}

@@ -1,4 +1,9 @@
-"""The control API under ``/_emulator``: not OpenAI's, unauthenticated, never logged.
+"""The control API under ``/_emulator``: not OpenAI's, never logged.
+
+Every request needs the control token (printed at start; ``EmulatorServer.control_token``)
+in the ``X-Emulator-Control-Token`` header, an allowed ``Host`` and, for a POST,
+``Content-Type: application/json``: the :class:`~.gateway.Gateway` refuses anything else
+before it reaches these routes.
 
 - ``POST /_emulator/reset``: state back to seed, faults and throttle cleared, log emptied.
 - ``GET /_emulator/state``: JSON dump of the organization (keys only redacted).

@@ -6,13 +6,18 @@
 
 uvicorn serves the app from a daemon thread on a socket bound here (port 0 picks a free
 port); no signal handlers are installed in that thread. The server binds to loopback only
-unless ``allow_remote=True`` (the CLI's explicit ``--host``).
+unless ``allow_remote=True`` (the CLI's ``--allow-remote``) and a non-default admin key are
+given. It answers only requests whose ``Host`` is a loopback name, ``host`` itself or one
+of ``allowed_hosts``. The control API needs :attr:`EmulatorServer.control_token` (random
+per server unless given) in the ``X-Emulator-Control-Token`` header;
+:meth:`EmulatorServer.control_headers` gives the headers a control request needs.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import secrets
 import socket
 import threading
 import time
@@ -26,6 +31,7 @@ from starlette.types import ASGIApp
 from .app import create_app
 from .connection_faults import ConnectionAborter
 from .faults import FaultInjector
+from .gateway import CONTROL_TOKEN_HEADER
 from .model_catalog import ModelSpec
 from .requestlog import RequestLog
 from .state import DEFAULT_ADMIN_KEY, EmulatorState
@@ -58,16 +64,34 @@ class EmulatorServer:
         models: Sequence[ModelSpec] | None = None,
         app_wrapper: Callable[[ASGIApp], ASGIApp] | None = None,
         allow_remote: bool = False,
+        control_token: str | None = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
-        if not allow_remote and not is_loopback(host):
-            raise ValueError(f"refusing to serve the emulator on non-loopback host {host!r}")
+        if not is_loopback(host):
+            if not allow_remote:
+                raise ValueError(
+                    f"refusing to serve the emulator on non-loopback host {host!r} (allow_remote / --allow-remote)"
+                )
+            if admin_key == DEFAULT_ADMIN_KEY:
+                raise ValueError(
+                    "serving the emulator beyond loopback needs an admin key of your own (--admin-key), "
+                    "not the published default"
+                )
         self.host = host
         self.port = port
         self.admin_key = admin_key
+        self.control_token = control_token or secrets.token_urlsafe(24)
+        """What the control API requires in the ``X-Emulator-Control-Token`` header."""
+        hosts = {h.lower() for h in allowed_hosts}
+        if host not in ("0.0.0.0", "::", ""):  # noqa: S104 (a wildcard names no host)
+            hosts.add(host.lower())
+        self.allowed_hosts = frozenset(hosts)
         self.state = EmulatorState(admin_key=admin_key, models=models)
         self.faults = FaultInjector()
         self.log = RequestLog()
-        app: ASGIApp = create_app(self.state, self.faults, self.log)
+        app: ASGIApp = create_app(
+            self.state, self.faults, self.log, control_token=self.control_token, allowed_hosts=self.allowed_hosts
+        )
         self._app = ConnectionAborter(app_wrapper(app) if app_wrapper else app)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -135,6 +159,10 @@ class EmulatorServer:
         self.state.reset()
         self.faults.clear()
         self.log.clear()
+
+    def control_headers(self) -> dict[str, str]:
+        """The headers a request to the control API (``/_emulator``) needs: the token and JSON."""
+        return {CONTROL_TOKEN_HEADER: self.control_token, "Content-Type": "application/json"}
 
     def accept_invite(self, invite_id: str) -> dict[str, Any]:
         """The invitee accepts: see :meth:`EmulatorState.accept_invite`. Returns the ``User``."""

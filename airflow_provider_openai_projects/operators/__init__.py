@@ -5,6 +5,7 @@ returns JSON-able dicts for XCom, and never returns, logs or raises a key value.
 """
 
 from airflow_provider_openai_projects.operators.api_keys import DeleteProjectApiKeyOperator
+from airflow_provider_openai_projects.operators.groups import AddGroupUserOperator, RemoveGroupUserOperator
 from airflow_provider_openai_projects.operators.invites import InviteUserOperator
 from airflow_provider_openai_projects.operators.offboarding import OffboardUserOperator
 from airflow_provider_openai_projects.operators.project_users import (
@@ -29,6 +30,7 @@ from airflow_provider_openai_projects.operators.service_accounts import (
 )
 
 __all__ = [
+    "AddGroupUserOperator",
     "AddProjectUserOperator",
     "ArchiveProjectOperator",
     "CreateProjectOperator",
@@ -40,6 +42,7 @@ __all__ = [
     "InviteUserOperator",
     "KeyVerificationError",
     "OffboardUserOperator",
+    "RemoveGroupUserOperator",
     "RemoveProjectUserOperator",
     "RotateServiceAccountOperator",
     "SyncRateLimitsOperator",

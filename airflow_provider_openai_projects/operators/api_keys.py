@@ -1,6 +1,6 @@
 """Operators for project API keys: delete (revoke) a user-owned key.
 
-A key owned by a service account cannot be deleted on its own (DESIGN.md, fact 6): the
+A key owned by a service account cannot be deleted on its own (docs/design.md, fact 6): the
 only way to revoke it is to delete its service account
 (:class:`~airflow_provider_openai_projects.operators.service_accounts.DeleteServiceAccountOperator`).
 """
@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
+from airflow_provider_openai_projects.validation import require_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -42,9 +44,6 @@ class DeleteProjectApiKeyOperator(OpenAIAdminBaseOperator):
         self.api_key_id = api_key_id
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
-        from airflow_provider_openai_projects.validation import require_id
-
         project_id = require_id("project_id", self.project_id)
         api_key_id = require_id("api_key_id", self.api_key_id)
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)

@@ -1,8 +1,10 @@
 """What every operator of this provider shares: the connection, the hook, change logging,
 failing fast on errors retries cannot fix, and waiting out throttling in the triggerer.
 
-Operators import nothing heavy at module level (no ``requests``, no client): DAG files
-import them on every parse, so the hook and client are imported when a task runs.
+Operators import nothing heavy at module level (no ``requests``, no HTTP client, no YAML):
+DAG files import them on every parse, so the hook and client are imported when a task
+runs. Cheap modules (the errors, validation, the pure rule modules) are imported at the
+top like any other module.
 """
 
 from __future__ import annotations
@@ -12,33 +14,29 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, timezone
 from airflow.sdk.configuration import conf
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects import DEFAULT_CONN_ID
+from airflow_provider_openai_projects.client.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from airflow_provider_openai_projects.operator_helpers import log_change
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
+#: How long to wait after a 429 without ``Retry-After``: the Admin API's limits are per minute.
 THROTTLE_COOLDOWN_SECONDS = 60.0
-
-
-def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
-    """The email of the person an operator acts on, as its caller gave it.
-
-    ``email`` is also BaseOperator's address for failure alerts, and Airflow copies
-    ``default_args["email"]`` into every ``__init__`` parameter of that name. An
-    ``email`` equal to the DAG's alert address is that copy, not a person to invite or
-    remove: it counts as not given. Operators keep the person's email as ``user_email``,
-    never as ``self.email``, so the person never receives the task's alerts.
-    """
-    defaults = operator_kwargs.get("default_args") or {}
-    return None if email is not None and email == defaults.get("email") else email
-
-
-"""How long to wait after a 429 without ``Retry-After``: the Admin API's limits are per minute."""
 
 
 class OpenAIAdminBaseOperator(BaseOperator):
@@ -91,18 +89,6 @@ class OpenAIAdminBaseOperator(BaseOperator):
         return self._run_once(context, throttle_deferrals=throttle_deferrals)
 
     def _run_once(self, context: Context, *, throttle_deferrals: int) -> Any:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.client.errors import (
-            AuthenticationError,
-            BadRequestError,
-            ConfigurationError,
-            InvalidInputError,
-            NotFoundError,
-            PermissionDeniedError,
-            RateLimitError,
-        )
-
         try:
             return self.run(context)
         except (
@@ -122,9 +108,8 @@ class OpenAIAdminBaseOperator(BaseOperator):
 
     def _defer_for_throttle(self, error: Exception, throttle_deferrals: int) -> None:
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-        from airflow.sdk import timezone
 
-        wait = getattr(error, "retry_after", None) or THROTTLE_COOLDOWN_SECONDS
+        wait = self._throttle_wait(error)
         self.log.warning(
             "Throttled by the Admin API (%s); waiting %.0f s in the triggerer, not in a worker slot (%d of %d).",
             error,
@@ -137,6 +122,31 @@ class OpenAIAdminBaseOperator(BaseOperator):
             method_name="resume_after_throttle",
             kwargs={"throttle_deferrals": throttle_deferrals},
         )
+
+    def _throttle_wait(self, error: Exception) -> float:
+        """The seconds to defer for after ``error``: its ``retry_after`` (60 s without one).
+
+        A wait that is not a finite number or exceeds the connection's ``max_server_wait``
+        (default an hour; the client already refuses those) fails the try with
+        :class:`~..client.errors.ServerWaitTooLongError` instead of deferring: nothing here
+        can overflow a ``timedelta`` or defer a task to year 9999.
+        """
+        import math
+
+        from airflow_provider_openai_projects.client.errors import ServerWaitTooLongError
+
+        hint = getattr(error, "retry_after", None)
+        wait = float(hint) if isinstance(hint, int | float) and hint > 0 else THROTTLE_COOLDOWN_SECONDS
+        cap = float(self.hook.client.config.max_server_wait)
+        if not math.isfinite(wait) or wait > cap:
+            raise ServerWaitTooLongError(
+                f"throttled with a wait of {wait:.0f} s, more than the {cap:.0f} s this connection obeys "
+                "(extra 'max_server_wait'); not deferring",
+                method=getattr(error, "method", None) or "",
+                path=getattr(error, "path", None) or "",
+                retry_after=wait,
+            ) from None
+        return wait
 
     def run(self, context: Context) -> Any:
         """Do the operator's work and return its JSON-able result (never a secret)."""
@@ -153,4 +163,4 @@ class OpenAIAdminBaseOperator(BaseOperator):
 
     def log_change(self, message: str, *args: Any) -> None:
         """Log one line for one change made to the organization (never with a secret in it)."""
-        self.log.info("CHANGE: " + message, *args)
+        log_change(self.log, message, *args)

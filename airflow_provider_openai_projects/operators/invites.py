@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
+from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.operator_helpers import person_email
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.validation import (
+    ORGANIZATION_ROLES,
+    PROJECT_ROLES,
+    require_choice,
+    require_email,
+    require_id,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -30,8 +40,6 @@ def find_member(users: Sequence[User], email: str) -> User | None:
 
 def validate_invite_projects(value: object) -> list[InviteProject] | None:
     """``None``, or a list of ``{"id": <project id>, "role": "member"|"owner"}`` without repeats."""
-    from airflow_provider_openai_projects.client.errors import InvalidInputError
-    from airflow_provider_openai_projects.validation import PROJECT_ROLES, require_choice, require_id
 
     if value is None:
         return None
@@ -95,9 +103,6 @@ class InviteUserOperator(OpenAIAdminBaseOperator):
         self.projects = projects
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.idempotency import create_once
-        from airflow_provider_openai_projects.validation import ORGANIZATION_ROLES, require_choice, require_email
-
         email = require_email("email", self.user_email)
         role = require_choice("role", self.role, ORGANIZATION_ROLES)
         projects = validate_invite_projects(self.projects)

@@ -1,6 +1,6 @@
 """Operator for offboarding a person: hand over sole-owned projects, report keys, remove.
 
-There is no "projects of a user" endpoint (DESIGN.md, fact 10): memberships are found
+There is no "projects of a user" endpoint (docs/design.md, fact 10): memberships are found
 by listing every active project's users, once each. Everything is read and checked
 before the first write, so a refusal (a sole-owned project without a successor, a
 successor who is not an organization member) changes nothing.
@@ -9,9 +9,20 @@ successor who is not an organization member) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
+from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
+from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.operator_helpers import (
+    describe_person,
+    find_project_user,
+    person_email,
+    require_person,
+    same_email,
+)
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.validation import require_bool, require_email, require_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -19,16 +30,44 @@ if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.types import Invite, ProjectUser, User
 
 
-def _require_bool(field: str, value: object) -> bool:
-    from airflow_provider_openai_projects.client.errors import InvalidInputError
+@dataclass
+class Offboarding:
+    """What one offboarding run found and plans, phase after phase; :meth:`report` is its result."""
 
-    if not isinstance(value, bool):
-        raise InvalidInputError(field, f"must be True or False, got {value!r}")
-    return value
+    #: ``user <id>`` or the quoted email, as the caller named the person (for messages).
+    person: str
+    user: User | None
+    user_id: str | None
+    email: str | None
+    dry_run: bool
+    invites: list[Invite]
+    memberships: list[dict[str, Any]] = field(default_factory=list)
+    #: Each active project's users, as listed once (project id -> users).
+    project_users: dict[str, list[ProjectUser]] = field(default_factory=dict)
+    successor: dict[str, Any] | None = None
+    successor_changes: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    removed_from_projects: list[str] = field(default_factory=list)
+    removed_from_organization: bool = False
 
+    @property
+    def found(self) -> bool:
+        return self.user is not None or bool(self.invites)
 
-def _same_email(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.lower() == b.lower()
+    def report(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "email": self.email,
+            "found": self.found,
+            "dry_run": self.dry_run,
+            "memberships": self.memberships,
+            "successor_owner": self.successor,
+            "successor_changes": self.successor_changes,
+            "api_keys": self.api_keys,
+            "invites_deleted": [i["id"] for i in self.invites],
+            "removed_from_projects": self.removed_from_projects,
+            "removed_from_organization": self.removed_from_organization,
+        }
 
 
 class OffboardUserOperator(OpenAIAdminBaseOperator):
@@ -121,13 +160,9 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
 
     def _validate(self) -> tuple[str | None, str | None, tuple[str, str] | None]:
         """``(user_id, email, successor)`` where successor is ``("email"|"user_id", value)``."""
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.operators.project_users import require_person
-        from airflow_provider_openai_projects.validation import require_email, require_id
-
         user_id, email = require_person(self.user_id, self.user_email)
-        _require_bool("remove_from_organization", self.remove_from_organization)
-        _require_bool("dry_run", self.plan_only)
+        require_bool("remove_from_organization", self.remove_from_organization)
+        require_bool("dry_run", self.plan_only)
         successor: tuple[str, str] | None = None
         if self.successor_owner not in (None, ""):
             raw = self.successor_owner
@@ -135,27 +170,25 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
                 successor = ("email", require_email("successor_owner", raw))
             else:
                 successor = ("user_id", require_id("successor_owner", raw))
-            if successor[1] == user_id or _same_email(successor[1] if successor[0] == "email" else None, email):
+            if successor[1] == user_id or same_email(successor[1] if successor[0] == "email" else None, email):
                 raise InvalidInputError("successor_owner", "must not be the person being offboarded")
         return user_id, email, successor
 
     # -- reads --------------------------------------------------------------------------
 
     def _find_user(self, user_id: str | None, email: str | None) -> User | None:
-        from airflow_provider_openai_projects.client.errors import NotFoundError
-
         if user_id is not None:
             try:
                 return self.hook.get_user(user_id)
             except NotFoundError:
                 return None
-        return next((u for u in self.hook.list_users(emails=[email or ""]) if _same_email(u.get("email"), email)), None)
+        return next((u for u in self.hook.list_users(emails=[email or ""]) if same_email(u.get("email"), email)), None)
 
     def _pending_invites(self, email: str | None) -> list[Invite]:
         if email is None:
             return []
         return [
-            i for i in self.hook.list_invites() if i.get("status") == "pending" and _same_email(i.get("email"), email)
+            i for i in self.hook.list_invites() if i.get("status") == "pending" and same_email(i.get("email"), email)
         ]
 
     def _resolve_successor(
@@ -165,13 +198,11 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
 
         A member of any listed project is an organization member: no request then.
         """
-        from airflow_provider_openai_projects.client.errors import NotFoundError
-
         kind, value = successor
         for users in project_users.values():
             for member in users:
                 if (kind == "user_id" and member.get("id") == value) or (
-                    kind == "email" and _same_email(member.get("email"), value)
+                    kind == "email" and same_email(member.get("email"), value)
                 ):
                     return {"user_id": member["id"], "email": member.get("email")}
         user: User | None
@@ -181,110 +212,128 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
             except NotFoundError:
                 user = None
         else:
-            user = next((u for u in self.hook.list_users(emails=[value]) if _same_email(u.get("email"), value)), None)
+            user = next((u for u in self.hook.list_users(emails=[value]) if same_email(u.get("email"), value)), None)
         return {"user_id": user["id"], "email": user.get("email")} if user is not None else None
 
     # -- the run ------------------------------------------------------------------------
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-
+        """Discover -> hand over -> report keys -> remove; every check before the first write."""
         user_id, email, successor = self._validate()
-        dry_run = self.plan_only
-        who = f"user {user_id}" if user_id is not None else repr(email)
+        offboarding = self._discover(user_id, email)
+        if not offboarding.found:
+            self.log.info("%s is not in the organization and has no pending invite: nothing to do.", offboarding.person)
+            return offboarding.report()
+        self._find_memberships(offboarding)
+        self._require_an_organization_owner_remains(offboarding)
+        self._plan_handover(offboarding, successor)
+        self._report_keys(offboarding)
+        if offboarding.user is not None:
+            offboarding.removed_from_organization = self.remove_from_organization
+            offboarding.removed_from_projects = [m["project_id"] for m in offboarding.memberships]
+        if offboarding.dry_run:
+            self._log_dry_run(offboarding)
+            return offboarding.report()
+        self._hand_over(offboarding)
+        self._delete_invites(offboarding)
+        self._remove(offboarding)
+        return offboarding.report()
 
+    # -- discover (reads only) ------------------------------------------------------------
+
+    def _discover(self, user_id: str | None, email: str | None) -> Offboarding:
+        """The person (``None`` if already gone) and their pending invites."""
         user = self._find_user(user_id, email)
-        person_id = user["id"] if user is not None else user_id
-        person_email = (user.get("email") if user is not None else None) or email
-        invites = self._pending_invites(person_email)
-        report: dict[str, Any] = {
-            "user_id": person_id,
-            "email": person_email,
-            "found": user is not None or bool(invites),
-            "dry_run": dry_run,
-            "memberships": [],
-            "successor_owner": None,
-            "successor_changes": [],
-            "api_keys": [],
-            "invites_deleted": [i["id"] for i in invites],
-            "removed_from_projects": [],
-            "removed_from_organization": False,
-        }
-        if not report["found"]:
-            self.log.info("%s is not in the organization and has no pending invite: nothing to do.", who)
-            return report
+        address = (user.get("email") if user is not None else None) or email
+        return Offboarding(
+            person=describe_person(user_id, email),
+            user=user,
+            user_id=user["id"] if user is not None else user_id,
+            email=address,
+            dry_run=self.plan_only,
+            invites=self._pending_invites(address),
+        )
 
-        # Memberships: one users list per active project (no "projects of a user" endpoint).
-        memberships: list[dict[str, Any]] = []
-        project_users: dict[str, list[ProjectUser]] = {}
-        if user is not None:
-            for project in self.hook.list_projects():
-                users = self.hook.list_project_users(project["id"])
-                project_users[project["id"]] = users
-                mine = next((u for u in users if u.get("id") == person_id), None)
-                if mine is None:
-                    continue
-                others_own = any(u.get("role") == "owner" and u.get("id") != person_id for u in users)
-                memberships.append(
-                    {
-                        "project_id": project["id"],
-                        "project_name": project.get("name"),
-                        "role": mine.get("role"),
-                        "sole_owner": mine.get("role") == "owner" and not others_own,
-                    }
-                )
-        report["memberships"] = memberships
+    def _find_memberships(self, offboarding: Offboarding) -> None:
+        """One users list per active project (no "projects of a user" endpoint)."""
+        if offboarding.user is None:
+            return
+        person_id = offboarding.user_id
+        for project in self.hook.list_projects():
+            users = self.hook.list_project_users(project["id"])
+            offboarding.project_users[project["id"]] = users
+            membership = next((u for u in users if u.get("id") == person_id), None)
+            if membership is None:
+                continue
+            others_own = any(u.get("role") == "owner" and u.get("id") != person_id for u in users)
+            offboarding.memberships.append(
+                {
+                    "project_id": project["id"],
+                    "project_name": project.get("name"),
+                    "role": membership.get("role"),
+                    "sole_owner": membership.get("role") == "owner" and not others_own,
+                }
+            )
 
-        # The organization must keep an owner: the API would refuse the removal after our other writes.
-        if user is not None and self.remove_from_organization and user.get("role") == "owner":
-            owners = [u for u in self.hook.list_users() if u.get("role") == "owner" and u.get("id") != person_id]
-            if not owners:
-                raise InvalidInputError(
-                    "remove_from_organization",
-                    f"{who} is the organization's only owner and cannot be removed from it; make another member "
-                    "an organization owner first. Nothing was changed.",
-                )
+    def _require_an_organization_owner_remains(self, offboarding: Offboarding) -> None:
+        """The API would refuse removing the last owner after our other writes: refuse first."""
+        user = offboarding.user
+        if user is None or not self.remove_from_organization or user.get("role") != "owner":
+            return
+        owners = [u for u in self.hook.list_users() if u.get("role") == "owner" and u.get("id") != user["id"]]
+        if not owners:
+            raise InvalidInputError(
+                "remove_from_organization",
+                f"{offboarding.person} is the organization's only owner and cannot be removed from it; make "
+                "another member an organization owner first. Nothing was changed.",
+            )
 
-        # Sole-owned projects need a successor, checked before any write.
-        sole = [m for m in memberships if m["sole_owner"]]
-        changes: list[dict[str, Any]] = []
-        if sole:
-            named = ", ".join(f"{m['project_id']} ({m['project_name']!r})" for m in sole)
-            if successor is None:
-                raise InvalidInputError(
-                    "successor_owner",
-                    f"{who} is the only owner of {len(sole)} project(s): {named}. Give successor_owner (an "
-                    "organization member's email or user id) to make them owner there first. Nothing was changed.",
-                )
-            heir = self._resolve_successor(successor, project_users)
-            if heir is None:
-                raise InvalidInputError(
-                    "successor_owner",
-                    f"{successor[1]!r} is not a member of the organization; invite them first or choose another "
-                    f"successor for {named}. Nothing was changed.",
-                )
-            if heir["user_id"] == person_id:
-                raise InvalidInputError("successor_owner", "must not be the person being offboarded")
-            report["successor_owner"] = heir
-            for m in sole:
-                there = any(u.get("id") == heir["user_id"] for u in project_users[m["project_id"]])
-                changes.append(
-                    {
-                        "project_id": m["project_id"],
-                        "project_name": m["project_name"],
-                        "user_id": heir["user_id"],
-                        "action": "role_updated" if there else "added",
-                    }
-                )
-        report["successor_changes"] = changes
+    # -- hand over (planned here, checked before any write) -------------------------------
 
-        # The person's own keys, which stop working with the removal (redacted only).
-        keys: list[dict[str, Any]] = []
-        for m in memberships:
+    def _plan_handover(self, offboarding: Offboarding, successor: tuple[str, str] | None) -> None:
+        """Sole-owned projects need a successor who is an organization member."""
+        sole = [m for m in offboarding.memberships if m["sole_owner"]]
+        if not sole:
+            return
+        named = ", ".join(f"{m['project_id']} ({m['project_name']!r})" for m in sole)
+        if successor is None:
+            raise InvalidInputError(
+                "successor_owner",
+                f"{offboarding.person} is the only owner of {len(sole)} project(s): {named}. Give successor_owner "
+                "(an organization member's email or user id) to make them owner there first. Nothing was changed.",
+            )
+        new_owner = self._resolve_successor(successor, offboarding.project_users)
+        if new_owner is None:
+            raise InvalidInputError(
+                "successor_owner",
+                f"{successor[1]!r} is not a member of the organization; invite them first or choose another "
+                f"successor for {named}. Nothing was changed.",
+            )
+        if new_owner["user_id"] == offboarding.user_id:
+            raise InvalidInputError("successor_owner", "must not be the person being offboarded")
+        offboarding.successor = new_owner
+        for m in sole:
+            already_member = any(
+                u.get("id") == new_owner["user_id"] for u in offboarding.project_users[m["project_id"]]
+            )
+            offboarding.successor_changes.append(
+                {
+                    "project_id": m["project_id"],
+                    "project_name": m["project_name"],
+                    "user_id": new_owner["user_id"],
+                    "action": "role_updated" if already_member else "added",
+                }
+            )
+
+    # -- report keys ----------------------------------------------------------------------
+
+    def _report_keys(self, offboarding: Offboarding) -> None:
+        """The person's own keys, which stop working with the removal (redacted only)."""
+        for m in offboarding.memberships:
             for key in self.hook.list_project_api_keys(m["project_id"]):
                 owner = key.get("owner") or {}
-                if owner.get("type") == "user" and (owner.get("user") or {}).get("id") == person_id:
-                    keys.append(
+                if owner.get("type") == "user" and (owner.get("user") or {}).get("id") == offboarding.user_id:
+                    offboarding.api_keys.append(
                         {
                             "id": key["id"],
                             "name": key.get("name"),
@@ -294,57 +343,45 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
                             "project_name": m["project_name"],
                         }
                     )
-        report["api_keys"] = keys
+        keys = offboarding.api_keys
         if keys:
-            self.log.info("%d API key(s) owned by %s will stop working: %s", len(keys), who, [k["id"] for k in keys])
-
-        if user is not None:
-            if self.remove_from_organization:
-                report["removed_from_organization"] = True
-            report["removed_from_projects"] = [m["project_id"] for m in memberships]
-
-        if dry_run:
             self.log.info(
-                "DRY RUN, nothing changed. Would: make %s owner of %s; delete invites %s; remove %s from %s%s.",
-                (report["successor_owner"] or {}).get("user_id"),
-                [c["project_id"] for c in changes],
-                report["invites_deleted"],
-                who,
-                report["removed_from_projects"],
-                " and from the organization" if report["removed_from_organization"] else "",
+                "%d API key(s) owned by %s will stop working: %s",
+                len(keys),
+                offboarding.person,
+                [k["id"] for k in keys],
             )
-            return report
 
-        self._apply(who, person_id, changes, invites, memberships if user is not None else None)
-        return report
+    def _log_dry_run(self, offboarding: Offboarding) -> None:
+        self.log.info(
+            "DRY RUN, nothing changed. Would: make %s owner of %s; delete invites %s; remove %s from %s%s.",
+            (offboarding.successor or {}).get("user_id"),
+            [c["project_id"] for c in offboarding.successor_changes],
+            [i["id"] for i in offboarding.invites],
+            offboarding.person,
+            offboarding.removed_from_projects,
+            " and from the organization" if offboarding.removed_from_organization else "",
+        )
 
-    # -- writes -------------------------------------------------------------------------
+    # -- writes: hand over, then remove -----------------------------------------------------
 
-    def _apply(
-        self,
-        who: str,
-        person_id: str | None,
-        changes: list[dict[str, Any]],
-        invites: list[Invite],
-        memberships: list[dict[str, Any]] | None,
-    ) -> None:
-        from airflow_provider_openai_projects.client.errors import NotFoundError
-
-        for change in changes:
-            project_id, heir_id = change["project_id"], change["user_id"]
+    def _hand_over(self, offboarding: Offboarding) -> None:
+        for change in offboarding.successor_changes:
+            project_id, successor_id = change["project_id"], change["user_id"]
             if change["action"] == "role_updated":
-                self.hook.update_project_user(project_id, heir_id, role="owner")
+                self.hook.update_project_user(project_id, successor_id, role="owner")
             else:
-                self._add_owner(project_id, heir_id)
+                self._add_owner(project_id, successor_id)
             self.log_change(
                 "made successor %s owner of project %s (%r, %s)",
-                heir_id,
+                successor_id,
                 project_id,
                 change["project_name"],
                 change["action"],
             )
 
-        for invite in invites:
+    def _delete_invites(self, offboarding: Offboarding) -> None:
+        for invite in offboarding.invites:
             try:
                 self.hook.delete_invite(invite["id"])
             except NotFoundError:
@@ -352,29 +389,29 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
             else:
                 self.log_change("deleted pending invite %s for %r", invite["id"], invite.get("email"))
 
-        if memberships is None or person_id is None:
+    def _remove(self, offboarding: Offboarding) -> None:
+        """One ``delete_user``, or one removal per membership; 404 (already gone) is success."""
+        person, person_id = offboarding.person, offboarding.user_id
+        if offboarding.user is None or person_id is None:
             return
         if self.remove_from_organization:
             try:
                 self.hook.delete_user(person_id)
             except NotFoundError:
-                self.log.info("%s was already gone from the organization.", who)
+                self.log.info("%s was already gone from the organization.", person)
             else:
-                self.log_change("removed %s (%s) from the organization", who, person_id)
+                self.log_change("removed %s (%s) from the organization", person, person_id)
             return
-        for m in memberships:
+        for m in offboarding.memberships:
             try:
                 self.hook.remove_project_user(m["project_id"], person_id)
             except NotFoundError:
-                self.log.info("%s was already gone from project %s.", who, m["project_id"])
+                self.log.info("%s was already gone from project %s.", person, m["project_id"])
             else:
-                self.log_change("removed %s (%s) from project %s", who, person_id, m["project_id"])
+                self.log_change("removed %s (%s) from project %s", person, person_id, m["project_id"])
 
     def _add_owner(self, project_id: str, user_id: str) -> None:
         """Add the successor as owner; a lost response is reconciled by looking again."""
-        from airflow_provider_openai_projects.idempotency import create_once
-        from airflow_provider_openai_projects.operators.project_users import find_project_user
-
         create_once(
             lambda: self.hook.add_project_user(project_id, role="owner", user_id=user_id),
             lambda: find_project_user(self.hook.list_project_users(project_id), user_id=user_id),

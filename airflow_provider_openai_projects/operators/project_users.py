@@ -1,6 +1,6 @@
 """Operators for project membership: add (or set the role of) a member, remove a member.
 
-A person must be a member of the organization before a project can take them (DESIGN.md,
+A person must be a member of the organization before a project can take them (docs/design.md,
 fact 8): onboarding is ``InviteUserOperator`` -> ``OrganizationUserSensor`` ->
 ``AddProjectUserOperator``. Members are found by user id or (case-insensitively) by email
 in the project's user list, read once per run.
@@ -11,8 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator, person_email
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_openai_projects.client.errors import BadRequestError, NotFoundError
+from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.operator_helpers import (
+    describe_person,
+    find_project_user,
+    person_email,
+    require_person,
+)
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
+from airflow_provider_openai_projects.validation import PROJECT_ROLES, require_choice, require_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -21,36 +32,8 @@ if TYPE_CHECKING:
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
 
-def find_project_user(
-    users: Sequence[ProjectUser], *, user_id: str | None = None, email: str | None = None
-) -> ProjectUser | None:
-    """The member with this user id, or with this email (compared case-insensitively)."""
-    for user in users:
-        if user_id is not None and user.get("id") == user_id:
-            return user
-        if email is not None and (user.get("email") or "").lower() == email.lower():
-            return user
-    return None
-
-
-def _person(user_id: str | None, email: str | None) -> str:
-    return f"user {user_id}" if user_id is not None else f"{email!r}"
-
-
-def require_person(user_id: object, email: object) -> tuple[str | None, str | None]:
-    """Validate "exactly one of user_id/email" and the one given; ``(user_id, email)``."""
-    from airflow_provider_openai_projects.validation import require_email, require_id, require_one_of
-
-    field, value = require_one_of({"user_id": user_id, "email": email})
-    if field == "user_id":
-        return require_id("user_id", value), None
-    return None, require_email("email", value)
-
-
 def is_organization_member(hook: OpenAIAdminHook, *, user_id: str | None, email: str | None) -> bool:
     """Whether the person is a member of the organization (one read)."""
-    from airflow_provider_openai_projects.client.errors import NotFoundError
-
     if user_id is not None:
         try:
             hook.get_user(user_id)
@@ -111,12 +94,10 @@ class AddProjectUserOperator(OpenAIAdminBaseOperator):
         self.user_email = person_email(email, kwargs)
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.validation import PROJECT_ROLES, require_choice, require_id
-
         project_id = require_id("project_id", self.project_id)
         role = require_choice("role", self.role, PROJECT_ROLES)
         user_id, email = require_person(self.user_id, self.user_email)
-        who = _person(user_id, email)
+        who = describe_person(user_id, email)
 
         current = find_project_user(self.hook.list_project_users(project_id), user_id=user_id, email=email)
         changed: str | None
@@ -137,12 +118,7 @@ class AddProjectUserOperator(OpenAIAdminBaseOperator):
         return {**member, "project_id": project_id, "changed": changed}
 
     def _add(self, project_id: str, role: str, user_id: str | None, email: str | None) -> ProjectUser:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.client.errors import BadRequestError
-        from airflow_provider_openai_projects.idempotency import create_once
-
-        who = _person(user_id, email)
+        who = describe_person(user_id, email)
         try:
             return create_once(
                 lambda: self.hook.add_project_user(project_id, role=role, user_id=user_id, email=email),
@@ -195,12 +171,9 @@ class RemoveProjectUserOperator(OpenAIAdminBaseOperator):
         self.user_email = person_email(email, kwargs)
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.client.errors import NotFoundError
-        from airflow_provider_openai_projects.validation import require_id
-
         project_id = require_id("project_id", self.project_id)
         user_id, email = require_person(self.user_id, self.user_email)
-        who = _person(user_id, email)
+        who = describe_person(user_id, email)
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)
 
         current = find_project_user(self.hook.list_project_users(project_id), user_id=user_id, email=email)

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
+from airflow_provider_openai_projects.idempotency import create_once
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
+from airflow_provider_openai_projects.validation import require_choice, require_id, require_name
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -54,9 +57,6 @@ class CreateProjectOperator(OpenAIAdminBaseOperator):
         self.if_exists = if_exists
 
     def run(self, context: Context) -> Project:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.validation import require_choice, require_name
-
         name = require_name("name", self.name)
         require_choice("if_exists", self.if_exists, ("reuse", "fail"))
         project = find_active_project(self.hook.list_projects(), name)
@@ -98,9 +98,6 @@ class EnsureProjectsOperator(OpenAIAdminBaseOperator):
         self.names = names
 
     def run(self, context: Context) -> list[dict[str, Any]]:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.validation import require_name
-
         if not isinstance(self.names, list | tuple) or not self.names:
             raise InvalidInputError("names", "must be a non-empty list of project names")
         names = list(dict.fromkeys(require_name(f"names[{i}]", n) for i, n in enumerate(self.names)))
@@ -122,7 +119,6 @@ def create_project_once(
     hook: OpenAIAdminHook, name: str, *, external_key_id: str | None = None, residency: str | None = None
 ) -> Project:
     """Create project ``name``; after a lost response, find it rather than create a duplicate."""
-    from airflow_provider_openai_projects.idempotency import create_once
 
     return create_once(
         lambda: hook.create_project(name=name, external_key_id=external_key_id, residency=residency),
@@ -169,9 +165,6 @@ class UpdateProjectOperator(OpenAIAdminBaseOperator):
         self.external_key_id = external_key_id
 
     def run(self, context: Context) -> Project:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.validation import require_id, require_name
-
         project_id = require_id("project_id", self.project_id)
         name = require_name("name", self.name) if self.name is not None else None
         if name is None and self.external_key_id is None:
@@ -206,9 +199,6 @@ class ArchiveProjectOperator(OpenAIAdminBaseOperator):
         self.project_id = project_id
 
     def run(self, context: Context) -> Project:
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.validation import require_id
-
         project_id = require_id("project_id", self.project_id)
         project = self.hook.get_project(project_id)
         if project.get("status") == "archived":

@@ -1,6 +1,6 @@
 """Operators for service accounts: create one whose key goes to a sink, delete them.
 
-A service account's key is returned once, when the account is created (DESIGN.md, fact 6),
+A service account's key is returned once, when the account is created (docs/design.md, fact 6),
 and can only be revoked by deleting the account. So an account whose key is not in the
 sink is useless and dangerous (a live credential nobody holds): these operators delete
 such accounts instead of keeping them, and never let a key reach XCom, a log line, an
@@ -12,17 +12,28 @@ For keys that must be replaced periodically, see
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_projects.client.errors import NotFoundError
+from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.key_generations import default_secret_variable, require_entry_name
+from airflow_provider_openai_projects.operator_helpers import (
+    delete_service_account,
+    load_entry,
+    require_entry_owner,
+    resolve_sink,
+    store_new_key,
+)
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
+from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.client.types import ServiceAccount, ServiceAccountCreated
-    from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey
+    from airflow_provider_openai_projects.sinks.base import KeySink
 
 
 class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
@@ -74,10 +85,6 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
         self.key_sink = key_sink
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.idempotency import create_once
-        from airflow_provider_openai_projects.key_generations import default_secret_variable, require_entry_name
-        from airflow_provider_openai_projects.validation import require_id, require_name
-
         project_id = require_id("project_id", self.project_id)
         name = require_name("name", self.name)
         entry = (
@@ -101,10 +108,11 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
         same_name = [a for a in accounts if a["name"] == name]
         held_id = stored.metadata.get("service_account_id") if stored is not None else None
         held = next((a for a in same_name if a["id"] == held_id), None)
+        orphan = "its key is not in the key sink"
         deleted = [
             a["id"]
             for a in same_name
-            if a is not held and delete_service_account(self, project_id, a, "its key is not in the key sink")
+            if a is not held and delete_service_account(self.hook, self.log, project_id, a, orphan)
         ]
         result: dict[str, Any] = {
             "project_id": project_id,
@@ -124,10 +132,26 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
                 "created": False,
             }
 
+        created, metadata = self._create_and_store(project_id, name, sink, entry, deleted)
+        return {
+            **result,
+            "service_account_id": created["id"],
+            "api_key_id": metadata["api_key_id"],
+            "redacted_value": metadata["redacted_value"],
+            "created": True,
+        }
+
+    def _create_and_store(
+        self, project_id: str, name: str, sink: KeySink, entry: str, deleted: list[str]
+    ) -> tuple[ServiceAccountCreated, dict[str, Any]]:
+        """Create the account (a lost response is reconciled: keyless look-alikes are deleted
+        and appended to ``deleted``) and store its key; returns the account and the metadata."""
+
         def orphans_of_a_lost_create() -> None:
             for account in self.hook.list_service_accounts(project_id):
                 if account["name"] == name:
-                    delete_service_account(self, project_id, account, "a create's lost response left it keyless")
+                    why = "a create's lost response left it keyless"
+                    delete_service_account(self.hook, self.log, project_id, account, why)
                     deleted.append(account["id"])
             return None
 
@@ -136,7 +160,7 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
             orphans_of_a_lost_create,
             what=f"service account {name!r} in {project_id}",
         )
-        metadata = store_new_key(self, sink, entry, project_id, created, {})
+        metadata = store_new_key(self.hook, self.log, sink, entry, project_id, created, {})
         self.log_change(
             "created service account %r (%s) in %s; key %s stored at %r",
             name,
@@ -145,13 +169,7 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
             metadata["redacted_value"],
             entry,
         )
-        return {
-            **result,
-            "service_account_id": created["id"],
-            "api_key_id": metadata["api_key_id"],
-            "redacted_value": metadata["redacted_value"],
-            "created": True,
-        }
+        return created, metadata
 
 
 class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
@@ -190,9 +208,6 @@ class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
         self.name = name
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_openai_projects.client.errors import NotFoundError
-        from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
-
         project_id = require_id("project_id", self.project_id)
         field, _ = require_one_of({"service_account_id": self.service_account_id, "name": self.name})
         already_gone: list[str] = []
@@ -212,7 +227,7 @@ class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
                 self.log.info("Project %s has no service account named %r.", project_id, name)
         deleted: list[ServiceAccount] = []
         for account in targets:
-            if delete_service_account(self, project_id, account, "asked to"):
+            if delete_service_account(self.hook, self.log, project_id, account, "asked to"):
                 deleted.append(account)
             else:
                 already_gone.append(account["id"])
@@ -223,115 +238,3 @@ class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
             "service_accounts": [{"id": a["id"], "name": a["name"]} for a in deleted],
             "already_gone": already_gone,
         }
-
-
-# -- helpers shared with the rotation operators ---------------------------------------------
-
-
-def resolve_sink(key_sink: KeySink | None) -> KeySink:
-    """The given sink, or the default :class:`~airflow_provider_openai_projects.sinks.VariableKeySink`."""
-    if key_sink is not None:
-        return key_sink
-    from airflow_provider_openai_projects.sinks.variable import VariableKeySink
-
-    return VariableKeySink()
-
-
-def load_entry(sink: KeySink, name: str) -> StoredKey | None:
-    """``sink.load(name)``, with the value registered with Airflow's masker at once."""
-    from airflow.sdk.log import mask_secret
-
-    stored = sink.load(name)
-    if stored is not None:
-        mask_secret(stored.value)
-    return stored
-
-
-def require_entry_owner(
-    field: str,
-    entry: str,
-    stored: StoredKey,
-    project_id: str,
-    owns_name: Any,
-    *,
-    expected: str,
-) -> None:
-    """Refuse to touch a sink entry that holds the key of another account or project.
-
-    ``owns_name(service_account_name) -> bool`` says whether the account name recorded in
-    the entry's metadata is one this operator manages.
-    """
-    from airflow_provider_openai_projects.client.errors import InvalidInputError
-
-    meta = stored.metadata
-    holder = meta.get("service_account_name")
-    if meta.get("project_id") == project_id and isinstance(holder, str) and owns_name(holder):
-        return
-    raise InvalidInputError(
-        field,
-        f"the key sink entry {entry!r} already holds the key of service account {holder!r} "
-        f"in project {meta.get('project_id')!r}, not of {expected} in project {project_id!r}; "
-        "refusing to overwrite it: choose another entry name or delete that entry",
-    )
-
-
-def delete_service_account(op: OpenAIAdminBaseOperator, project_id: str, account: Mapping[str, Any], why: str) -> bool:
-    """Delete one account; ``True`` if this call deleted it, ``False`` if it was already gone."""
-    from airflow_provider_openai_projects.client.errors import NotFoundError
-
-    try:
-        op.hook.delete_service_account(project_id, account["id"])
-    except NotFoundError:
-        op.log.info("Service account %r (%s) is already gone.", account.get("name"), account["id"])
-        return False
-    op.log_change("deleted service account %r (%s) in %s: %s", account.get("name"), account["id"], project_id, why)
-    return True
-
-
-def store_new_key(
-    op: OpenAIAdminBaseOperator,
-    sink: KeySink,
-    entry: str,
-    project_id: str,
-    created: ServiceAccountCreated,
-    extra: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Store a just-created account's key at ``entry``; on any failure delete the account and raise.
-
-    Nothing that can fail runs between the create and the store: this is the first thing
-    done with the response. Returns the metadata stored (never the value).
-    """
-    from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-    from airflow_provider_openai_projects.key_generations import redacted
-
-    api_key = created.get("api_key")
-    metadata: dict[str, Any] = {}
-    try:
-        if not api_key or not isinstance(api_key.get("value"), str):
-            raise OpenAIAdminError(f"creating service account {created['id']} returned no key")
-        metadata = {
-            "project_id": project_id,
-            "service_account_id": created["id"],
-            "service_account_name": created["name"],
-            "api_key_id": api_key["id"],
-            "redacted_value": redacted(api_key["value"]),
-            "created_at": created["created_at"],
-            **extra,
-        }
-        sink.store(entry, api_key["value"], metadata)
-    except BaseException:
-        op.log.error(
-            "Could not store the key of new service account %s at %r; deleting the account so that no "
-            "unrecoverable key is left behind.",
-            created["id"],
-            entry,
-        )
-        try:
-            delete_service_account(op, project_id, created, "its key could not be stored")
-        except Exception:
-            op.log.exception(
-                "Deleting service account %s failed too; the next run deletes it (its key is not stored).",
-                created["id"],
-            )
-        raise
-    return metadata

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
+from airflow_provider_openai_projects.validation import require_id
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.errors import OpenAIAdminError
@@ -23,7 +25,6 @@ def parse_used_after(value: object) -> float | None:
 
     :raises InvalidInputError: for anything else, naming ``used_after``.
     """
-    from airflow_provider_openai_projects.client.errors import InvalidInputError
 
     if value is None:
         return None
@@ -97,8 +98,6 @@ class ApiKeyUsageSensor(OpenAIAdminBaseSensor):
         self._used_after_seconds: float | None = None
 
     def validate(self) -> None:
-        from airflow_provider_openai_projects.validation import require_id
-
         self.project_id = require_id("project_id", self.project_id)
         self.api_key_id = require_id("api_key_id", self.api_key_id)
         self._used_after_seconds = parse_used_after(self.used_after)

@@ -12,8 +12,16 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_openai_projects import DEFAULT_CONN_ID
+from airflow_provider_openai_projects.client.errors import (
+    APIConnectionError,
+    InvalidInputError,
+    OpenAIAdminError,
+    RateLimitError,
+    ServerError,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -97,15 +105,6 @@ class OpenAIAdminBaseSensor(BaseSensorOperator):
         return super().execute(context)
 
     def poke(self, context: Context) -> PokeReturnValue:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.client.errors import (
-            APIConnectionError,
-            OpenAIAdminError,
-            RateLimitError,
-            ServerError,
-        )
-
         self._validate_or_fail()
         try:
             result = self.check()
@@ -118,7 +117,6 @@ class OpenAIAdminBaseSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger fired: its result, or fail with its message."""
-        from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
         status = event.get("status") if isinstance(event, dict) else None
         if event is None or status not in ("success", "error"):
@@ -128,10 +126,6 @@ class OpenAIAdminBaseSensor(BaseSensorOperator):
         return self.result_from_event(event)
 
     def _validate_or_fail(self) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-
         try:
             self.validate()
         except InvalidInputError as error:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operators.base import person_email
+from airflow_provider_openai_projects.operator_helpers import person_email
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
+from airflow_provider_openai_projects.validation import require_email
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.types import User
@@ -41,8 +42,6 @@ class OrganizationUserSensor(OpenAIAdminBaseSensor):
         self.user_email = person_email(email, kwargs)
 
     def validate(self) -> None:
-        from airflow_provider_openai_projects.validation import require_email
-
         self.user_email = require_email("email", self.user_email)
 
     def check(self) -> User | None:

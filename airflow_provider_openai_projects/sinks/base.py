@@ -12,6 +12,10 @@ Contract:
 - ``load(name)`` returns what ``store`` wrote last, or ``None`` if nothing is stored.
 - ``delete(name)`` removes an entry; deleting a missing entry is not an error.
 - Metadata is JSON-able and never contains the value.
+
+Callers store through :func:`store_key`: whatever a sink raises is replaced by a
+:class:`KeySinkError` naming the entry and the sink, never carrying the value (a sink's own
+message may quote it: a validation error, a botocore parameter dump).
 """
 
 from __future__ import annotations
@@ -27,6 +31,28 @@ class StoredKey:
 
     value: str = field(repr=False)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+class KeySinkError(OSError):
+    """Storing a key failed. Names the entry, the sink and the original exception's type and
+    text with the value (and anything shaped like a key) redacted; the original exception
+    is not chained (its text, args or attributes may hold the value)."""
+
+    def __init__(self, entry: str, sink: object, error: BaseException, value: str) -> None:
+        from airflow_provider_openai_projects.client.errors import redact_keys
+
+        self.entry = entry
+        self.error_type = type(error).__name__
+        detail = redact_keys(str(error), (value,))[:500]
+        super().__init__(f"storing the key at {entry!r} in {type(sink).__name__} failed ({self.error_type}): {detail}")
+
+
+def store_key(sink: KeySink, entry: str, value: str, metadata: Mapping[str, Any]) -> None:
+    """``sink.store(entry, value, metadata)``; any failure raises :class:`KeySinkError`."""
+    try:
+        sink.store(entry, value, metadata)
+    except Exception as error:
+        raise KeySinkError(entry, sink, error, value) from None
 
 
 @runtime_checkable

@@ -1,7 +1,7 @@
 """What the provider's polling triggers share: the connection, the async client, the poll loop.
 
 A deferrable sensor hands its waiting to a trigger, which polls one Admin API read on the
-triggerer's event loop until a condition holds (DESIGN.md, "Deferrable"; issue 6: waiting
+triggerer's event loop until a condition holds (docs/design.md, "Deferrable"; issue 6: waiting
 happens in the triggerer, not in a worker slot). The loop:
 
 - resolves the connection asynchronously (``BaseHook.aget_connection`` where it masks
@@ -87,16 +87,14 @@ def _import_runtime_modules() -> None:
     the first trigger of a triggerer process does not read modules from disk on the loop."""
     import airflow_provider_openai_projects.client.aio
     import airflow_provider_openai_projects.client.errors
-    import airflow_provider_openai_projects.hooks.admin  # noqa: F401
+    import airflow_provider_openai_projects.hooks.connection  # noqa: F401
 
 
 def scrub(text: str, secret: str | None = None) -> str:
     """``text`` without the admin key and without anything shaped like an OpenAI key."""
     from airflow_provider_openai_projects.client.errors import redact_keys
 
-    if secret:
-        text = text.replace(secret, "***")
-    return redact_keys(text)
+    return redact_keys(text, (secret,) if secret else ())
 
 
 class OpenAIAdminPollingTrigger(BaseTrigger):
@@ -214,40 +212,23 @@ class OpenAIAdminPollingTrigger(BaseTrigger):
 
     async def _open_client(self) -> tuple[AsyncOpenAIAdminClient, str]:
         """The configured async client and the admin key (kept only to scrub messages)."""
-        from airflow_provider_openai_projects.client.errors import ConfigurationError
-
         conn_id = self.openai_admin_conn_id
         conn = await aget_connection(conn_id)
         key = (conn.password or "").strip()
-        if not key:
-            raise ConfigurationError(
-                f"connection {conn_id!r} has no admin key: set its password to an OpenAI admin key (sk-admin-...)"
-            )
-        await amask_secret(key)
+        if key:
+            await amask_secret(key)
         extra = await aextra_dejson(conn)
         # Building the client reads the TLS trust store and may import modules: keep it off the loop.
-        client = await asyncio.to_thread(self._build_client, key, conn.host, conn.port, conn.schema, extra)
+        client = await asyncio.to_thread(self._build_client, conn, extra)
         return client, key
 
-    def _build_client(
-        self, key: str, host: str | None, port: int | None, schema: str | None, extra: dict[str, Any]
-    ) -> AsyncOpenAIAdminClient:
-        """The client as the hook configures the synchronous one (same connection fields)."""
+    def _build_client(self, conn: Connection, extra: dict[str, Any]) -> AsyncOpenAIAdminClient:
+        """The client from the same :func:`~..hooks.connection.client_config_from_connection`
+        as the hook's (same fields, same checks, the same shared pacer key)."""
         from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-        from airflow_provider_openai_projects.client.pacing import shared_pacer
-        from airflow_provider_openai_projects.client.transport import normalize_base_url
-        from airflow_provider_openai_projects.hooks.admin import base_url_from_connection, client_options
+        from airflow_provider_openai_projects.hooks.connection import client_config_from_connection, connection_pacer
 
         conn_id = self.openai_admin_conn_id
-        options = client_options(extra, conn_id)
-        rpm = options.pop("requests_per_minute", None)
-        base_url = normalize_base_url(base_url_from_connection(host, port, schema))
-        return AsyncOpenAIAdminClient(
-            key,
-            base_url=base_url,
-            pacer=shared_pacer(
-                f"{conn_id} {base_url}", rpm, backend=extra.get("rate_limit_backend"), connection=conn_id
-            ),
-            sleep=self._sleep,
-            **options,
-        )
+        config = client_config_from_connection(conn, conn_id, extra=extra)
+        pacer = connection_pacer(conn_id, config, backend=extra.get("rate_limit_backend"))
+        return AsyncOpenAIAdminClient(config=config, pacer=pacer, sleep=self._sleep)

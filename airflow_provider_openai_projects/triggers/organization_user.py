@@ -1,7 +1,7 @@
 """``OrganizationUserTrigger``: wait, in the triggerer, until a person is an organization member.
 
 Onboarding needs it: users must be organization members before a project can take them
-(DESIGN.md, fact 8), and an invitee becomes one only when they accept the invite.
+(docs/design.md, fact 8), and an invitee becomes one only when they accept the invite.
 """
 
 from __future__ import annotations

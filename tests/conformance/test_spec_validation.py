@@ -271,7 +271,7 @@ def test_dropped_connections_models_and_the_control_api_are_not_response_checked
     with pytest.raises(requests.ConnectionError):
         rig.call("GET", "/organization/invites")
     assert rig.server.use_key(account["api_key"]["value"]) == 200
-    assert requests.get(rig.server.url + "/_emulator/state", timeout=10).ok
+    assert requests.get(rig.server.url + "/_emulator/state", headers=rig.server.control_headers(), timeout=10).ok
 
     exchanges = rig.exchanges()
     assert [(e.target, e.status) for e in exchanges] == [("GET /v1/organization/invites", None)]

@@ -15,6 +15,7 @@ from .conftest import run_dag as run
 
 UPDATE = "POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}"
 POLICY_FILE = DAGS_FOLDER / "config" / "rate_limits.yaml"
+APPLY = {"dry_run": False}  # scheduled runs (no conf) only plan
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_rate_limit_sync_plans_then_applies_the_policy_file_and_a_rerun_changes_
     default_before = limits(org, org.state.default_project_id)
     org.log.clear()
 
-    first = run(dag)
+    first = run(dag, APPLY)
 
     assert first.state == "success", task_states(first)
     for name in ("team-search", "team-research"):
@@ -66,7 +67,7 @@ def test_rate_limit_sync_plans_then_applies_the_policy_file_and_a_rerun_changes_
     assert (output.out + output.err).count("DRY RUN: would set project team-") == 8
 
     org.log.clear()
-    second = run(dag)
+    second = run(dag, APPLY)
     assert second.state == "success", task_states(second)
     assert org.log.writes() == []
     assert task_states(second)["apply"] == "skipped"  # the plan found nothing to change
@@ -95,7 +96,7 @@ def test_rate_limit_sync_takes_the_policy_from_the_variable_when_it_is_set(
     before = limits(org, projects["team-search"])
     org.log.clear()
 
-    result = run(dag)
+    result = run(dag, APPLY)
 
     assert result.state == "success", task_states(result)
     assert limits(org, projects["marketing"])["gpt-4o"]["max_requests_per_1_minute"] == 42
@@ -111,7 +112,7 @@ def test_rate_limit_sync_with_an_unknown_model_fails_in_the_plan_before_any_writ
     set_variable("openai_rate_limit_policy", {"rate_limits": {"gpt-99": {"max_requests_per_1_minute": 1}}})
     org.log.clear()
 
-    result = run(dag)
+    result = run(dag, APPLY)
 
     assert result.state == "failed"
     states = task_states(result)

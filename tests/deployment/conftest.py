@@ -69,7 +69,7 @@ def airflow_api(deployment: Deployment) -> AirflowApi:
 @pytest.fixture(scope="module")
 def emulator_control(deployment: Deployment) -> EmulatorControl:
     """The emulator's control API."""
-    return EmulatorControl(deployment.emulator_url)
+    return EmulatorControl(deployment.emulator_url, deployment.control_token)
 
 
 @pytest.fixture(scope="module")

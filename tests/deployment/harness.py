@@ -34,6 +34,8 @@ from typing import Any, TypeVar
 import requests
 from cryptography.fernet import Fernet
 
+from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEADER
+
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags_examples"
 BIN = Path(sys.executable).parent
@@ -92,6 +94,7 @@ class Deployment:
         self.home = root / "airflow-home"
         self.process_logs = root / "process-logs"
         self.admin_key = "sk-admin-" + secrets.token_hex(24)
+        self.control_token = secrets.token_urlsafe(24)
         self.api_port = free_port()
         self.emulator_url = ""
         self._secrets = {"fernet": Fernet.generate_key().decode()}
@@ -177,6 +180,8 @@ class Deployment:
                 "0",
                 "--admin-key",
                 self.admin_key,
+                "--control-token",
+                self.control_token,
                 "--throttle-rpm",
                 str(EMULATOR_RPM),
                 "--throttle-burst",
@@ -348,9 +353,10 @@ class AirflowApi:
 class EmulatorControl:
     """The emulator's control API (``/_emulator``) over HTTP: the people around the organization."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, control_token: str) -> None:
         self.url = url + "/_emulator"
         self.session = requests.Session()
+        self.session.headers[CONTROL_TOKEN_HEADER] = control_token
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         response = self.session.request(method, self.url + path, json=body, timeout=30)

@@ -165,6 +165,91 @@ def _delete_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callabl
     return lambda: client.delete_user(user["id"])["id"]
 
 
+def _role_id(emulator: EmulatorServer, name: str) -> str:
+    return next(str(r["id"]) for r in emulator.state.list_roles()["data"] if r["name"] == name)
+
+
+def _group(emulator: EmulatorServer) -> str:
+    return str(emulator.state.create_group("team")["id"])
+
+
+def _custom_role(emulator: EmulatorServer) -> str:
+    return str(emulator.state.create_role("auditor", ["api.organization.read"])["id"])
+
+
+def _create_group(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_group(name="team")["id"]
+
+
+def _update_group(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id = _group(emulator)
+    return lambda: client.update_group(group_id, name="renamed")["id"]
+
+
+def _delete_group(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id = _group(emulator)
+    return lambda: client.delete_group(group_id)["id"]
+
+
+def _add_group_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id, user = _group(emulator), emulator.add_org_user("member@example.com")
+    return lambda: (client.add_group_user(group_id, user_id=user["id"]), group_id)[1]
+
+
+def _remove_group_user(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id, user = _group(emulator), emulator.add_org_user("member@example.com")
+    emulator.state.add_group_user(group_id, user["id"])
+    return lambda: (client.remove_group_user(group_id, user["id"]), group_id)[1]
+
+
+def _assign_user_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    user, role_id = emulator.add_org_user("member@example.com"), _custom_role(emulator)
+    return lambda: (client.assign_user_role(user["id"], role_id=role_id), role_id)[1]
+
+
+def _unassign_user_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    user, role_id = emulator.add_org_user("member@example.com"), _custom_role(emulator)
+    emulator.state.assign_user_role(user["id"], role_id)
+    return lambda: (client.unassign_user_role(user["id"], role_id), role_id)[1]
+
+
+def _assign_group_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id, role_id = _group(emulator), _custom_role(emulator)
+    return lambda: (client.assign_group_role(group_id, role_id=role_id), role_id)[1]
+
+
+def _unassign_group_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    group_id, role_id = _group(emulator), _custom_role(emulator)
+    emulator.state.assign_group_role(group_id, role_id)
+    return lambda: (client.unassign_group_role(group_id, role_id), role_id)[1]
+
+
+def _add_project_group(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id, group_id = _project(emulator), _group(emulator)
+    role_id = _role_id(emulator, "Project Member")
+    return lambda: (client.add_project_group(project_id, group_id=group_id, role=role_id), group_id)[1]
+
+
+def _remove_project_group(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id, group_id = _project(emulator), _group(emulator)
+    emulator.state.add_project_group(project_id, group_id, _role_id(emulator, "Project Member"))
+    return lambda: (client.remove_project_group(project_id, group_id), group_id)[1]
+
+
+def _create_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_role(role_name="auditor", permissions=["api.organization.read"])["id"]
+
+
+def _update_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    role_id = _custom_role(emulator)
+    return lambda: client.update_role(role_id, description="reads")["id"]
+
+
+def _delete_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    role_id = _custom_role(emulator)
+    return lambda: client.delete_role(role_id)["id"]
+
+
 DRIVERS: dict[str, Driver] = {
     "create-project": _create_project,
     "modify-project": _modify_project,
@@ -182,6 +267,20 @@ DRIVERS: dict[str, Driver] = {
     "delete-invite": _delete_invite,
     "modify-user": _update_user,
     "delete-user": _delete_user,
+    "create-group": _create_group,
+    "update-group": _update_group,
+    "delete-group": _delete_group,
+    "add-group-user": _add_group_user,
+    "remove-group-user": _remove_group_user,
+    "assign-user-role": _assign_user_role,
+    "unassign-user-role": _unassign_user_role,
+    "assign-group-role": _assign_group_role,
+    "unassign-group-role": _unassign_group_role,
+    "add-project-group": _add_project_group,
+    "remove-project-group": _remove_project_group,
+    "create-role": _create_role,
+    "update-role": _update_role,
+    "delete-role": _delete_role,
 }
 
 

@@ -68,7 +68,7 @@ def test_every_response_carries_a_request_id(emulator: EmulatorServer, api: Api,
         api.post("/organization/projects", json={}),
         api.get("/organization/nowhere"),
         make_api(None).get("/organization/projects"),
-        requests.get(f"{emulator.url}/_emulator/state", timeout=10),
+        requests.get(f"{emulator.url}/_emulator/state", headers=emulator.control_headers(), timeout=10),
     ]
     ids = [r.headers["x-request-id"] for r in responses]
     assert all(i.startswith("req_") and len(i) > 10 for i in ids)

@@ -1,4 +1,4 @@
-"""The ``/_emulator`` control API, over HTTP, unauthenticated."""
+"""The ``/_emulator`` control API, over HTTP, with the server's control token."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from .conftest import Api, assert_error
 
 
 def _control(emulator: EmulatorServer, method: str, path: str, json: Any = None) -> requests.Response:
-    return requests.request(method, f"{emulator.url}/_emulator{path}", json=json, timeout=10)
+    return requests.request(
+        method, f"{emulator.url}/_emulator{path}", json=json, headers=emulator.control_headers(), timeout=10
+    )
 
 
 def test_reset_restores_the_seed_and_clears_faults_and_log(api: Api, emulator: EmulatorServer) -> None:

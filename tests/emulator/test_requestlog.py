@@ -59,7 +59,7 @@ def test_key_kinds_are_recorded_never_the_keys(
     kinds = [e.key_kind for e in emulator.log.entries()]
     assert kinds == ["service_account", "project", "service_account", "invalid", "missing", "admin"]
     dumped = json.dumps([e.to_dict() for e in emulator.log.entries()])
-    served = requests.get(f"{emulator.url}/_emulator/requests", timeout=10).text
+    served = requests.get(f"{emulator.url}/_emulator/requests", headers=emulator.control_headers(), timeout=10).text
     for text in (dumped, served):
         assert "Bearer" not in text
         for secret in secrets:
@@ -68,8 +68,11 @@ def test_key_kinds_are_recorded_never_the_keys(
 
 
 def test_control_requests_are_not_logged(emulator: EmulatorServer) -> None:
-    requests.get(f"{emulator.url}/_emulator/state", timeout=10)
-    requests.post(f"{emulator.url}/_emulator/users", json={"email": "c@example.com"}, timeout=10)
+    headers = emulator.control_headers()
+    assert requests.get(f"{emulator.url}/_emulator/state", headers=headers, timeout=10).ok
+    assert requests.post(
+        f"{emulator.url}/_emulator/users", json={"email": "c@example.com"}, headers=headers, timeout=10
+    ).ok
     assert emulator.log.entries() == []
 
 

@@ -137,7 +137,7 @@ def test_test_connection_succeeds_with_one_read(hook: OpenAIAdminHook, emulator:
     emulator.log.clear()
     ok, message = hook.test_connection()
     assert ok, message
-    assert emulator.base_url in message
+    assert message.endswith(f" at {emulator.url}")  # scheme, host and port: never the base URL's path
     assert [(e.method, e.path) for e in emulator.log.entries()] == [("GET", "/organization/projects")]
 
 

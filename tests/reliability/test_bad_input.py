@@ -33,6 +33,7 @@ from airflow_provider_openai_projects.client import ConfigurationError, NotFound
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 from airflow_provider_openai_projects.operators import (
+    AddGroupUserOperator,
     AddProjectUserOperator,
     ArchiveProjectOperator,
     CreateProjectOperator,
@@ -43,6 +44,7 @@ from airflow_provider_openai_projects.operators import (
     EnsureProjectsOperator,
     InviteUserOperator,
     OffboardUserOperator,
+    RemoveGroupUserOperator,
     RemoveProjectUserOperator,
     RotateServiceAccountOperator,
     SyncRateLimitsOperator,
@@ -61,6 +63,7 @@ REFUSED: Kind = "refused"
 UNKNOWN_PROJECT = "proj_Unknown000000000000000000"
 UNKNOWN_USER = "user-Unknown0000000000000000"
 UNKNOWN_KEY = "key_Unknown00000000000"
+UNKNOWN_GROUP = "group_Unknown000000000000000"
 LIMIT = "max_requests_per_1_minute"
 
 
@@ -83,6 +86,7 @@ def world(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> World:
     owner = emulator.add_org_user("ada@example.com")
     emulator.add_org_user("grace@example.com")
     emulator.state.add_project_user(project_id, "owner", user_id=owner["id"])
+    emulator.state.create_group("team")
     key = emulator.create_user_api_key(project_id, owner["id"])
     return World(project_id, "ada@example.com", "grace@example.com", str(key["id"]), str(key["value"]))
 
@@ -220,6 +224,16 @@ CASES: list[Case] = [
         "remove-user-email-malformed",
         lambda w: RemoveProjectUserOperator(task_id="t", project_id=w.project_id, email="ada@@example.com"),
         "email",
+    ),
+    Case(
+        "add-group-user-email-malformed",
+        lambda w: AddGroupUserOperator(task_id="t", group_name="team", email="ada@example"),
+        "email",
+    ),
+    Case(
+        "remove-group-user-id-and-name",
+        lambda w: RemoveGroupUserOperator(task_id="t", group_id="group_1", group_name="team", email=w.member_email),
+        "group_id/group_name",
     ),
     Case("offboard-email-malformed", lambda w: OffboardUserOperator(task_id="t", email="ada example.com"), "email"),
     Case(
@@ -383,6 +397,28 @@ CASES: list[Case] = [
         mentions=lambda w: (UNKNOWN_PROJECT, "404"),
     ),
     Case(
+        "add-group-user-unknown-group",
+        lambda w: AddGroupUserOperator(task_id="t", group_id=UNKNOWN_GROUP, email=w.member_email),
+        "group_id",
+        kind=REMOTE,
+        expected=ERROR_404,
+        mentions=lambda w: (UNKNOWN_GROUP, "404"),
+    ),
+    Case(
+        "remove-group-user-unknown-group-name",
+        lambda w: RemoveGroupUserOperator(task_id="t", group_name="no such team", email=w.member_email),
+        "group_name",
+        kind=REMOTE,
+        mentions=lambda w: ("no such team",),
+    ),
+    Case(
+        "add-group-user-outside-the-organization",
+        lambda w: AddGroupUserOperator(task_id="t", group_name="team", email="stranger@example.com"),
+        "email",
+        kind=REMOTE,
+        mentions=lambda w: ("stranger@example.com", "not a member of the organization"),
+    ),
+    Case(
         "sensor-unknown-api-key",
         lambda w: ApiKeyUsageSensor(task_id="t", project_id=w.project_id, api_key_id=UNKNOWN_KEY),
         "api_key_id",
@@ -414,6 +450,13 @@ CASES: list[Case] = [
         "add-unknown-user",
         lambda w: AddProjectUserOperator(task_id="t", project_id=w.project_id, role="member", user_id=UNKNOWN_USER),
         "user",
+        kind=REFUSED,
+        mentions=lambda w: (UNKNOWN_USER, "not a member of the organization"),
+    ),
+    Case(
+        "add-group-user-unknown-user",
+        lambda w: AddGroupUserOperator(task_id="t", group_name="team", user_id=UNKNOWN_USER),
+        "user_id",
         kind=REFUSED,
         mentions=lambda w: (UNKNOWN_USER, "not a member of the organization"),
     ),

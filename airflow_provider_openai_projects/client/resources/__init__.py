@@ -10,11 +10,14 @@ mixin here; the hook has it at once.
 from __future__ import annotations
 
 from airflow_provider_openai_projects.client.resources.audit_logs import AuditLogsMixin
+from airflow_provider_openai_projects.client.resources.groups import GroupsMixin, GroupUsersMixin
 from airflow_provider_openai_projects.client.resources.invites import InvitesMixin
 from airflow_provider_openai_projects.client.resources.project_api_keys import ProjectApiKeysMixin
+from airflow_provider_openai_projects.client.resources.project_groups import ProjectGroupsMixin
 from airflow_provider_openai_projects.client.resources.project_users import ProjectUsersMixin
 from airflow_provider_openai_projects.client.resources.projects import ProjectsMixin
 from airflow_provider_openai_projects.client.resources.rate_limits import RateLimitsMixin
+from airflow_provider_openai_projects.client.resources.roles import GroupRolesMixin, RolesMixin, UserRolesMixin
 from airflow_provider_openai_projects.client.resources.service_accounts import ServiceAccountsMixin
 from airflow_provider_openai_projects.client.resources.usage import UsageMixin
 from airflow_provider_openai_projects.client.resources.users import UsersMixin
@@ -30,6 +33,12 @@ class AdminMethods(
     UsersMixin,
     AuditLogsMixin,
     UsageMixin,
+    GroupsMixin,
+    GroupUsersMixin,
+    GroupRolesMixin,
+    ProjectGroupsMixin,
+    RolesMixin,
+    UserRolesMixin,
 ):
     """Every Admin API method (see :data:`..endpoints.ENDPOINTS`)."""
 

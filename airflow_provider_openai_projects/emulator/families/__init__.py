@@ -1,8 +1,9 @@
-"""The emulator's resource families, one module each: records, state operations, routes.
+"""The emulated API by resource family: each module holds its records, its state
+operations mixin and its router (with the request bodies it accepts).
 
-The state package is imported first: ``EmulatorState`` (in ``emulator.state``) takes the
-families' operation mixins as bases, and each family builds on ``emulator.state.core``, so
-whichever is imported first, ``emulator.state`` must finish loading before a family does.
+The state package combines the families' mixins into ``EmulatorState``, and the family
+modules build on ``state.core``: importing the state package first (below) lets a family
+module be imported first from anywhere without a circular-import error.
 """
 
 from airflow_provider_openai_projects.emulator import state as _state  # noqa: F401 (import order, see above)

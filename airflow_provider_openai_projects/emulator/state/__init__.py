@@ -15,6 +15,7 @@ is a project owner. Every project gets one rate limit per catalog model.
 from __future__ import annotations
 
 from airflow_provider_openai_projects.emulator.families.audit_logs import AuditOps
+from airflow_provider_openai_projects.emulator.families.project_groups import ProjectGroupOps
 from airflow_provider_openai_projects.emulator.families.usage import UsageOps
 
 from .core import (
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 
-class EmulatorState(AuditOps, UsageOps, ProjectOps, CredentialOps, OrganizationOps):
+class EmulatorState(AuditOps, UsageOps, ProjectGroupOps, ProjectOps, CredentialOps, OrganizationOps):
     """One emulated organization (see the package docstring).
 
     ``EmulatorState(admin_key=DEFAULT_ADMIN_KEY, models=None, clock=time.time)``:

@@ -1,0 +1,192 @@
+"""Helpers shared by the operators and sensors: people, project members, key-sink entries,
+service-account deletion and key storage.
+
+Each takes what it needs (a hook, a logger, a sink), never an operator, so any operator,
+sensor or test can call it. Nothing here imports the HTTP client: the hook is passed in
+by the caller, which builds it when a task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError, OpenAIAdminError
+from airflow_provider_openai_projects.key_generations import redacted
+from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey, store_key
+from airflow_provider_openai_projects.sinks.variable import VariableKeySink
+from airflow_provider_openai_projects.validation import require_email, require_id, require_one_of
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.client.types import ProjectUser, ServiceAccountCreated
+    from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+
+
+class Log(Protocol):
+    """The logging calls the helpers make (an operator's ``self.log`` has them)."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...
+    def error(self, msg: str, /, *args: Any) -> Any: ...
+    def exception(self, msg: str, /, *args: Any) -> Any: ...
+
+
+def log_change(log: Log, message: str, *args: Any) -> None:
+    """Log one line for one change made to the organization (never with a secret in it)."""
+    log.info("CHANGE: " + message, *args)
+
+
+# -- people ---------------------------------------------------------------------------------
+
+
+def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
+    """The email of the person an operator or sensor acts on, as its caller gave it.
+
+    ``email`` is also BaseOperator's address for failure alerts, and Airflow copies
+    ``default_args["email"]`` into every ``__init__`` parameter of that name. An
+    ``email`` equal to the DAG's alert address is that copy, not a person to invite or
+    remove: it counts as not given. Operators keep the person's email as ``user_email``,
+    never as ``self.email``, so the person never receives the task's alerts.
+    """
+    defaults = operator_kwargs.get("default_args") or {}
+    return None if email is not None and email == defaults.get("email") else email
+
+
+def same_email(a: str | None, b: str | None) -> bool:
+    """Both given and equal ignoring case (the API compares emails case-insensitively)."""
+    return a is not None and b is not None and a.lower() == b.lower()
+
+
+def describe_person(user_id: str | None, email: str | None) -> str:
+    """``user <id>`` or the quoted email, for log lines and messages."""
+    return f"user {user_id}" if user_id is not None else f"{email!r}"
+
+
+def require_person(user_id: object, email: object) -> tuple[str | None, str | None]:
+    """Validate "exactly one of user_id/email" and the one given; ``(user_id, email)``."""
+    field, value = require_one_of({"user_id": user_id, "email": email})
+    if field == "user_id":
+        return require_id("user_id", value), None
+    return None, require_email("email", value)
+
+
+def find_project_user(
+    users: Sequence[ProjectUser], *, user_id: str | None = None, email: str | None = None
+) -> ProjectUser | None:
+    """The member with this user id, or with this email (compared case-insensitively)."""
+    for user in users:
+        if user_id is not None and user.get("id") == user_id:
+            return user
+        if email is not None and (user.get("email") or "").lower() == email.lower():
+            return user
+    return None
+
+
+# -- key-sink entries -------------------------------------------------------------------------
+
+
+def resolve_sink(key_sink: KeySink | None) -> KeySink:
+    """The given sink, or the default :class:`~airflow_provider_openai_projects.sinks.VariableKeySink`."""
+    return key_sink if key_sink is not None else VariableKeySink()
+
+
+def load_entry(sink: KeySink, name: str) -> StoredKey | None:
+    """``sink.load(name)``, with the value registered with Airflow's masker at once."""
+    stored = sink.load(name)
+    if stored is not None:
+        mask_secret(stored.value)
+    return stored
+
+
+def require_entry_owner(
+    field: str,
+    entry: str,
+    stored: StoredKey,
+    project_id: str,
+    owns_name: Callable[[str], bool],
+    *,
+    expected: str,
+) -> None:
+    """Refuse to touch a sink entry that holds the key of another account or project.
+
+    ``owns_name(service_account_name)`` says whether the account name recorded in the
+    entry's metadata is one the caller manages. Raises :class:`InvalidInputError` naming
+    ``field``; returns nothing.
+    """
+    meta = stored.metadata
+    holder = meta.get("service_account_name")
+    if meta.get("project_id") == project_id and isinstance(holder, str) and owns_name(holder):
+        return
+    raise InvalidInputError(
+        field,
+        f"the key sink entry {entry!r} already holds the key of service account {holder!r} "
+        f"in project {meta.get('project_id')!r}, not of {expected} in project {project_id!r}; "
+        "refusing to overwrite it: choose another entry name or delete that entry",
+    )
+
+
+# -- service accounts -------------------------------------------------------------------------
+
+
+def delete_service_account(
+    hook: OpenAIAdminHook, log: Log, project_id: str, account: Mapping[str, Any], why: str
+) -> bool:
+    """Delete one account; ``True`` if this call deleted it, ``False`` if it was already gone.
+
+    Idempotent (404 is "already gone"); logs one ``CHANGE`` line with ``why`` when it deletes.
+    """
+    try:
+        hook.delete_service_account(project_id, account["id"])
+    except NotFoundError:
+        log.info("Service account %r (%s) is already gone.", account.get("name"), account["id"])
+        return False
+    log_change(log, "deleted service account %r (%s) in %s: %s", account.get("name"), account["id"], project_id, why)
+    return True
+
+
+def store_new_key(
+    hook: OpenAIAdminHook,
+    log: Log,
+    sink: KeySink,
+    entry: str,
+    project_id: str,
+    created: ServiceAccountCreated,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Store a just-created account's key at ``entry``; on any failure delete the account and raise.
+
+    Nothing that can fail runs between the create and the store: this is the first thing
+    done with the response. Returns the metadata stored (never the value).
+    """
+    api_key = created.get("api_key")
+    metadata: dict[str, Any] = {}
+    try:
+        if not api_key or not isinstance(api_key.get("value"), str):
+            raise OpenAIAdminError(f"creating service account {created['id']} returned no key")
+        metadata = {
+            "project_id": project_id,
+            "service_account_id": created["id"],
+            "service_account_name": created["name"],
+            "api_key_id": api_key["id"],
+            "redacted_value": redacted(api_key["value"]),
+            "created_at": created["created_at"],
+            **extra,
+        }
+        store_key(sink, entry, api_key["value"], metadata)
+    except BaseException:
+        log.error(
+            "Could not store the key of new service account %s at %r; deleting the account so that no "
+            "unrecoverable key is left behind.",
+            created["id"],
+            entry,
+        )
+        try:
+            delete_service_account(hook, log, project_id, created, "its key could not be stored")
+        except Exception:
+            log.exception(
+                "Deleting service account %s failed too; the next run deletes it (its key is not stored).",
+                created["id"],
+            )
+        raise
+    return metadata
