@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from .errors import ApiError, error_body
+from .families import admin_api_keys, certificates, data_retention, permissions, spend
 from .families.audit_logs import WriteAuditor, audit_log_routes
 from .families.groups import group_routes
 from .families.project_groups import project_group_routes
@@ -80,6 +81,8 @@ def create_app(
     app.include_router(org_routes(state))
     app.include_router(audit_log_routes(state))
     app.include_router(usage_routes(state))
+    for family in (admin_api_keys, certificates, data_retention, permissions, spend):
+        app.include_router(family.routes(state))
     app.include_router(control_routes(state, faults, log))
     app.include_router(group_routes(state))
     app.include_router(role_routes(state))

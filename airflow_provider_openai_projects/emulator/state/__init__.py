@@ -14,6 +14,13 @@ is a project owner. Every project gets one rate limit per catalog model.
 
 from __future__ import annotations
 
+from airflow_provider_openai_projects.emulator.families import (
+    admin_api_keys,
+    certificates,
+    data_retention,
+    permissions,
+    spend,
+)
 from airflow_provider_openai_projects.emulator.families.audit_logs import AuditOps
 from airflow_provider_openai_projects.emulator.families.project_groups import ProjectGroupOps
 from airflow_provider_openai_projects.emulator.families.usage import UsageOps
@@ -45,7 +52,19 @@ __all__ = [
 ]
 
 
-class EmulatorState(AuditOps, UsageOps, ProjectGroupOps, ProjectOps, CredentialOps, OrganizationOps):
+class EmulatorState(
+    AuditOps,
+    UsageOps,
+    admin_api_keys.AdminApiKeyOps,
+    certificates.CertificateOps,
+    data_retention.DataRetentionOps,
+    permissions.PermissionOps,
+    spend.SpendOps,
+    ProjectGroupOps,
+    ProjectOps,
+    CredentialOps,
+    OrganizationOps,
+):
     """One emulated organization (see the package docstring).
 
     ``EmulatorState(admin_key=DEFAULT_ADMIN_KEY, models=None, clock=time.time)``:
