@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
+from airflow_provider_openai_projects.client.resources import AdminMethods
 from airflow_provider_openai_projects.key_generations import GENERATION_SEPARATOR
 
 DAY = 86400
@@ -73,18 +74,8 @@ class HygieneReport:
         return "\n".join(lines) if self.findings else "No finding: the organization is tidy."
 
 
-class HygieneApi(Protocol):
-    """The reads and deletes hygiene needs (the hook and the client both provide them)."""
-
-    def list_projects(self) -> list[Any]: ...
-    def list_project_api_keys(self, project_id: str) -> list[Any]: ...
-    def list_service_accounts(self, project_id: str) -> list[Any]: ...
-    def list_audit_logs(self, **filters: Any) -> list[Any]: ...
-    def list_costs(self, **filters: Any) -> list[Any]: ...
-    def get_project_spend_limit(self, project_id: str) -> Any: ...
-    def list_organization_certificates(self) -> list[Any]: ...
-    def delete_project_api_key(self, project_id: str, api_key_id: str) -> Any: ...
-    def delete_service_account(self, project_id: str, service_account_id: str) -> Any: ...
+HygieneApi = AdminMethods
+"""What hygiene reads and deletes with: the hook or the client (both have every method)."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +212,8 @@ def _foreign_keys(
     since = int(now - policy.audit_lookback_days * DAY)
     events = api.list_audit_logs(event_types=["api_key.created"], effective_at={"gte": since})
     automation = set(policy.automation_actor_ids)
-    for event in events:
+    for audit_event in events:
+        event: Mapping[str, Any] = audit_event  # the API's dict (TypedDicts type only known keys)
         actor = event.get("actor") or {}
         actor_ids = _actor_ids(actor)
         if actor_ids & automation:

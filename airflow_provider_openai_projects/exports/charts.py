@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def draw_monthly_cost_chart(cost_file: str) -> str | None:
         axes.text(value, index, f" {value:,.2f}", va="center")
     figure.tight_layout()
     chart = written.parent / "monthly.png"
-    with chart.open("wb") as stream:
+    with cast(Any, chart).open("wb") as stream:
         figure.savefig(stream, format="png", dpi=100)
     plt.close(figure)
     log.info("Drew the cost chart of %s for %d project(s) at %s", month, len(totals), chart)

@@ -18,7 +18,8 @@ TEMP_MARKER = ".tmp-"
 
 
 class WritablePath(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     @property
     def parent(self) -> Any: ...
