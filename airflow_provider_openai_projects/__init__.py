@@ -61,6 +61,7 @@ def get_provider_info() -> dict[str, Any]:
                         "rotation",
                         "api_keys",
                         "rate_limits",
+                        "org",
                     )
                 ],
             }

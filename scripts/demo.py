@@ -258,6 +258,27 @@ class Airflow:
         except ValueError:
             return None
 
+    def xcom(self, dag_id: str, task_id: str) -> Any:
+        """The return value of a task in the DAG's last run, read from the metadata DB."""
+        from airflow.models.dagrun import DagRun
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            run_id = session.scalar(
+                select(DagRun.run_id).where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(1)
+            )
+            row = session.scalar(
+                select(XComModel).where(
+                    XComModel.dag_id == dag_id,
+                    XComModel.run_id == run_id,
+                    XComModel.task_id == task_id,
+                    XComModel.key == "return_value",
+                )
+            )
+            return None if row is None else XComModel.deserialize_value(row)
+
     def failure_excerpt(self, lines: int = 12) -> list[str]:
         text = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         last = max((i for i, line in enumerate(text) if line.startswith("===== ")), default=0)
@@ -426,6 +447,62 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     if not demo.run_dag(4, "openai_offboarding", f"offboard {ADA}; {GRACE} takes over", offboarding):
         return False
     say(f"- {ADA}'s personal key now gets HTTP {emulator.use_key(personal['value'])}", 5)
+    return org_as_code(emulator, airflow)
+
+
+def org_as_code(emulator: Any, airflow: Airflow) -> bool:
+    """Export the organization to a file, edit it, plan, approve and apply the saved plan;
+    then a change made behind the file's back is reported by the drift DAG."""
+    import io
+
+    import yaml
+
+    from airflow_provider_openai_projects.cli.org import main as openai_org
+
+    heading("The organization as code: export, edit, plan, approve, apply, drift")
+    workdir = airflow.home.parent
+    org_file, plan_file = workdir / "openai_org.yaml", workdir / "plan.json"
+
+    def cli(*args: str) -> tuple[int, list[str]]:
+        out, err = io.StringIO(), io.StringIO()
+        code = openai_org(list(args), out, err)
+        return code, (out.getvalue() + err.getvalue()).splitlines()
+
+    code, _ = cli("export", "-o", str(org_file))
+    document = yaml.safe_load(org_file.read_text())
+    say(f"$ openai-org export -o {org_file.name}   ({len(document['projects'])} projects, exit {code})", 5)
+    document["projects"]["team-research"]["members"][GRACE] = "member"
+    document["projects"]["team-search"]["rate_limits"] = {"gpt-4o-mini": {"max_requests_per_1_minute": 400}}
+    document["projects"]["team-ads"] = {"members": {GRACE: "owner"}}
+    org_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    say(f"(edited: {GRACE} joins team-research, a gpt-4o-mini limit in team-search, a new project team-ads)", 5)
+    code, lines = cli("plan", "-f", str(org_file), "--out", str(plan_file))
+    say(f"$ openai-org plan -f {org_file.name} --out {plan_file.name}   (exit {code}: changes pending)", 5)
+    for line in lines:
+        say("| " + line.replace(str(workdir) + "/", ""), 5)
+    say("(a reviewer approves the saved plan; apply re-checks it against the live organization)", 5)
+    code, lines = cli("apply", "--plan", str(plan_file))
+    say(f"$ openai-org apply --plan {plan_file.name}   (exit {code})", 5)
+    for line in lines:
+        say("| " + line.replace(str(workdir) + "/", ""), 5)
+    if code != 0:
+        return False
+    code, lines = cli("plan", "-f", str(org_file))
+    say(f"$ openai-org plan -f {org_file.name}   (exit {code}: {lines[-1].split(': ', 1)[-1]})", 5)
+
+    search = next(p.id for p in emulator.state.projects if p.name == "team-search" and not p.archived)
+    emulator.state.update_rate_limit(search, "rl-gpt-4o-mini", {"max_requests_per_1_minute": 9000})
+    say("(meanwhile someone raises team-search's gpt-4o-mini limit to 9000 in the dashboard)", 5)
+    conf = json.dumps({"org_file": str(org_file), "on_drift": "alert"})
+    say(f"$ airflow dags test openai_org_drift -c '{conf.replace(str(workdir) + '/', '')}'", 5)
+    emulator.log.clear()
+    if not airflow.cli("dags", "test", "openai_org_drift", "-c", conf, title="openai_org_drift"):
+        say(f"The drift DAG FAILED. Airflow's output: {airflow.log_path}", 5)
+        return False
+    report = airflow.xcom("openai_org_drift", "drift_report") or {}
+    for line in report.get("changes", []):
+        say(f"- drift reported: {line}", 5)
+    say(f"- the drift DAG wrote nothing ({len(emulator.log.writes())} writes)", 5)
     return True
 
 

@@ -51,6 +51,12 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "- removed ada@example.com from the organization",
         "- ada@example.com's personal key now gets HTTP 401",
         "All 4 DAG runs succeeded in",
+        "$ openai-org export -o openai_org.yaml",
+        "| done: create projects team-ads team-ads: name - -> team-ads",
+        "done: add members team-research grace@example.com: role - -> member",
+        "(exit 0: in sync;",
+        "- drift reported: update rate_limits team-search gpt-4o-mini: max_requests_per_1_minute 9000 -> 400",
+        "- the drift DAG wrote nothing (0 writes)",
     ):
         assert line in out
     # Airflow's own log lines go to the log file, and no key is ever printed (only redacted forms).

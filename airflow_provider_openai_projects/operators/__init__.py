@@ -8,6 +8,7 @@ from airflow_provider_openai_projects.operators.api_keys import DeleteProjectApi
 from airflow_provider_openai_projects.operators.groups import AddGroupUserOperator, RemoveGroupUserOperator
 from airflow_provider_openai_projects.operators.invites import InviteUserOperator
 from airflow_provider_openai_projects.operators.offboarding import OffboardUserOperator
+from airflow_provider_openai_projects.operators.org import OrgApplyOperator, OrgPlanOperator
 from airflow_provider_openai_projects.operators.project_users import (
     AddProjectUserOperator,
     RemoveProjectUserOperator,
@@ -42,6 +43,8 @@ __all__ = [
     "InviteUserOperator",
     "KeyVerificationError",
     "OffboardUserOperator",
+    "OrgApplyOperator",
+    "OrgPlanOperator",
     "RemoveGroupUserOperator",
     "RemoveProjectUserOperator",
     "RotateServiceAccountOperator",

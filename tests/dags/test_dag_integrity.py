@@ -18,6 +18,8 @@ EXPECTED = {
     "openai_offboarding": "openai_offboarding.py",
     "openai_key_rotation": "openai_key_rotation.py",
     "openai_rate_limit_sync": "openai_rate_limit_sync.py",
+    "openai_org_as_code": "openai_org_as_code.py",
+    "openai_org_drift": "openai_org_drift.py",
 }
 
 
@@ -79,6 +81,8 @@ def test_scheduled_example_dags_run_on_their_schedule(bag: Any) -> None:
     assert bag.dags["openai_rate_limit_sync"].schedule == "@daily"
     assert bag.dags["openai_onboarding"].timetable.can_be_scheduled is False
     assert bag.dags["openai_offboarding"].timetable.can_be_scheduled is False
+    assert bag.dags["openai_org_drift"].schedule == "@hourly"
+    assert bag.dags["openai_org_as_code"].timetable.can_be_scheduled is False
 
 
 @pytest.mark.parametrize("filename", sorted(EXPECTED.values()))

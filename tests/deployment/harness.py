@@ -359,6 +359,8 @@ class EmulatorControl:
         self.session.headers[CONTROL_TOKEN_HEADER] = control_token
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
+        if body is None and method != "GET":
+            body = {}  # the control API takes writes as JSON only
         response = self.session.request(method, self.url + path, json=body, timeout=30)
         if response.status_code != 200:
             raise DeploymentError(f"{method} /_emulator{path}: {response.status_code} {response.text}")

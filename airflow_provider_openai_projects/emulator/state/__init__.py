@@ -53,9 +53,9 @@ __all__ = [
 
 
 class EmulatorState(
+    admin_api_keys.AdminApiKeyOps,  # first: its key ids are what audit events name as actors
     AuditOps,
     UsageOps,
-    admin_api_keys.AdminApiKeyOps,
     certificates.CertificateOps,
     data_retention.DataRetentionOps,
     permissions.PermissionOps,

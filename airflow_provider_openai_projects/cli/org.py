@@ -1,0 +1,199 @@
+"""``openai-org``: export, plan and apply an organization file from a shell or a CI job.
+
+    openai-org export -o org.yaml
+    openai-org plan -f org.yaml [--out plan.json] [--json]
+    openai-org apply -f org.yaml --auto-approve
+    openai-org apply --plan plan.json
+
+Exit codes: ``plan`` 0 = in sync, 2 = changes pending, 1 = error; ``apply`` and
+``export`` 0 = done, 1 = refused or failed. A user error (bad file, stale plan, refused
+plan, connection problem, API error) prints one line to stderr, no traceback. When
+stderr is a terminal, progress (stage, n of N, time left, throttle waits) is drawn on it.
+The connection comes from ``--conn-id`` (``AIRFLOW_CONN_<ID>`` works without Airflow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+
+DEFAULT_CONN_ID = "openai_admin_default"
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+
+class TerminalProgress:
+    """Draws one status line on a terminal: stage, n of N, time left at the current pace."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.stage = ""
+        self.stage_started = self.started
+        self.width = 0
+
+    def _draw(self, text: str) -> None:
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def step(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != self.stage:
+            self.stage, self.stage_started = stage, now
+        left = ""
+        if 0 < done < total:
+            pace = (now - self.stage_started) / done
+            left = f", about {pace * (total - done):.0f}s left"
+        self._draw(f"{stage}: {done} of {total}{left}")
+
+    def waiting(self, seconds: float) -> None:
+        if seconds >= 0.5:
+            self._draw(f"{self.stage}: waiting {seconds:.1f}s for the API's rate limit (throttle)")
+
+    def finish(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _progress(stream: TextIO) -> Any:
+    from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS
+
+    return TerminalProgress(stream) if stream.isatty() else NO_PROGRESS
+
+
+def _client(conn_id: str, progress: Any) -> Any:
+    from airflow_provider_openai_projects.cli.connection import client_kwargs, read_connection
+    from airflow_provider_openai_projects.client.admin import OpenAIAdminClient
+
+    def sleep(seconds: float) -> None:
+        progress.waiting(seconds)
+        time.sleep(seconds)
+
+    return OpenAIAdminClient(**client_kwargs(read_connection(conn_id), conn_id), sleep=sleep)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openai-org", description="The OpenAI organization as code.")
+    parser.add_argument("--conn-id", default=DEFAULT_CONN_ID, help="Airflow connection id (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write the live organization as an org file")
+    export.add_argument("-o", "--output", required=True, help="the org file to write ('-' for stdout)")
+    plan = commands.add_parser("plan", help="show what apply would change (never writes)")
+    plan.add_argument("-f", "--file", required=True, help="the org file")
+    plan.add_argument("--out", help="also save the plan as JSON to this file (for apply --plan)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON instead of a table")
+    apply = commands.add_parser("apply", help="make the organization match the file or a saved plan")
+    source = apply.add_mutually_exclusive_group(required=True)
+    source.add_argument("-f", "--file", help="the org file (needs --auto-approve)")
+    source.add_argument("--plan", help="a plan saved by plan --out: applied only if still current")
+    apply.add_argument("--auto-approve", action="store_true", help="apply a file's plan without a saved plan")
+    apply.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import yaml
+
+    from airflow_provider_openai_projects.orgfile.engine import export
+
+    progress = _progress(err)
+    try:
+        document = export(_client(args.conn_id, progress), progress)
+    finally:
+        progress.finish()
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    if args.output == "-":
+        out.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        err.write(f"wrote {args.output}: {len(document['projects'])} projects\n")
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from airflow_provider_openai_projects.orgfile.engine import plan
+    from airflow_provider_openai_projects.orgfile.loader import load_file
+    from airflow_provider_openai_projects.orgfile.render import plan_table
+
+    spec = load_file(args.file)  # before any request
+    progress = _progress(err)
+    try:
+        result = plan(_client(args.conn_id, progress), spec, progress)
+    finally:
+        progress.finish()
+    if args.out:
+        Path(args.out).write_text(result.to_json(), encoding="utf-8")
+    out.write((result.to_json() if args.json else plan_table(result)) + "\n")
+    return EXIT_OK if result.in_sync else EXIT_CHANGES
+
+
+def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from airflow_provider_openai_projects.orgfile.changes import Plan
+    from airflow_provider_openai_projects.orgfile.engine import ApplyError, apply
+    from airflow_provider_openai_projects.orgfile.loader import load_file
+
+    if args.file and not args.auto_approve:
+        err.write(
+            "openai-org: error: apply -f needs --auto-approve (or save a plan with plan --out and apply --plan)\n"
+        )
+        return EXIT_ERROR
+    spec = load_file(args.file) if args.file else None
+    saved = None
+    if args.plan:
+        try:
+            saved = Plan.from_dict(json.loads(Path(args.plan).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            err.write(f"openai-org: error: {args.plan}: not a readable plan ({error.__class__.__name__}: {error})\n")
+            return EXIT_ERROR
+    progress = _progress(err)
+    try:
+        result = apply(_client(args.conn_id, progress), spec, saved=saved, progress=progress)
+    except ApplyError as error:
+        progress.finish()
+        for change in error.result.done:
+            out.write(f"done: {change.describe()}\n")
+        raise
+    finally:
+        progress.finish()
+    if args.json:
+        out.write(json.dumps({**result.summary(), "done": [c.to_dict() for c in result.done]}, indent=2) + "\n")
+    else:
+        for change in result.done:
+            out.write(f"done: {change.describe()}\n")
+        out.write(f"{result.plan.source}: applied {len(result.done)} changes with {result.writes} writes.\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    command = {"export": _export, "plan": _plan, "apply": _apply}[args.command]
+    try:
+        return command(args, out, err)
+    except OpenAIAdminError as error:
+        err.write(f"openai-org: error: {error}\n")
+        return EXIT_ERROR
+    except OSError as error:
+        err.write(f"openai-org: error: {error.__class__.__name__}: {error}\n")
+        return EXIT_ERROR
+
+
+def console_script() -> None:  # pragma: no cover - the [project.scripts] entry point
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m airflow_provider_openai_projects.cli.org
+    console_script()

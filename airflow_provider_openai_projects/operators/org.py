@@ -1,0 +1,150 @@
+"""The organization as code in Airflow: plan an org file, apply exactly the approved plan.
+
+``OrgPlanOperator`` reads the live organization (reads only), computes the plan of the
+org file and returns its summary and readable table to XCom; the plan itself (JSON: names,
+emails, ids, limits; never a key) goes to ``plan_uri`` (an ``ObjectStoragePath`` URI such
+as ``file:///shared/plans/{{ run_id }}.json`` or ``s3://...``) or, without one, to the XCom
+key ``plan``. ``OrgApplyOperator`` applies that saved plan: it re-plans what the plan
+touches and refuses, with no write, a plan gone stale or one over the file's
+``settings.max_destructive_changes``. Its ``outlets`` (the org file's asset) get an asset
+event when it succeeds, so downstream DAGs can be scheduled on applies.
+
+A bad file, a refused plan and a failed apply fail the task at once (retrying cannot fix
+them; run the DAG again to plan afresh).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_openai_projects.orgfile.changes import Plan
+
+PLAN_XCOM_KEY = "plan"
+
+
+def drift_report(plan: dict[str, Any]) -> list[str]:
+    """One line per change of a plan (as JSON), field by field: ``team-search gpt-4o:
+    max_requests_per_1_minute 500 -> 9000 (live -> file)``."""
+    from airflow_provider_openai_projects.orgfile.changes import Change
+
+    return [Change.from_dict(change).describe() for change in plan["changes"]]
+
+
+class OrgPlanOperator(OpenAIAdminBaseOperator):
+    """Plan an org file against the live organization; never writes.
+
+    :param org_file: path of the org file (YAML) on the worker (templated).
+    :param plan_uri: where to write the plan JSON (an ``ObjectStoragePath`` URI, templated);
+        ``None`` pushes it to XCom under the key ``plan``.
+    :param fail_on_changes: fail the task (after writing the plan) when the live state
+        differs from the file: for drift checks.
+
+    Returns ``{"summary": ..., "table": ..., "plan_uri": ..., "in_sync": ...}``: counts, the
+    readable table, where the plan is. Never a key (the plan holds none).
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "org_file", "plan_uri")
+    ui_color = "#e6f0fa"
+
+    def __init__(
+        self, *, org_file: str, plan_uri: str | None = None, fail_on_changes: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.org_file = org_file
+        self.plan_uri = plan_uri
+        self.fail_on_changes = fail_on_changes
+
+    def run(self, context: Context) -> Any:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_openai_projects.orgfile.engine import plan
+        from airflow_provider_openai_projects.orgfile.errors import OrgFileError
+        from airflow_provider_openai_projects.orgfile.loader import load_file
+        from airflow_provider_openai_projects.orgfile.render import plan_table
+
+        try:
+            result = plan(self.hook, load_file(self.org_file))
+        except OrgFileError as error:
+            raise AirflowFailException(str(error)) from None
+        table = plan_table(result)
+        self.log.info("Plan of %s:\n%s", self.org_file, table)
+        if self.plan_uri:
+            from airflow.sdk import ObjectStoragePath
+
+            path = ObjectStoragePath(self.plan_uri)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(result.to_json())
+        else:
+            context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=result.to_dict())
+        if self.fail_on_changes and not result.in_sync:
+            for line in drift_report(result.to_dict()):
+                self.log.warning("DRIFT: %s", line)
+            raise AirflowFailException(
+                f"{self.org_file}: the live organization drifted from the file ({len(result.changes)} changes)"
+            )
+        return {"summary": result.summary(), "table": table, "plan_uri": self.plan_uri, "in_sync": result.in_sync}
+
+
+class OrgApplyOperator(OpenAIAdminBaseOperator):
+    """Apply exactly a saved plan (from ``plan_uri`` or the XCom of ``plan_task_id``).
+
+    Refuses, with no write, a stale plan or one with too many destructive changes. Returns
+    the summary, the number of writes and one line per change made (no key, ever). Give the
+    org file's asset as ``outlets`` to emit an asset event on success; its ``extra`` carries
+    the counts.
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "plan_uri")
+    ui_color = "#fbeee6"
+
+    def __init__(self, *, plan_uri: str | None = None, plan_task_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if (plan_uri is None) == (plan_task_id is None):
+            raise ValueError("OrgApplyOperator: give exactly one of plan_uri or plan_task_id")
+        self.plan_uri = plan_uri
+        self.plan_task_id = plan_task_id
+
+    def _saved_plan(self, context: Context) -> Plan:
+        from airflow_provider_openai_projects.orgfile.changes import Plan
+
+        if self.plan_uri:
+            from airflow.sdk import ObjectStoragePath
+
+            data = json.loads(ObjectStoragePath(self.plan_uri).read_text())
+        else:
+            data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key=PLAN_XCOM_KEY)
+        if not data:
+            raise ValueError(f"no saved plan found ({self.plan_uri or self.plan_task_id})")
+        return Plan.from_dict(data)
+
+    def run(self, context: Context) -> Any:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_openai_projects.orgfile.engine import apply
+        from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
+
+        saved = self._saved_plan(context)
+        try:
+            result = apply(self.hook, saved=saved)
+        except PlanRefusedError as error:  # stale, too destructive, or stopped part-way
+            raise AirflowFailException(str(error)) from None
+        for change in result.done:
+            self.log_change("%s", change.describe())
+        summary = {**result.summary(), "done": [change.describe() for change in result.done]}
+        for outlet in self.outlets or []:
+            try:
+                context["outlet_events"][outlet].extra = {
+                    "source": saved.source,
+                    "applied": len(result.done),
+                    "writes": result.writes,
+                }
+            except (KeyError, TypeError):  # not an asset
+                continue
+        return summary

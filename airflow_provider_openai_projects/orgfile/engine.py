@@ -1,0 +1,180 @@
+"""Plan, apply and export: the org-file engine (no Airflow; it uses the client or the hook).
+
+- :func:`plan` reads the live state with the fewest list reads the file needs and returns a
+  :class:`~.changes.Plan`. It never writes.
+- :func:`apply` makes a plan true: from a file (plan, then apply) or from a saved plan
+  (re-plan from the plan's own desired document; refuse, with no write, when the fresh
+  plan differs: the saved one is stale). It refuses, with no write, a plan with more
+  destructive changes than ``settings.max_destructive_changes``. Changes run in phase
+  order (create before reference, add before remove) and stop at the first failure; a
+  rerun re-plans from the live state, so it resumes where the failed run stopped and
+  creates nothing twice (creates look before they retry, see :mod:`...idempotency`).
+- :func:`export` writes the live organization as an org-file document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.orgfile.changes import Change, Plan
+from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
+from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.projects import is_active
+from airflow_provider_openai_projects.orgfile.loader import load_document
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
+from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
+from airflow_provider_openai_projects.orgfile.reader import LiveReader
+
+
+def expected_reads(spec: OrgSpec) -> int:
+    """The list reads a plan of ``spec`` makes at most: the projects, per project one list
+    per family it declares, the organization's users and invites."""
+    per_project = sum((p.members is not None) + (p.rate_limits is not None) for p in spec.projects.values())
+    return 1 + per_project + 2
+
+
+def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
+    """The changes that make the organization match ``spec``; reads only."""
+    reader = LiveReader(client, progress)
+    reader.expected = expected_reads(spec)
+    ctx = PlanContext(spec=spec, reader=reader)
+    changes: list[Change] = []
+    for handler in HANDLERS:
+        changes.extend(handler.plan(ctx))
+    changes.sort(key=lambda change: change.phase)  # stable: handler order within a phase
+    return Plan(
+        source=spec.source,
+        desired=spec.document,
+        fingerprint=reader.fingerprint(),
+        changes=changes,
+        max_destructive_changes=spec.max_destructive_changes,
+        managed_projects=len(spec.projects),
+        unmanaged_projects=ctx.unmanaged_projects,
+        pending=ctx.pending,
+        warnings=ctx.warnings,
+        reads=reader.reads,
+    )
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did: the plan it applied, the changes made and the writes sent."""
+
+    plan: Plan
+    done: list[Change] = field(default_factory=list)
+    writes: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.plan.summary(), "applied": len(self.done), "writes": self.writes}
+
+
+class ApplyError(PlanRefusedError):
+    """A change failed during apply; ``result`` holds what was done before it."""
+
+    def __init__(self, message: str, result: ApplyResult, failed: Change) -> None:
+        self.result = result
+        self.failed = failed
+        super().__init__(message)
+
+
+def fresh_plan_for(client: AdminMethods, saved: Plan, progress: Progress = NO_PROGRESS) -> Plan:
+    """Re-plan a saved plan's desired document against the live state; raise
+    :class:`PlanRefusedError` if the result differs (the saved plan is stale)."""
+    spec = load_document(saved.desired, saved.source)
+    fresh = plan(client, spec, progress)
+    if [c.to_dict() for c in fresh.changes] != [c.to_dict() for c in saved.changes]:
+        raise PlanRefusedError(
+            f"the saved plan of {saved.source} is stale: the live organization changed since it was made "
+            f"({len(saved.changes)} changes planned, {len(fresh.changes)} now; fingerprint "
+            f"{saved.fingerprint[:19]} -> {fresh.fingerprint[:19]}). Nothing was written; plan again."
+        )
+    return fresh
+
+
+def check_destructive(the_plan: Plan) -> None:
+    """Refuse a plan with more destructive changes than its file allows."""
+    if the_plan.destructive_count > the_plan.max_destructive_changes:
+        raise PlanRefusedError(
+            f"{the_plan.source}: the plan has {the_plan.destructive_count} destructive changes, more than "
+            f"settings.max_destructive_changes ({the_plan.max_destructive_changes}). Nothing was written."
+        )
+
+
+def apply(
+    client: AdminMethods,
+    spec: OrgSpec | None = None,
+    *,
+    saved: Plan | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> ApplyResult:
+    """Apply ``spec`` (plan then apply) or exactly the ``saved`` plan (re-checked first).
+
+    :raises PlanRefusedError: stale plan, or too many destructive changes; nothing written.
+    :raises ApplyError: a change failed; the changes before it are done; rerun to resume.
+    :raises OrgFileError: the file is unusable; nothing written.
+    """
+    if saved is not None and spec is None:
+        the_plan = fresh_plan_for(client, saved, progress)
+    elif spec is not None and saved is None:
+        the_plan = plan(client, spec, progress)
+    else:
+        raise TypeError("give exactly one of spec or saved")
+    check_destructive(the_plan)
+    result = ApplyResult(the_plan)
+    ctx = ApplyContext(client)
+    total = len(the_plan.changes)
+    for number, change in enumerate(the_plan.changes):
+        progress.step(f"applying {change.action} {change.family}", number, total)
+        try:
+            result.writes += BY_FAMILY[change.family].apply(change, ctx)
+        except Exception as error:
+            result.writes += 1
+            raise ApplyError(
+                f"apply stopped at change {number + 1} of {total} ({change.describe()}): {error}. "
+                f"{len(result.done)} changes were made before it; run apply again to resume.",
+                result,
+                change,
+            ) from error
+        result.done.append(change)
+    progress.step("applied", total, total)
+    return result
+
+
+def export(client: AdminMethods, progress: Progress = NO_PROGRESS) -> dict[str, Any]:
+    """The live organization as an org-file document (every active project by name, the
+    oldest of each name; members, pending invitees with their project roles, every rate
+    limit; organization roles). Planning it right away reports no change. Reads only."""
+    reader = LiveReader(client, progress)
+    projects: dict[str, Any] = {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for project in sorted((p for p in reader.projects() if is_active(p)), key=lambda p: p.get("created_at") or 0):
+        chosen.setdefault(str(project["name"]), project)
+    invites = [i for i in reader.invites() if i.get("status") == "pending"]
+    reader.expected = 3 + 2 * len(chosen)
+    for name, project in chosen.items():
+        members = {str(m.get("email") or m["id"]).lower(): m["role"] for m in reader.project_users(project["id"])}
+        for invite in invites:
+            for grant in invite.get("projects") or []:
+                if grant.get("id") == project["id"]:
+                    members.setdefault(str(invite["email"]).lower(), grant["role"])
+        limits = {
+            str(limit["model"]): {k: v for k, v in limit.items() if k not in ("id", "model") and v is not None}
+            for limit in reader.rate_limits(project["id"])
+        }
+        entry: dict[str, Any] = {"members": dict(sorted(members.items()))}
+        if limits:
+            entry["rate_limits"] = limits
+        projects[name] = entry
+    organization = {
+        "members": {str(u["email"]).lower(): u["role"] for u in reader.users() if u.get("email") and u.get("role")}
+    }
+    for invite in invites:
+        organization["members"].setdefault(str(invite["email"]).lower(), invite["role"])
+    return {
+        "version": 1,
+        "settings": {"max_destructive_changes": 10},
+        "organization": organization,
+        "projects": projects,
+    }

@@ -1,0 +1,25 @@
+"""The registry of resource handlers, in planning order.
+
+Planning order matters only for what handlers tell each other through the
+:class:`~.base.PlanContext`: projects first (they resolve names to ids), organization last
+(it turns the collected newcomers into invites). Apply order is each change's phase.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, Handler, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.members import MembersHandler
+from airflow_provider_openai_projects.orgfile.handlers.organization import OrganizationHandler
+from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsHandler
+from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
+
+HANDLERS: tuple[Handler, ...] = (
+    ProjectsHandler(),
+    RateLimitsHandler(),
+    MembersHandler(),
+    OrganizationHandler(),
+)
+
+BY_FAMILY: dict[str, Handler] = {handler.family: handler for handler in HANDLERS}
+
+__all__ = ["BY_FAMILY", "HANDLERS", "ApplyContext", "Handler", "PlanContext"]

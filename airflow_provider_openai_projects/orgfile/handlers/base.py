@@ -1,0 +1,69 @@
+"""What a resource handler is, and the contexts the planner and applier give it.
+
+A handler owns one family of the org file: it reads what it needs through the
+:class:`~..reader.LiveReader` (lazily, each list once), compares it with the file, emits
+typed :class:`~..changes.Change` objects, and later applies one change at a time. The
+planner and applier only iterate the registry (:data:`.HANDLERS`): adding a family is one
+module and one row there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.orgfile.changes import Change
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
+from airflow_provider_openai_projects.orgfile.reader import LiveReader
+
+
+@dataclass
+class PlanContext:
+    """Shared by the handlers of one plan run, in registry order."""
+
+    spec: OrgSpec
+    reader: LiveReader
+    projects: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Project name -> the live active project it is matched to, or ``None`` when the plan
+    creates it. Projects that are (or will be) archived are absent: nothing else is planned
+    for them."""
+    invites_needed: dict[str, dict[str, str]] = field(default_factory=dict)
+    """email -> {project name: role}: people the file gives project roles who are neither
+    organization members nor invited; one invite each carries all their roles."""
+    org_roles: dict[str, str] = field(default_factory=dict)
+    """email -> organization role for people who are invited."""
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unmanaged_projects: int = 0
+
+
+@dataclass
+class ApplyContext:
+    """Shared by the changes of one apply run."""
+
+    client: AdminMethods
+    project_ids: dict[str, str] = field(default_factory=dict)
+    """Project name -> id, for projects created by this run (create before reference)."""
+
+    def project_id(self, change: Change) -> str:
+        """The project a change is about: its planned id, or the one created in this run."""
+        project_id = change.target.get("project_id") or self.project_ids.get(change.where)
+        if not project_id:
+            raise RuntimeError(f"project {change.where!r} has no id: its create did not run before {change.describe()}")
+        return str(project_id)
+
+
+class Handler(Protocol):
+    """One family of the org file (see the module docstring)."""
+
+    family: str
+
+    def plan(self, ctx: PlanContext) -> list[Change]:
+        """The changes that make the live state match the file; reads only."""
+        ...
+
+    def apply(self, change: Change, ctx: ApplyContext) -> int:
+        """Make one change (idempotently: a repeat after success changes nothing more);
+        returns the number of write requests sent."""
+        ...

@@ -1,0 +1,143 @@
+"""Project members: authoritative per project that declares ``members``.
+
+People of the organization are added by user id; people not in it are collected for one
+invite each (planned by the organization handler) carrying every project role the file
+gives them; someone already invited is shown as pending. Members not listed are removed
+(destructive). Adds and promotions run before demotions and removals, and the last owner
+of a project is never removed or demoted: when the file would leave a project without an
+owner, the oldest live owner is kept and the plan says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from airflow_provider_openai_projects.client.errors import NotFoundError
+from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.orgfile.changes import (
+    PHASE_ADD_MEMBER,
+    PHASE_DEMOTE,
+    PHASE_PROMOTE,
+    PHASE_REMOVE,
+    Change,
+)
+from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
+
+FAMILY = "members"
+
+
+def _email(member: dict[str, Any]) -> str:
+    return str(member.get("email") or member["id"]).lower()
+
+
+class MembersHandler:
+    family = FAMILY
+
+    def plan(self, ctx: PlanContext) -> list[Change]:
+        changes: list[Change] = []
+        for name, spec in ctx.spec.projects.items():
+            if spec.members is None or name not in ctx.projects:
+                continue
+            project = ctx.projects[name]
+            target = {"project_id": project["id"]} if project is not None else {}
+            live = {_email(m): m for m in ctx.reader.project_users(project["id"])} if project is not None else {}
+            planned: list[Change] = []
+            future_owners = 0
+            for email, role in spec.members.items():
+                member = live.get(email)
+                if member is not None:
+                    future_owners += role == "owner"
+                    if member["role"] != role:
+                        phase = PHASE_PROMOTE if role == "owner" else PHASE_DEMOTE
+                        planned.append(
+                            Change(
+                                FAMILY,
+                                "update",
+                                name,
+                                email,
+                                {"role": member["role"]},
+                                {"role": role},
+                                False,
+                                phase,
+                                target={**target, "user_id": member["id"]},
+                            )
+                        )
+                    continue
+                user = ctx.reader.user_by_email(email)
+                if user is not None:
+                    future_owners += role == "owner"
+                    planned.append(
+                        Change(
+                            FAMILY,
+                            "add",
+                            name,
+                            email,
+                            None,
+                            {"role": role},
+                            False,
+                            PHASE_ADD_MEMBER,
+                            target={**target, "user_id": user["id"]},
+                        )
+                    )
+                elif ctx.reader.pending_invite(email) is not None:
+                    ctx.pending.append({"where": name, "what": email, "role": role, "status": "invite pending"})
+                else:
+                    ctx.invites_needed.setdefault(email, {})[name] = role
+            for email, member in live.items():
+                if email not in spec.members:
+                    planned.append(
+                        Change(
+                            FAMILY,
+                            "remove",
+                            name,
+                            email,
+                            {"role": member["role"]},
+                            None,
+                            True,
+                            PHASE_REMOVE,
+                            target={**target, "user_id": member["id"]},
+                        )
+                    )
+            if project is not None and future_owners == 0:
+                planned = self._keep_last_owner(ctx, name, live, planned)
+            changes.extend(planned)
+        return changes
+
+    @staticmethod
+    def _keep_last_owner(
+        ctx: PlanContext, name: str, live: dict[str, dict[str, Any]], planned: list[Change]
+    ) -> list[Change]:
+        owners = [email for email, member in live.items() if member["role"] == "owner"]
+        if not owners:
+            return planned
+        kept = owners[0]
+        ctx.warnings.append(
+            f"project {name!r}: the file leaves no owner; {kept} stays owner (the last owner is never removed)"
+        )
+        return [c for c in planned if c.what != kept]
+
+    def apply(self, change: Change, ctx: ApplyContext) -> int:
+        client = ctx.client
+        project_id = ctx.project_id(change)
+        user_id = str(change.target["user_id"])
+        if change.action == "add":
+            role = str((change.after or {})["role"])
+
+            def find() -> Any:
+                try:
+                    return client.get_project_user(project_id, user_id)
+                except NotFoundError:
+                    return None
+
+            create_once(
+                lambda: client.add_project_user(project_id, role=role, user_id=user_id),
+                find,
+                what=f"member {change.what} of project {change.where!r}",
+            )
+        elif change.action == "update":
+            client.update_project_user(project_id, user_id, role=str((change.after or {})["role"]))
+        else:
+            with contextlib.suppress(NotFoundError):  # already gone: done
+                client.remove_project_user(project_id, user_id)
+        return 1

@@ -1,0 +1,95 @@
+"""``LiveReader``: the live state, read lazily, each list at most once, fingerprinted.
+
+Every read is a whole list endpoint (all pages) done at most once per run; what was read
+is kept in :attr:`LiveReader.snapshot` and :meth:`LiveReader.fingerprint` hashes it, so
+a plan records exactly the live state it was computed from. Reads only: nothing here
+writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
+
+#: Fields of each object that the plan depends on (timestamps of reads are left out).
+_KEPT: dict[str, tuple[str, ...]] = {
+    "projects": ("id", "name", "created_at", "archived_at", "status"),
+    "users": ("id", "email", "role"),
+    "invites": ("id", "email", "role", "status", "projects"),
+    "project_users": ("id", "email", "role"),
+    "rate_limits": (
+        "id",
+        "model",
+        *(
+            "max_requests_per_1_minute",
+            "max_tokens_per_1_minute",
+            "max_images_per_1_minute",
+            "max_audio_megabytes_per_1_minute",
+            "max_requests_per_1_day",
+            "batch_1_day_max_input_tokens",
+        ),
+    ),
+}
+
+
+class LiveReader:
+    """Cached reads of the organization through ``client`` (a client or the hook)."""
+
+    def __init__(self, client: AdminMethods, progress: Progress = NO_PROGRESS) -> None:
+        self.client = client
+        self.progress = progress
+        self.snapshot: dict[str, Any] = {}
+        self.reads = 0
+        """List reads made (each may be several pages)."""
+        self.expected = 1
+        """How many list reads the run expects (for progress: n of N)."""
+
+    def _read(self, key: str, kind: str, fetch: Callable[[], list[Any]]) -> list[dict[str, Any]]:
+        if key not in self.snapshot:
+            items = fetch()
+            self.reads += 1
+            self.expected = max(self.expected, self.reads)
+            self.progress.step("reading the organization", self.reads, self.expected)
+            fields = _KEPT[kind]
+            self.snapshot[key] = [{name: item.get(name) for name in fields if name in item} for item in items]
+        return list(self.snapshot[key])
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Every project, archived ones included (one list)."""
+        return self._read("projects", "projects", lambda: list(self.client.list_projects(include_archived=True)))
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._read("users", "users", lambda: list(self.client.list_users()))
+
+    def invites(self) -> list[dict[str, Any]]:
+        return self._read("invites", "invites", lambda: list(self.client.list_invites()))
+
+    def project_users(self, project_id: str) -> list[dict[str, Any]]:
+        return self._read(
+            f"project_users/{project_id}", "project_users", lambda: list(self.client.list_project_users(project_id))
+        )
+
+    def rate_limits(self, project_id: str) -> list[dict[str, Any]]:
+        return self._read(
+            f"rate_limits/{project_id}", "rate_limits", lambda: list(self.client.list_rate_limits(project_id))
+        )
+
+    def user_by_email(self, email: str) -> dict[str, Any] | None:
+        wanted = email.lower()
+        return next((u for u in self.users() if str(u.get("email") or "").lower() == wanted), None)
+
+    def pending_invite(self, email: str) -> dict[str, Any] | None:
+        wanted = email.lower()
+        return next(
+            (i for i in self.invites() if i.get("status") == "pending" and str(i["email"]).lower() == wanted), None
+        )
+
+    def fingerprint(self) -> str:
+        """``sha256:<hex>`` of everything read so far (canonical JSON)."""
+        text = json.dumps(self.snapshot, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,172 @@
+"""``openai_org_as_code`` end to end with ``dag.test()`` against the emulator: plan, a human
+approval in the Human-in-the-loop operator (answered from another thread, as the UI would),
+apply, report; the asset event of the org file; an in-sync run applies nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+
+from .conftest import run_dag, task_states, xcom
+
+ORG = """
+projects:
+  team-search:
+    members:
+      owner@example.com: owner
+    rate_limits:
+      "gpt-4o*": {max_requests_per_1_minute: 500}
+"""
+
+
+@pytest.fixture
+def dag(example_dags: dict[str, Any]) -> Any:
+    return example_dags["openai_org_as_code"]
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    path = tmp_path / "org.yaml"
+    path.write_text(ORG)
+    return path
+
+
+def asset_events(uri: str) -> list[Any]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return list(
+            session.scalars(
+                select(AssetEvent.extra)
+                .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+                .where(AssetModel.uri == uri)
+            )
+        )
+
+
+def test_auto_approved_run_plans_applies_reports_and_emits_the_org_file_asset_event(
+    org: EmulatorServer, dag: Any, org_file: Path
+) -> None:
+    project = org.state.create_project("team-search")["id"]
+    org.state.add_project_user(project, "owner", email="owner@example.com")
+    uri = dag.task_dict["apply"].outlets[0].uri
+    events_before = len(asset_events(uri))
+    org.log.clear()
+
+    run = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+
+    states = task_states(run)
+    assert run.state == "success", states
+    assert states["apply"] == "success"
+    assert states["approve"] == "skipped"
+    assert xcom(run, "report") == {"applied": 2, "writes": 2, "in_sync": False}
+    assert len(org.log.writes()) == 2
+    assert len(asset_events(uri)) == events_before + 1
+
+    org.log.clear()
+    again = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+    assert task_states(again)["apply"] == "skipped"
+    assert xcom(again, "report")["in_sync"] is True
+    assert org.log.writes() == []
+
+
+class Approver:
+    """A person who approves (or rejects) the pending approval through the same code path as
+    the Airflow UI and REST API (the public HITL route's function, with a real DB session)."""
+
+    def __init__(self, dag_id: str, choice: str) -> None:
+        self.dag_id = dag_id
+        self.choice = choice
+        self.body: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Approver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _watch(self) -> None:
+        from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+        from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+        from airflow.models.hitl import HITLDetail
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        class Reviewer:
+            def get_id(self) -> str:
+                return "reviewer"
+
+            def get_name(self) -> str:
+                return "Reviewer"
+
+        while not self._stop.is_set():
+            with create_session() as session:
+                row = session.execute(
+                    select(TaskInstance.run_id, HITLDetail.body)
+                    .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
+                    .where(TaskInstance.dag_id == self.dag_id, TaskInstance.task_id == "approve")
+                    .where(HITLDetail.responded_at.is_(None))
+                ).first()
+                if row is not None:
+                    self.body = row.body
+                    update_hitl_detail(
+                        dag_id=self.dag_id,
+                        dag_run_id=row.run_id,
+                        task_id="approve",
+                        update_hitl_detail_payload=UpdateHITLDetailPayload(
+                            chosen_options=[self.choice], params_input={}
+                        ),
+                        user=Reviewer(),  # type: ignore[arg-type]
+                        session=session,
+                    )
+                    return
+            time.sleep(0.2)
+
+
+def _dag_test_resumes_human_in_the_loop_tasks() -> bool:
+    """Airflow 3.3's ``dag.test()`` parks a HITL task in AWAITING_INPUT and resumes it when a
+    response is recorded; 3.2's runs the HITL trigger inline, whose read of the HITL detail
+    through the in-process supervisor returns nothing (it fails with ``'NoneType' object has
+    no attribute 'response_received'``), so a response cannot be given in a 3.2 ``dag.test()``."""
+    from airflow.providers.standard.version_compat import AIRFLOW_V_3_3_PLUS
+
+    return bool(AIRFLOW_V_3_3_PLUS)
+
+
+@pytest.mark.skipif(
+    not _dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (its inline trigger reads no HITL detail)",
+)
+@pytest.mark.parametrize("choice", ["Approve", "Reject"])
+def test_a_human_approves_or_rejects_the_plan_shown_in_the_approval(
+    org: EmulatorServer, dag: Any, org_file: Path, choice: str
+) -> None:
+    org.state.create_project("team-search")
+    org.log.clear()
+
+    with Approver(dag.dag_id, choice) as approver:
+        run = run_dag(dag, {"org_file": str(org_file)})
+
+    states = task_states(run)
+    assert states["approve"] == "success", states
+    assert approver.body is not None
+    assert "max_requests_per_1_minute 5000 -> 500" in approver.body
+    if choice == "Approve":
+        assert states["apply"] == "success"
+        assert len(org.log.writes()) == 3  # owner added, gpt-4o and gpt-4o-mini limits
+    else:
+        assert states["apply"] == "skipped"
+        assert org.log.writes() == []
