@@ -12,17 +12,30 @@ the file), so a warehouse load can be scheduled on it.
   or `file:///data/openai`; default `file:///tmp/openai-exports`). Any object store that
   an installed Airflow provider supports works, through `ObjectStoragePath`.
 - Backfill past hours with `airflow dags backfill openai_audit_export -s START -e END`.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_openai_projects.operators.exports import AuditLogsToStorageOperator
+
+POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "security",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
 
@@ -33,13 +46,13 @@ BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exp
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "security", "retries": 3, "retry_delay": timedelta(minutes=1), "pool": "openai_admin_api"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "audit", "export"],
 )
 def openai_audit_export() -> None:
     # [START howto_operator_audit_logs_to_storage]
-    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs")
+    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL)
     # [END howto_operator_audit_logs_to_storage]
 
 

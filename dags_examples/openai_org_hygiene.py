@@ -10,16 +10,29 @@ With `act` set (trigger with `{"act": true}`), it deletes the idle user keys and
 service accounts, except the names in `exclude_names` and the service accounts that key
 rotation manages (`<name>--<generation>`): those are revoked by their rotation only.
 Keys made outside the automation, spend and certificates are only reported.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag
 
 from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperator
+
+POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "security",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 
 @dag(
@@ -28,7 +41,7 @@ from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperato
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "security", "retries": 2, "retry_delay": timedelta(minutes=1), "pool": "openai_admin_api"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "hygiene", "security"],
     params={
@@ -45,6 +58,7 @@ def openai_org_hygiene() -> None:
         act="{{ params.act }}",
         idle_days="{{ params.idle_days }}",
         exclude_names="{{ params.exclude_names }}",
+        pool=POOL,
     )
     # [END howto_operator_org_hygiene]
 

@@ -10,6 +10,9 @@ is drawn from every cost file of the month, next to the data (needs the `plot` e
 
 - Base folder: the Variable `openai_export_base_path` (default `file:///tmp/openai-exports`).
 - Assets: `openai_usage_completions_export` and `openai_costs_export`, one event per file.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,15 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_openai_projects.operators.exports import CostsToStorageOperator, UsageToStorageOperator
 
+POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "finops",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
 
 
@@ -32,7 +44,7 @@ BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exp
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "finops", "retries": 3, "retry_delay": timedelta(minutes=1), "pool": "openai_admin_api"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "usage", "costs", "export"],
 )
@@ -44,9 +56,10 @@ def openai_usage_costs_export() -> None:
         kind="completions",
         bucket_width="1d",
         group_by=["project_id", "model"],
+        pool=POOL,
     )
     costs = CostsToStorageOperator(
-        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"]
+        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"], pool=POOL
     )
     # [END howto_operator_usage_costs_to_storage]
 

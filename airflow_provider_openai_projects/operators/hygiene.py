@@ -10,6 +10,7 @@ finds nothing left to delete; "already gone" counts as done.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -89,7 +90,8 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
         key = (self.hook.get_connection(self.openai_admin_conn_id).password or "").strip()
         ids = []
         for admin_key in self.hook.list_admin_api_keys():
-            head, _, tail = str(admin_key.get("redacted_value") or "").partition("...")
+            # "sk-admin...cdef" (the spec's example) or "sk-admin****cdef": a prefix and a tail.
+            head, _, tail = re.sub(r"\*+|\.{3,}", "\0", str(admin_key.get("redacted_value") or "")).partition("\0")
             if head and tail and key.startswith(head) and key.endswith(tail):
                 ids.append(str(admin_key["id"]))
         return ids

@@ -56,7 +56,9 @@ async def test_events_before_the_time_do_not_match(admin_conn: EmulatorServer) -
             raise TimeoutError("still waiting, as it should")
 
     with pytest.raises(TimeoutError, match="as it should"):
-        await run_to_event(AuditEventTrigger(after=later, event_types=["invite.accepted"], poll_interval=1), Waits(give_up))
+        await run_to_event(
+            AuditEventTrigger(after=later, event_types=["invite.accepted"], poll_interval=1), Waits(give_up)
+        )
 
 
 def test_the_trigger_serializes_to_what_rebuilds_it() -> None:
