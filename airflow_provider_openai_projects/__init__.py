@@ -62,6 +62,8 @@ def get_provider_info() -> dict[str, Any]:
                         "api_keys",
                         "rate_limits",
                         "org",
+                        "exports",
+                        "hygiene",
                     )
                 ],
             }
@@ -72,6 +74,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_openai_projects.sensors.organization_user",
                     "airflow_provider_openai_projects.sensors.api_key_usage",
+                    "airflow_provider_openai_projects.sensors.audit_event",
                 ],
             }
         ],
@@ -81,6 +84,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_openai_projects.triggers.organization_user",
                     "airflow_provider_openai_projects.triggers.api_key_usage",
+                    "airflow_provider_openai_projects.triggers.audit_event",
                 ],
             }
         ],

@@ -50,20 +50,24 @@ from airflow_provider_openai_projects.client.config import (
     format_path,
     prepare_call,
 )
+from airflow_provider_openai_projects.client.endpoints import endpoint
 from airflow_provider_openai_projects.client.errors import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
     OpenAIAdminError,
+    PaginationError,
     RateLimitError,
     decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
-from airflow_provider_openai_projects.client.pagination import PAGE_SIZE, next_cursor
+from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, next_cursor
+from airflow_provider_openai_projects.client.resources.audit_logs import audit_log_query
 from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT, RetryLoop, parse_retry_after
 from airflow_provider_openai_projects.client.transport import past_deadline, request_headers, too_large
 
 if TYPE_CHECKING:
+    from airflow_provider_openai_projects.client.resources.observe_types import AuditLog
     from airflow_provider_openai_projects.client.types import ProjectApiKey, User
 
 log = logging.getLogger(__name__)
@@ -71,8 +75,6 @@ log = logging.getLogger(__name__)
 AsyncSleep = Callable[[float], Awaitable[None]]
 
 _CHUNK = 64 * 1024
-_USERS = "/organization/users"
-_PROJECT_API_KEY = "/organization/projects/{project_id}/api_keys/{api_key_id}"
 
 
 def connection_error(exc: httpx.HTTPError, method: str, path: str) -> APIConnectionError:
@@ -220,7 +222,9 @@ class AsyncOpenAIAdminClient:
                     await self._sleep(delay)
 
     async def _await_slot(self, endpoint: str) -> None:
-        delay = self.pacer.reserve(endpoint)
+        # A shared budget reserves its slot with a round trip to its store (SQLite, Redis,
+        # PostgreSQL): never on the triggerer's event loop.
+        delay = await asyncio.to_thread(self.pacer.reserve, endpoint)
         if delay > 0:
             await self._sleep(delay)
 
@@ -280,37 +284,53 @@ class AsyncOpenAIAdminClient:
         return b"".join(chunks)
 
     async def iter_list(
-        self,
-        route: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
+        self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[Any]:
-        """Every item of a list endpoint, ``PAGE_SIZE`` per request; the same cursor rule as
-        :func:`.pagination.iterate` (a cursor that does not advance stops with
-        :class:`~.errors.PaginationError`)."""
-        path = format_path(route, path_params)
-        after: str | None = None
+        """Every item of the list endpoint ``method_name`` (its row in
+        :data:`.endpoints.ENDPOINTS` gives the route, page size and pagination style); the
+        same cursor rule as :func:`.pagination.iterate`."""
+        row = endpoint(method_name)
+        if row.paging is None:
+            raise TypeError(f"{method_name} is not a list endpoint")
+        path_params = dict(zip(row.path_params, ids, strict=True))
+        path = format_path(row.route, path_params)
+        query = dict(params or {})
+        if row.page_size is not None:
+            query.setdefault("limit", row.page_size)
+        cursor_param = CURSOR_PARAM[row.paging]
+        cursor: str | None = None
         seen: set[str] = set()
         while True:
-            query = {**(params or {}), "limit": PAGE_SIZE, "after": after}
-            page = cast(Mapping[str, Any], await self.request("GET", route, path_params=path_params, params=query))
+            page = await self.request("GET", row.route, path_params=path_params, params={**query, cursor_param: cursor})
+            if not isinstance(page, Mapping):
+                raise PaginationError("a list page is not a JSON object", method="GET", path=path)
             for item in page.get("data") or []:
                 yield item
-            after = next_cursor(page, after, seen, method="GET", path=path)
-            if after is None:
+            cursor = next_cursor(page, cursor, seen, method="GET", path=path, style=row.paging)
+            if cursor is None:
                 return
 
-    # -- endpoints ----------------------------------------------------------------------
+    async def call(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Any:
+        """One read of the endpoint ``method_name`` (route from :data:`.endpoints.ENDPOINTS`)."""
+        row = endpoint(method_name)
+        path_params = dict(zip(row.path_params, ids, strict=True))
+        return await self.request(row.http_method, row.route, path_params=path_params, params=params)
+
+    # -- endpoints (the reads the triggers poll) ------------------------------------------
 
     async def list_users(self, *, emails: list[str] | None = None) -> list[User]:
         """Every organization member, or those with the given ``emails`` (the API matches
         them case-insensitively)."""
         params = {"emails": list(emails)} if emails else None
-        return [cast("User", user) async for user in self.iter_list(_USERS, params=params)]
+        return [cast("User", user) async for user in self.iter_list("list_users", params=params)]
 
     async def get_project_api_key(self, project_id: str, api_key_id: str) -> ProjectApiKey:
         """A project API key as the API shows it (``redacted_value``, ``last_used_at``, owner;
         never the key itself)."""
-        path_params = {"project_id": project_id, "api_key_id": api_key_id}
-        return cast("ProjectApiKey", await self.request("GET", _PROJECT_API_KEY, path_params=path_params))
+        return cast("ProjectApiKey", await self.call("get_project_api_key", project_id, api_key_id))
+
+    async def list_audit_logs(self, **filters: Any) -> list[AuditLog]:
+        """Every audit event matching the filters (the synchronous client's arguments and
+        query encoding: :func:`.resources.audit_logs.audit_log_query`)."""
+        query = audit_log_query(**filters)
+        return [cast("AuditLog", event) async for event in self.iter_list("list_audit_logs", params=query)]

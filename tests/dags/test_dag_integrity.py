@@ -20,6 +20,9 @@ EXPECTED = {
     "openai_rate_limit_sync": "openai_rate_limit_sync.py",
     "openai_org_as_code": "openai_org_as_code.py",
     "openai_org_drift": "openai_org_drift.py",
+    "openai_audit_export": "openai_audit_export.py",
+    "openai_usage_costs_export": "openai_usage_costs_export.py",
+    "openai_org_hygiene": "openai_org_hygiene.py",
 }
 
 
@@ -83,6 +86,14 @@ def test_scheduled_example_dags_run_on_their_schedule(bag: Any) -> None:
     assert bag.dags["openai_offboarding"].timetable.can_be_scheduled is False
     assert bag.dags["openai_org_drift"].schedule == "@hourly"
     assert bag.dags["openai_org_as_code"].timetable.can_be_scheduled is False
+    assert bag.dags["openai_org_hygiene"].schedule == "@daily"
+    # The exports run per data interval (one file each): a data-interval timetable.
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    for dag_id, cron in (("openai_audit_export", "0 * * * *"), ("openai_usage_costs_export", "0 0 * * *")):
+        timetable = bag.dags[dag_id].timetable
+        assert isinstance(timetable, CronDataIntervalTimetable)
+        assert timetable.summary == cron
 
 
 @pytest.mark.parametrize("filename", sorted(EXPECTED.values()))

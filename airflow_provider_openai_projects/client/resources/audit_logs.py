@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
@@ -97,3 +97,27 @@ class AuditLogsMixin(EndpointCaller):
             tenant_only=tenant_only,
         )
         return cast(list[AuditLog], self._list("list_audit_logs", params=query))
+
+    def iter_audit_logs(
+        self,
+        *,
+        effective_at: Mapping[str, int] | None = None,
+        project_ids: Sequence[str] | None = None,
+        event_types: Sequence[str] | None = None,
+        actor_ids: Sequence[str] | None = None,
+        actor_emails: Sequence[str] | None = None,
+        resource_ids: Sequence[str] | None = None,
+        tenant_only: bool | None = None,
+    ) -> Iterator[AuditLog]:
+        """:meth:`list_audit_logs`, streamed: one page (100 events) in memory at a time,
+        the next page fetched as the last is consumed (exports of any size)."""
+        query = audit_log_query(
+            effective_at=effective_at,
+            project_ids=project_ids,
+            event_types=event_types,
+            actor_ids=actor_ids,
+            actor_emails=actor_emails,
+            resource_ids=resource_ids,
+            tenant_only=tenant_only,
+        )
+        return cast(Iterator[AuditLog], self._iter("list_audit_logs", params=query))

@@ -1,0 +1,87 @@
+"""Which audit events a sensor waits for: one filter shared by the poke and the trigger.
+
+The API filters by ``event_types``, ``project_ids``, ``actor_ids``, ``actor_emails`` and
+``resource_ids``; the same filter is applied again to what comes back, so an upstream
+that ignores a filter cannot wake a sensor on the wrong event. The earliest matching
+event (by ``effective_at``, then id) is the answer: the API's order is not documented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class AuditEventFilter:
+    """What to wait for: events strictly after ``after`` (Unix seconds) matching every
+    given list (an empty list matches anything)."""
+
+    after: int
+    event_types: tuple[str, ...] = ()
+    project_ids: tuple[str, ...] = ()
+    actor_ids: tuple[str, ...] = ()
+    actor_emails: tuple[str, ...] = ()
+    resource_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_inputs(cls, after: object, **lists: object) -> AuditEventFilter:
+        """Checked inputs; :class:`InvalidInputError` naming the field otherwise."""
+        if isinstance(after, bool) or not isinstance(after, int | float) or after < 0:
+            raise InvalidInputError("after", f"must be a Unix time in seconds, got {after!r}")
+        checked: dict[str, tuple[str, ...]] = {}
+        for name, value in lists.items():
+            if value is None:
+                checked[name] = ()
+                continue
+            if isinstance(value, str) or not isinstance(value, Sequence):
+                raise InvalidInputError(name, f"must be a list of strings, got {value!r}")
+            if not all(isinstance(item, str) and item for item in value):
+                raise InvalidInputError(name, "must contain non-empty strings only")
+            checked[name] = tuple(value)
+        return cls(after=int(after), **checked)
+
+    def query(self) -> dict[str, Any]:
+        """Keyword arguments of ``list_audit_logs`` for this filter."""
+        filters: dict[str, Any] = {"effective_at": {"gt": self.after}}
+        for name, values in asdict(self).items():
+            if name != "after" and values:
+                filters[name] = list(values)
+        return filters
+
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        if int(event.get("effective_at") or 0) <= self.after:
+            return False
+        if self.event_types and event.get("type") not in self.event_types:
+            return False
+        if self.project_ids and (event.get("project") or {}).get("id") not in self.project_ids:
+            return False
+        actor = _actor(event)
+        if self.actor_ids and not (actor["ids"] & set(self.actor_ids)):
+            return False
+        if self.actor_emails and not ({e.lower() for e in actor["emails"]} & {e.lower() for e in self.actor_emails}):
+            return False
+        return not (self.resource_ids and not (_resource_ids(event) & set(self.resource_ids)))
+
+    def first_match(self, events: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+        matching = [dict(event) for event in events if self.matches(event)]
+        return min(matching, key=lambda e: (int(e.get("effective_at") or 0), str(e.get("id")))) if matching else None
+
+
+def _actor(event: Mapping[str, Any]) -> dict[str, set[str]]:
+    actor = event.get("actor") or {}
+    api_key = actor.get("api_key") or {}
+    user = (actor.get("session") or {}).get("user") or api_key.get("user") or {}
+    ids = {str(v) for v in (api_key.get("id"), user.get("id"), (api_key.get("service_account") or {}).get("id")) if v}
+    emails = {str(user["email"])} if user.get("email") else set()
+    return {"ids": ids, "emails": emails}
+
+
+def _resource_ids(event: Mapping[str, Any]) -> set[str]:
+    """The ids an event is about: the ``id`` of its type's detail object (``project.created.id``...)."""
+    detail = event.get(str(event.get("type")))
+    ids = {str(detail["id"])} if isinstance(detail, Mapping) and detail.get("id") else set()
+    return ids

@@ -1,0 +1,67 @@
+"""Which records belong to which export file: half-open data intervals in whole seconds.
+
+A DAG run exports the records of its data interval ``[start, end)``. The API's timestamps
+are whole Unix seconds, so a record at second ``t`` belongs to the interval with
+``ceil(start) <= t < ceil(end)``: consecutive intervals share no second and miss none,
+and a record exactly at a boundary belongs to the later interval only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class ExportInterval:
+    """A half-open interval ``[start, end)`` of Unix seconds."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def from_datetimes(cls, start: datetime | None, end: datetime | None) -> ExportInterval:
+        """The interval of a DAG run's ``data_interval_start``/``data_interval_end``.
+
+        Raises :class:`InvalidInputError` when the run has no interval (Airflow 3's default
+        cron timetable gives ``start == end``): exports need a data-interval timetable.
+        """
+        if start is None or end is None or end <= start:
+            raise InvalidInputError(
+                "data_interval",
+                "this export needs a DAG run with a data interval (start before end), got "
+                f"{_iso(start)} .. {_iso(end)}; schedule the DAG with a data-interval timetable, e.g. "
+                "schedule=CronDataIntervalTimetable('@hourly', timezone='UTC') or a timedelta",
+            )
+        return cls(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
+
+    def contains(self, timestamp: int) -> bool:
+        return self.start <= timestamp < self.end
+
+    @property
+    def file_stem(self) -> str:
+        """``20261127T100000Z_20261127T110000Z``: sortable, one name per interval."""
+        return f"{_stamp(self.start)}_{_stamp(self.end)}"
+
+    def check_within_retention(self, retention: timedelta | None, now: float) -> None:
+        """Refuse an interval that starts before what the API still keeps."""
+        if retention is None:
+            return
+        oldest = now - retention.total_seconds()
+        if self.start < oldest:
+            raise InvalidInputError(
+                "data_interval",
+                f"the interval starts at {_stamp(self.start)}, before the API's retention of "
+                f"{retention.days} days (oldest kept: {_stamp(math.ceil(oldest))}); it cannot be exported",
+            )
+
+
+def _stamp(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment is not None else "none"

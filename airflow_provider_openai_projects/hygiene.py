@@ -1,0 +1,293 @@
+"""Organization hygiene: idle keys and service accounts, keys made outside the automation,
+projects near their spend limit, certificates about to expire. No Airflow import.
+
+:func:`scan` reads (never writes) and returns a :class:`HygieneReport`; :func:`act` deletes
+exactly the report's actionable findings. Actionable are idle *user* keys and idle
+service accounts, except those named in an exclusion list and those the provider's key
+rotation manages (names ``<logical>--<generation>``, docs/design.md "Key rotation
+protocol"): a rotated key is revoked by its rotation, never by hygiene. Keys made outside
+the automation, spend and certificates are reported only.
+
+Reads: one list of projects; per active project one list of keys and one of service
+accounts; one audit-log scan of ``api_key.created`` events over the look-back; one
+costs read for the month; one spend-limit read per project that has a cost this month;
+one list of certificates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from airflow_provider_openai_projects.client.errors import NotFoundError
+from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.key_generations import GENERATION_SEPARATOR
+
+DAY = 86400
+
+FindingKind = Literal["idle_key", "idle_service_account", "foreign_key", "spend_near_limit", "certificate_expiring"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing worth a look. ``actionable`` findings are deleted by :func:`act`."""
+
+    kind: FindingKind
+    resource_id: str
+    name: str
+    project_id: str | None
+    project_name: str | None
+    detail: str
+    actionable: bool = False
+
+
+@dataclass
+class HygieneReport:
+    findings: list[Finding] = field(default_factory=list)
+    projects_scanned: int = 0
+
+    def of_kind(self, kind: FindingKind) -> list[Finding]:
+        return [finding for finding in self.findings if finding.kind == kind]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able; ids, names and reasons only (never a key value)."""
+        counts: dict[str, int] = {}
+        for finding in self.findings:
+            counts[finding.kind] = counts.get(finding.kind, 0) + 1
+        return {
+            "projects_scanned": self.projects_scanned,
+            "counts": counts,
+            "findings": [asdict(finding) for finding in self.findings],
+        }
+
+    def table(self) -> str:
+        """A readable table, one finding a line."""
+        rows = [("kind", "project", "resource", "name", "action", "why")]
+        for f in self.findings:
+            action = "delete" if f.actionable else "report"
+            rows.append((f.kind, f.project_name or "-", f.resource_id, f.name, action, f.detail))
+        widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+        lines.insert(1, "  ".join("-" * width for width in widths))
+        return "\n".join(lines) if self.findings else "No finding: the organization is tidy."
+
+
+HygieneApi = AdminMethods
+"""What hygiene reads and deletes with: the hook or the client (both have every method)."""
+
+
+@dataclass(frozen=True)
+class HygienePolicy:
+    """What counts as a finding.
+
+    :param idle_days: a key not used for this many days (or never, and older) is idle.
+    :param automation_actor_ids: audit-log actor ids (admin key ids, user ids) of the
+        automation itself; a key created by any other actor is "foreign".
+    :param exclude_names: service-account and key names never deleted.
+    :param spend_share: report projects whose month-to-date cost reaches this share of
+        their spend limit.
+    :param certificate_days: report certificates expiring within this many days.
+    :param audit_lookback_days: how far back to look for key creations.
+    """
+
+    idle_days: int = 90
+    automation_actor_ids: Sequence[str] = ()
+    exclude_names: Sequence[str] = ()
+    spend_share: float = 0.8
+    certificate_days: int = 30
+    audit_lookback_days: int = 30
+
+
+def is_rotation_managed(name: str) -> bool:
+    """A service account named ``<logical>--<generation>`` belongs to a key rotation."""
+    logical, separator, generation = name.partition(GENERATION_SEPARATOR)
+    return bool(separator and logical and generation and GENERATION_SEPARATOR not in generation)
+
+
+def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport:
+    """Read the organization and return what hygiene found (no write)."""
+    report = HygieneReport()
+    projects = [p for p in api.list_projects() if p.get("status", "active") == "active"]
+    report.projects_scanned = len(projects)
+    for project in projects:
+        report.findings.extend(_idle_in_project(api, project, policy, now))
+    report.findings.extend(_foreign_keys(api, projects, policy, now))
+    report.findings.extend(_spend_near_limit(api, projects, policy, now))
+    report.findings.extend(_expiring_certificates(api, policy, now))
+    return report
+
+
+def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding]:
+    """Delete the report's actionable findings; "already gone" counts as done. Returns them."""
+    done: list[Finding] = []
+    for finding in report.findings:
+        if not finding.actionable or finding.project_id is None:
+            continue
+        try:
+            if finding.kind == "idle_key":
+                api.delete_project_api_key(finding.project_id, finding.resource_id)
+            elif finding.kind == "idle_service_account":
+                api.delete_service_account(finding.project_id, finding.resource_id)
+            else:
+                continue
+        except NotFoundError:
+            pass
+        log_change(
+            "deleted %s %s (%s) in project %s: %s",
+            finding.kind,
+            finding.name,
+            finding.resource_id,
+            finding.project_name,
+            finding.detail,
+        )
+        done.append(finding)
+    return done
+
+
+def _idle_since(item: Mapping[str, Any], now: float, idle_days: int) -> str | None:
+    """Why ``item`` (a key) is idle, or ``None`` if it is in use."""
+    cutoff = now - idle_days * DAY
+    last_used = item.get("last_used_at")
+    if last_used is None:
+        created = item.get("created_at") or now
+        return f"never used, created {_days_ago(created, now)} days ago" if created < cutoff else None
+    return f"last used {_days_ago(last_used, now)} days ago" if last_used < cutoff else None
+
+
+def _idle_in_project(
+    api: HygieneApi, project: Mapping[str, Any], policy: HygienePolicy, now: float
+) -> Iterable[Finding]:
+    project_id, project_name = str(project["id"]), project.get("name")
+    keys = api.list_project_api_keys(project_id)
+    accounts = api.list_service_accounts(project_id)
+    keys_of_account: dict[str, list[Mapping[str, Any]]] = {}
+    for key in keys:
+        owner = key.get("owner") or {}
+        if owner.get("type") == "service_account":
+            account_id = str((owner.get("service_account") or {}).get("id"))
+            keys_of_account.setdefault(account_id, []).append(key)
+            continue
+        why = _idle_since(key, now, policy.idle_days)
+        if why:
+            name = str(key.get("name") or "")
+            yield Finding(
+                "idle_key",
+                str(key["id"]),
+                name,
+                project_id,
+                project_name,
+                why,
+                actionable=name not in policy.exclude_names,
+            )
+    for account in accounts:
+        account_id, name = str(account["id"]), str(account.get("name") or "")
+        account_keys = keys_of_account.get(account_id, [])
+        reasons = [_idle_since(key, now, policy.idle_days) for key in account_keys]
+        if account_keys and all(reasons):
+            why = "every key idle: " + "; ".join(r for r in reasons if r)
+        elif not account_keys and (account.get("created_at") or now) < now - policy.idle_days * DAY:
+            why = f"no key, created {_days_ago(account.get('created_at') or now, now)} days ago"
+        else:
+            continue
+        managed = is_rotation_managed(name)
+        if managed:
+            why += " (managed by key rotation: left to it)"
+        yield Finding(
+            "idle_service_account",
+            account_id,
+            name,
+            project_id,
+            project_name,
+            why,
+            actionable=not managed and name not in policy.exclude_names,
+        )
+
+
+def _foreign_keys(
+    api: HygieneApi, projects: Sequence[Mapping[str, Any]], policy: HygienePolicy, now: float
+) -> Iterable[Finding]:
+    names = {str(p["id"]): p.get("name") for p in projects}
+    since = int(now - policy.audit_lookback_days * DAY)
+    events = api.list_audit_logs(event_types=["api_key.created"], effective_at={"gte": since})
+    automation = set(policy.automation_actor_ids)
+    for audit_event in events:
+        event: Mapping[str, Any] = audit_event  # the API's dict (TypedDicts type only known keys)
+        actor = event.get("actor") or {}
+        actor_ids = _actor_ids(actor)
+        if actor_ids & automation:
+            continue
+        created = event.get("api_key.created") or {}
+        project_id = (event.get("project") or {}).get("id")
+        who = ", ".join(sorted(actor_ids)) or "an unknown actor"
+        yield Finding(
+            "foreign_key",
+            str(created.get("id") or event.get("id")),
+            "",
+            project_id,
+            names.get(str(project_id)),
+            f"created by {who}, not by the automation",
+        )
+
+
+def _actor_ids(actor: Mapping[str, Any]) -> set[str]:
+    ids: set[str] = set()
+    api_key = actor.get("api_key") or {}
+    session = actor.get("session") or {}
+    for value in (
+        api_key.get("id"),
+        (api_key.get("user") or {}).get("id"),
+        (api_key.get("user") or {}).get("email"),
+        (api_key.get("service_account") or {}).get("id"),
+        (session.get("user") or {}).get("id"),
+        (session.get("user") or {}).get("email"),
+    ):
+        if value:
+            ids.add(str(value))
+    return ids
+
+
+def _spend_near_limit(
+    api: HygieneApi, projects: Sequence[Mapping[str, Any]], policy: HygienePolicy, now: float
+) -> Iterable[Finding]:
+    names = {str(p["id"]): p.get("name") for p in projects}
+    today = datetime.fromtimestamp(now, UTC)
+    month_start = int(datetime(today.year, today.month, 1, tzinfo=UTC).timestamp())
+    spent: dict[str, float] = {}
+    for bucket in api.list_costs(start_time=month_start, group_by=["project_id"]):
+        for result in bucket.get("results") or []:
+            project_id = result.get("project_id")
+            if project_id in names:
+                spent[project_id] = spent.get(project_id, 0.0) + float((result.get("amount") or {}).get("value") or 0)
+    for project_id, dollars in sorted(spent.items()):
+        try:
+            limit = api.get_project_spend_limit(project_id)
+        except NotFoundError:
+            continue
+        cents = float(limit.get("threshold_amount") or 0)
+        if cents > 0 and dollars * 100 >= policy.spend_share * cents:
+            share = dollars * 100 / cents
+            yield Finding(
+                "spend_near_limit",
+                project_id,
+                str(names.get(project_id) or ""),
+                project_id,
+                names.get(project_id),
+                f"{share:.0%} of the monthly spend limit (${dollars:,.2f} of ${cents / 100:,.2f})",
+            )
+
+
+def _expiring_certificates(api: HygieneApi, policy: HygienePolicy, now: float) -> Iterable[Finding]:
+    horizon = now + policy.certificate_days * DAY
+    for certificate in api.list_organization_certificates():
+        expires = (certificate.get("certificate_details") or {}).get("expires_at")
+        if expires is not None and expires <= horizon:
+            when = "expired" if expires <= now else f"expires in {max(0, int((expires - now) // DAY))} days"
+            yield Finding(
+                "certificate_expiring", str(certificate["id"]), str(certificate.get("name") or ""), None, None, when
+            )
+
+
+def _days_ago(moment: float, now: float) -> int:
+    return max(0, int((now - moment) // DAY))

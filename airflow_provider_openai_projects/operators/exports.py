@@ -1,0 +1,227 @@
+"""Export audit logs, usage and costs into storage, one file per DAG-run data interval.
+
+Each operator writes the records of its task's data interval ``[start, end)`` as
+newline-delimited JSON (the API's own fields, one record a line) to
+``<path>/<start>_<end>.jsonl``. Exactly once across runs: a retry or a re-run of the same
+interval rewrites the same file atomically (write a temporary sibling, then rename),
+never appends; an event at the interval's boundary belongs to exactly one interval (see
+:mod:`airflow_provider_openai_projects.exports.intervals`). Pages are streamed to the file,
+so memory does not grow with the number of records. Nothing relies on the API's order of
+records, which is not documented.
+
+``path`` is the base folder: a URL string (``file:///data/openai/audit``,
+``s3://bucket/prefix``, anything Airflow's ``ObjectStoragePath`` supports through the
+installed providers) or an ``ObjectStoragePath``. Each operator emits an event for its
+Asset (``outlets``; by default ``Asset("openai_<kind>_export")``) whose ``extra`` names the
+file written, so downstream DAGs (a warehouse load) can be scheduled on it.
+
+Returned to XCom: ``{"path", "records", "data_interval_start", "data_interval_end"}``.
+Never a secret: audit events and usage carry key ids and redacted values only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from airflow.sdk import Asset, ObjectStoragePath
+
+from airflow_provider_openai_projects.exports.intervals import ExportInterval
+from airflow_provider_openai_projects.exports.storage import write_jsonl_once
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+UsageKind = Literal[
+    "audio_speeches",
+    "audio_transcriptions",
+    "code_interpreter_sessions",
+    "completions",
+    "embeddings",
+    "file_search_calls",
+    "images",
+    "moderations",
+    "vector_stores",
+    "web_search_calls",
+]
+USAGE_KINDS: tuple[str, ...] = UsageKind.__args__  # type: ignore[attr-defined]
+
+
+class _IntervalExportOperator(OpenAIAdminBaseOperator):
+    """Base of the export operators: interval, retention, atomic file, asset event.
+
+    :param path: base folder (URL string or ``ObjectStoragePath``); templated.
+    :param retention: how far back the API keeps these records; an interval that starts
+        earlier fails with a clear error instead of exporting a silently incomplete file.
+        ``None`` disables the check.
+    """
+
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "path")
+    export_kind: str = ""
+    default_retention: timedelta | None = None
+
+    def __init__(
+        self,
+        *,
+        path: str | ObjectStoragePath,
+        retention: timedelta | Literal["default"] | None = "default",
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("outlets", [Asset(f"openai_{self.export_kind}_export")])
+        super().__init__(**kwargs)
+        self.path = path
+        self.retention = self.default_retention if retention == "default" else retention
+
+    def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        """The records of ``interval``, streamed page by page."""
+        raise NotImplementedError
+
+    def run(self, context: Context) -> dict[str, Any]:
+        interval = ExportInterval.from_datetimes(context.get("data_interval_start"), context.get("data_interval_end"))
+        interval.check_within_retention(self.retention, time.time())
+        base = self.path if isinstance(self.path, ObjectStoragePath) else ObjectStoragePath(str(self.path))
+        target = base / f"{interval.file_stem}.jsonl"
+        count = write_jsonl_once(target, self.records(interval))
+        self.log.info("Exported %d %s record(s) of [%s, %s) to %s", count, self.export_kind, *_bounds(interval), target)
+        self._emit_asset_events(context, str(target), count, interval)
+        start, end = _bounds(interval)
+        return {"path": str(target), "records": count, "data_interval_start": start, "data_interval_end": end}
+
+    def _emit_asset_events(self, context: Context, path: str, count: int, interval: ExportInterval) -> None:
+        outlet_events = context.get("outlet_events")
+        if outlet_events is None:
+            return
+        start, end = _bounds(interval)
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                outlet_events[outlet].extra = {
+                    "path": path,
+                    "records": count,
+                    "data_interval_start": start,
+                    "data_interval_end": end,
+                }
+
+
+def _bounds(interval: ExportInterval) -> tuple[str, str]:
+    from datetime import UTC, datetime
+
+    return (
+        datetime.fromtimestamp(interval.start, UTC).isoformat(),
+        datetime.fromtimestamp(interval.end, UTC).isoformat(),
+    )
+
+
+class AuditLogsToStorageOperator(_IntervalExportOperator):
+    """Export the audit events whose ``effective_at`` lies in the task's data interval.
+
+    Filters (all optional, as the API names them): ``event_types``, ``project_ids``,
+    ``actor_ids``, ``actor_emails``, ``resource_ids``. One list call per 100 events.
+    Events are de-duplicated by id within the file (a page boundary moving under new
+    events cannot write one twice).
+    """
+
+    template_fields: Sequence[str] = (
+        *_IntervalExportOperator.template_fields,
+        "event_types",
+        "project_ids",
+        "actor_ids",
+        "actor_emails",
+        "resource_ids",
+    )
+    export_kind = "audit_logs"
+
+    def __init__(
+        self,
+        *,
+        event_types: list[str] | None = None,
+        project_ids: list[str] | None = None,
+        actor_ids: list[str] | None = None,
+        actor_emails: list[str] | None = None,
+        resource_ids: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.event_types = event_types
+        self.project_ids = project_ids
+        self.actor_ids = actor_ids
+        self.actor_emails = actor_emails
+        self.resource_ids = resource_ids
+
+    def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        seen: set[str] = set()
+        events = self.hook.iter_audit_logs(
+            effective_at={"gte": interval.start, "lt": interval.end},
+            event_types=self.event_types,
+            project_ids=self.project_ids,
+            actor_ids=self.actor_ids,
+            actor_emails=self.actor_emails,
+            resource_ids=self.resource_ids,
+        )
+        for event in events:
+            event_id = str(event.get("id"))
+            if event_id in seen or not interval.contains(int(event.get("effective_at", -1))):
+                continue
+            seen.add(event_id)
+            yield event
+
+
+class UsageToStorageOperator(_IntervalExportOperator):
+    """Export the usage buckets of one kind (``completions``, ``embeddings``, ...) for the
+    task's data interval; one line per time bucket, the API's bucket object as it is.
+
+    :param kind: one of the ten usage endpoints (:data:`USAGE_KINDS`).
+    :param bucket_width: ``1m``, ``1h`` or ``1d``.
+    :param group_by: fields to group each bucket's results by (``project_id``, ``model``...).
+    """
+
+    template_fields: Sequence[str] = (*_IntervalExportOperator.template_fields, "kind", "bucket_width", "group_by")
+
+    def __init__(
+        self,
+        *,
+        kind: str = "completions",
+        bucket_width: Literal["1m", "1h", "1d"] = "1d",
+        group_by: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.export_kind = f"usage_{kind}"
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.bucket_width = bucket_width
+        self.group_by = group_by
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+        if self.kind not in USAGE_KINDS:
+            raise InvalidInputError("kind", f"must be one of {', '.join(USAGE_KINDS)}, got {self.kind!r}")
+        return super().run(context)
+
+    def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        list_usage = getattr(self.hook, f"list_usage_{self.kind}")
+        return iter(
+            list_usage(
+                start_time=interval.start,
+                end_time=interval.end,
+                bucket_width=self.bucket_width,
+                group_by=self.group_by,
+            )
+        )
+
+
+class CostsToStorageOperator(_IntervalExportOperator):
+    """Export the daily cost buckets of the task's data interval (``group_by``
+    ``project_id`` and/or ``line_item``); one line per day, the API's bucket as it is."""
+
+    template_fields: Sequence[str] = (*_IntervalExportOperator.template_fields, "group_by")
+    export_kind = "costs"
+
+    def __init__(self, *, group_by: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.group_by = group_by
+
+    def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        return iter(self.hook.list_costs(start_time=interval.start, end_time=interval.end, group_by=self.group_by))

@@ -1,0 +1,97 @@
+"""``OrgHygieneOperator``: report idle and foreign keys, spend near its limit, expiring
+certificates; with ``act=True`` delete the idle user keys and idle service accounts.
+
+Report first: the task log gets a readable table and XCom a JSON summary (ids, names,
+reasons; never a key value). Deletion only with ``act=True``, and never of a service
+account the key rotation manages or of a name in ``exclude_names`` (see
+:mod:`airflow_provider_openai_projects.hygiene`). Idempotent: a second run with ``act``
+finds nothing left to delete; "already gone" counts as done.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_openai_projects.hygiene import HygienePolicy, act, scan
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+from airflow_provider_openai_projects.validation import require_bool
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class OrgHygieneOperator(OpenAIAdminBaseOperator):
+    """Find what needs tidying in the organization, and optionally tidy it.
+
+    :param act: delete the actionable findings (idle user keys, idle service accounts).
+    :param idle_days: a key unused for this many days is idle.
+    :param exclude_names: key and service-account names never deleted.
+    :param automation_actor_ids: audit-log actor ids of the automation; default: the admin
+        key of this connection (found among the organization's admin keys).
+    :param spend_share: report projects at or above this share of their spend limit.
+    :param certificate_days: report certificates expiring within this many days.
+    """
+
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "act",
+        "idle_days",
+        "exclude_names",
+        "automation_actor_ids",
+    )
+
+    def __init__(
+        self,
+        *,
+        act: bool = False,
+        idle_days: int = 90,
+        exclude_names: Sequence[str] = (),
+        automation_actor_ids: Sequence[str] | None = None,
+        spend_share: float = 0.8,
+        certificate_days: int = 30,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.act = act
+        self.idle_days = idle_days
+        self.exclude_names = exclude_names
+        self.automation_actor_ids = automation_actor_ids
+        self.spend_share = spend_share
+        self.certificate_days = certificate_days
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+        do_act = require_bool("act", self.act)
+        if not isinstance(self.idle_days, int) or isinstance(self.idle_days, bool) or self.idle_days < 1:
+            raise InvalidInputError("idle_days", f"must be a positive integer, got {self.idle_days!r}")
+        policy = HygienePolicy(
+            idle_days=self.idle_days,
+            automation_actor_ids=tuple(self.automation_actor_ids or self._own_admin_key_ids()),
+            exclude_names=tuple(self.exclude_names or ()),
+            spend_share=float(self.spend_share),
+            certificate_days=int(self.certificate_days),
+        )
+        report = scan(self.hook, policy, now=time.time())
+        self.log.info("Hygiene report over %d project(s):\n%s", report.projects_scanned, report.table())
+        summary = report.summary()
+        if do_act:
+            deleted = act(self.hook, report, self.log_change)
+            summary["deleted"] = [finding.resource_id for finding in deleted]
+        else:
+            summary["deleted"] = []
+        return summary
+
+    def _own_admin_key_ids(self) -> list[str]:
+        """The id of this connection's admin key: the admin key whose redacted value matches."""
+        key = (self.hook.get_connection(self.openai_admin_conn_id).password or "").strip()
+        ids = []
+        for admin_key in self.hook.list_admin_api_keys():
+            # "sk-admin...cdef" (the spec's example) or "sk-admin****cdef": a prefix and a tail.
+            head, _, tail = re.sub(r"\*+|\.{3,}", "\0", str(admin_key.get("redacted_value") or "")).partition("\0")
+            if head and tail and key.startswith(head) and key.endswith(tail):
+                ids.append(str(admin_key["id"]))
+        return ids

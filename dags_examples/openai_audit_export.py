@@ -1,0 +1,59 @@
+"""
+### Export the organization's audit log, hour by hour
+
+Every hour, the audit events of the past hour (`[data_interval_start, data_interval_end)`)
+are written to one newline-delimited JSON file under the base folder, with the API's own
+fields: `<base>/audit_logs/<start>_<end>.jsonl`. A retry or a re-run of an hour rewrites
+that hour's file whole; an event at the boundary of two hours is in exactly one file.
+Each file written is an event of the Asset `openai_audit_logs_export` (its `extra` names
+the file), so a warehouse load can be scheduled on it.
+
+- Base folder: the Variable `openai_export_base_path` (a URL such as `s3://bucket/openai`
+  or `file:///data/openai`; default `file:///tmp/openai-exports`). Any object store that
+  an installed Airflow provider supports works, through `ObjectStoragePath`.
+- Backfill past hours with `airflow dags backfill openai_audit_export -s START -e END`.
+
+Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
+**admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from airflow_provider_openai_projects.operators.exports import AuditLogsToStorageOperator
+
+POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "security",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
+
+
+@dag(
+    dag_id="openai_audit_export",
+    schedule=CronDataIntervalTimetable("@hourly", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["openai", "audit", "export"],
+)
+def openai_audit_export() -> None:
+    # [START howto_operator_audit_logs_to_storage]
+    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL)
+    # [END howto_operator_audit_logs_to_storage]
+
+
+openai_audit_export()

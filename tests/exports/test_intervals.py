@@ -1,0 +1,54 @@
+"""Data intervals: half-open, whole seconds, one file name each, retention and bad intervals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.exports.intervals import ExportInterval
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def test_consecutive_intervals_share_no_second_and_miss_none() -> None:
+    first = ExportInterval.from_datetimes(T0, T0 + timedelta(hours=1))
+    second = ExportInterval.from_datetimes(T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+    boundary = int((T0 + timedelta(hours=1)).timestamp())
+    assert not first.contains(boundary)
+    assert second.contains(boundary)
+    for second_of_day in range(first.start - 5, second.end + 5):
+        assert [first.contains(second_of_day), second.contains(second_of_day)].count(True) == (
+            1 if first.start <= second_of_day < second.end else 0
+        )
+
+
+def test_fractional_bounds_round_up_so_the_boundary_second_is_in_one_interval() -> None:
+    start = T0 + timedelta(milliseconds=500)
+    end = T0 + timedelta(hours=1, milliseconds=500)
+    interval = ExportInterval.from_datetimes(start, end)
+    assert (interval.start, interval.end) == (int(T0.timestamp()) + 1, int(T0.timestamp()) + 3601)
+
+
+def test_the_file_name_is_the_interval_in_utc() -> None:
+    interval = ExportInterval.from_datetimes(T0, T0 + timedelta(hours=1))
+    assert interval.file_stem == "20261127T100000Z_20261127T110000Z"
+
+
+@pytest.mark.parametrize(("start", "end"), [(T0, T0), (None, T0), (T0, None), (T0 + timedelta(1), T0)])
+def test_a_run_without_a_data_interval_gets_one_error_naming_the_timetable(
+    start: datetime | None, end: datetime | None
+) -> None:
+    with pytest.raises(InvalidInputError, match="data-interval timetable") as caught:
+        ExportInterval.from_datetimes(start, end)
+    assert caught.value.field == "data_interval"
+
+
+def test_an_interval_beyond_the_retention_is_refused() -> None:
+    interval = ExportInterval.from_datetimes(T0, T0 + timedelta(hours=1))
+    now = (T0 + timedelta(days=31)).timestamp()
+    with pytest.raises(InvalidInputError, match="retention of 30 days"):
+        interval.check_within_retention(timedelta(days=30), now)
+    interval.check_within_retention(timedelta(days=32), now)
+    interval.check_within_retention(None, now)

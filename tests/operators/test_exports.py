@@ -1,0 +1,204 @@
+"""Export operators over loopback: exactly once per interval, boundaries, retries, filters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.sdk import Asset
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.emulator.faults import FaultRule
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.operators.exports import (
+    AuditLogsToStorageOperator,
+    CostsToStorageOperator,
+    UsageToStorageOperator,
+)
+from tests.operators.conftest import make_context
+
+HOUR = 3600
+
+
+class OutletEvents(dict[Any, Any]):
+    """What Airflow passes as ``outlet_events``: an accessor per asset with an ``extra``."""
+
+    def __missing__(self, asset: Any) -> Any:
+        accessor = type("Accessor", (), {"extra": None})()
+        self[asset] = accessor
+        return accessor
+
+
+def interval_context(start: datetime, end: datetime) -> Any:
+    context = make_context()
+    context.update(data_interval_start=start, data_interval_end=end, outlet_events=OutletEvents())
+    return context
+
+
+@pytest.fixture
+def client(admin_conn: EmulatorServer) -> Iterator[OpenAIAdminClient]:
+    with OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url) as c:
+        yield c
+
+
+def at(emulator: EmulatorServer, moment: int) -> None:
+    """Set the emulated clock to ``moment`` (Unix seconds)."""
+    emulator.state.advance_clock(moment - emulator.state.now())
+
+
+def hour_start(hours_ago: int) -> datetime:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return now - timedelta(hours=hours_ago)
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_events_at_the_boundaries_are_exported_exactly_once_across_intervals(
+    admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    emulator = admin_conn
+    first = hour_start(3)
+    second, third = first + timedelta(hours=1), first + timedelta(hours=2)
+    made: dict[str, int] = {}
+    for name, moment in [
+        ("at-first-start", first),
+        ("inside-first", first + timedelta(minutes=30)),
+        ("last-second-of-first", second - timedelta(seconds=1)),
+        ("at-boundary", second),
+        ("at-third-start", third),
+    ]:
+        at(emulator, int(moment.timestamp()))
+        made[client.create_project(name=name)["id"]] = int(moment.timestamp())
+    at(emulator, int(datetime.now(UTC).timestamp()))
+    base = f"file://{tmp_path}"
+    exported: dict[str, int] = {}
+    for start, end in [(first, second), (second, third)]:
+        operator = AuditLogsToStorageOperator(task_id="audit", path=base, event_types=["project.created"])
+        result = operator.execute(interval_context(start, end))
+        for event in lines(Path(result["path"].removeprefix("file://"))):
+            assert event["id"] not in exported
+            exported[event["project.created"]["id"]] = event["effective_at"]
+    assert exported == {pid: t for pid, t in made.items() if t < int(third.timestamp())}
+
+
+def test_a_retry_rewrites_the_same_file_whole_and_emits_the_asset_event(
+    admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    start = hour_start(2)
+    at(admin_conn, int(start.timestamp()) + 60)
+    client.create_project(name="one")
+    at(admin_conn, int(datetime.now(UTC).timestamp()))
+    operator = AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}/audit")
+    context = interval_context(start, start + timedelta(hours=1))
+    first = operator.execute(context)
+    second = operator.execute(interval_context(start, start + timedelta(hours=1)))
+    assert first == second
+    files = sorted(p.name for p in (tmp_path / "audit").iterdir())
+    assert files == [Path(first["path"]).name]
+    assert first["records"] == len(lines(tmp_path / "audit" / files[0])) == 1
+    assert operator.outlets == [Asset("openai_audit_logs_export")]
+    assert context["outlet_events"][Asset("openai_audit_logs_export")].extra["path"] == first["path"]
+
+
+def test_a_task_failing_after_its_first_page_and_retried_leaves_one_complete_file(
+    no_retry_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = no_retry_conn
+    start = hour_start(2)
+    at(emulator, int(start.timestamp()) + 60)
+    for n in range(150):
+        client.create_project(name=f"audited-{n}")
+    at(emulator, int(datetime.now(UTC).timestamp()))
+    operator = AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}")
+    real_iter = operator.hook.iter_audit_logs
+
+    def failing_after_first_page(**filters: Any) -> Iterator[Any]:
+        for n, event in enumerate(real_iter(**filters)):
+            if n == 99:  # the first page is written; the next page's request fails
+                emulator.faults.add(FaultRule(method="GET", path="/organization/audit_logs", status=500))
+            yield event
+
+    monkeypatch.setattr(operator.hook, "iter_audit_logs", failing_after_first_page)
+    with pytest.raises(Exception, match="500"):
+        operator.execute(interval_context(start, start + timedelta(hours=1)))
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    result = operator.execute(interval_context(start, start + timedelta(hours=1)))
+    exported = lines(Path(result["path"].removeprefix("file://")))
+    assert len(exported) == len({e["id"] for e in exported}) == 150
+    assert [p.name for p in tmp_path.iterdir()] == [Path(result["path"]).name]
+
+
+def test_one_list_call_per_100_events(admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path) -> None:
+    start = hour_start(2)
+    at(admin_conn, int(start.timestamp()) + 5)
+    for n in range(250):
+        client.create_project(name=f"p{n}")
+    at(admin_conn, int(datetime.now(UTC).timestamp()))
+    admin_conn.log.clear()
+    result = AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}").execute(
+        interval_context(start, start + timedelta(hours=1))
+    )
+    assert result["records"] == 250
+    calls = [e for e in admin_conn.log.entries() if e.path == "/organization/audit_logs"]
+    assert len(calls) == 3
+    assert all(e.query.get("limit") == ["100"] for e in calls)
+
+
+def test_a_run_without_a_data_interval_fails_once_telling_to_use_a_data_interval_timetable(
+    admin_conn: EmulatorServer, tmp_path: Path
+) -> None:
+    moment = hour_start(1)
+    admin_conn.log.clear()
+    with pytest.raises(AirflowFailException, match="data-interval timetable"):
+        AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}").execute(interval_context(moment, moment))
+    assert admin_conn.log.entries() == []
+
+
+def test_an_interval_beyond_the_retention_fails_with_no_request(admin_conn: EmulatorServer, tmp_path: Path) -> None:
+    start = hour_start(24 * 40)
+    admin_conn.log.clear()
+    operator = AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}", retention=timedelta(days=30))
+    with pytest.raises(AirflowFailException, match="retention of 30 days"):
+        operator.execute(interval_context(start, start + timedelta(hours=1)))
+    assert admin_conn.log.entries() == []
+
+
+def test_usage_and_costs_of_a_day_are_exported_one_bucket_a_line(
+    admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    project = admin_conn.state.create_project("Spend")["id"]
+    key = client.create_service_account(project, name="bot")["api_key"]["value"]
+    at(admin_conn, int(day.timestamp()) + HOUR)
+    for _ in range(3):
+        client.verify_api_key(key)
+    at(admin_conn, int(datetime.now(UTC).timestamp()))
+    context = interval_context(day, day + timedelta(days=1))
+    usage = UsageToStorageOperator(
+        task_id="usage", path=f"file://{tmp_path}/usage", kind="completions", group_by=["project_id"]
+    ).execute(context)
+    costs = CostsToStorageOperator(task_id="costs", path=f"file://{tmp_path}/costs", group_by=["project_id"]).execute(
+        context
+    )
+    usage_buckets = lines(Path(usage["path"].removeprefix("file://")))
+    cost_buckets = lines(Path(costs["path"].removeprefix("file://")))
+    assert len(usage_buckets) == len(cost_buckets) == 1
+    assert sum(r["num_model_requests"] for r in usage_buckets[0]["results"] if r["project_id"] == project) == 3
+    assert sum(r["amount"]["value"] for r in cost_buckets[0]["results"] if r["project_id"] == project) > 0
+    assert key not in (tmp_path / "usage").joinpath(Path(usage["path"]).name).read_text()
+
+
+def test_an_unknown_usage_kind_fails_naming_the_field(admin_conn: EmulatorServer, tmp_path: Path) -> None:
+    start = hour_start(30)
+    with pytest.raises(AirflowFailException, match="kind"):
+        UsageToStorageOperator(task_id="usage", path=f"file://{tmp_path}", kind="tokens").execute(
+            interval_context(start, start + timedelta(days=1))
+        )
