@@ -172,9 +172,14 @@ def export(client: AdminMethods, progress: Progress = NO_PROGRESS) -> dict[str, 
     }
     for invite in invites:
         organization["members"].setdefault(str(invite["email"]).lower(), invite["role"])
-    return {
+    document: dict[str, Any] = {
         "version": 1,
         "settings": {"max_destructive_changes": 10},
         "organization": organization,
         "projects": projects,
     }
+    for handler in HANDLERS:  # the families that export themselves (see handlers.base.Exporter)
+        exporter = getattr(handler, "export", None)
+        if exporter is not None:
+            exporter(reader, document)
+    return document

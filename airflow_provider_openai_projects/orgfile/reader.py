@@ -50,12 +50,17 @@ class LiveReader:
         """How many list reads the run expects (for progress: n of N)."""
 
     def _read(self, key: str, kind: str, fetch: Callable[[], list[Any]]) -> list[dict[str, Any]]:
+        return self.read(key, _KEPT[kind], fetch)
+
+    def read(self, key: str, fields: tuple[str, ...], fetch: Callable[[], list[Any]]) -> list[dict[str, Any]]:
+        """The items ``fetch`` returns, keeping ``fields`` of each: fetched once per run under
+        ``key`` and part of the fingerprint. Handlers of other families read through this
+        (a single object is read as a list of one)."""
         if key not in self.snapshot:
             items = fetch()
             self.reads += 1
             self.expected = max(self.expected, self.reads)
             self.progress.step("reading the organization", self.reads, self.expected)
-            fields = _KEPT[kind]
             self.snapshot[key] = [{name: item.get(name) for name in fields if name in item} for item in items]
         return list(self.snapshot[key])
 

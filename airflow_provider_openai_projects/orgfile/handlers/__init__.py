@@ -8,14 +8,26 @@ Planning order matters only for what handlers tell each other through the
 from __future__ import annotations
 
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, Handler, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.data_retention import DataRetentionHandler
+from airflow_provider_openai_projects.orgfile.handlers.groups import GroupsHandler
+from airflow_provider_openai_projects.orgfile.handlers.hosted_tools import HostedToolsHandler
 from airflow_provider_openai_projects.orgfile.handlers.members import MembersHandler
+from airflow_provider_openai_projects.orgfile.handlers.model_permissions import ModelPermissionsHandler
 from airflow_provider_openai_projects.orgfile.handlers.organization import OrganizationHandler
+from airflow_provider_openai_projects.orgfile.handlers.project_groups import ProjectGroupsHandler
 from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsHandler
 from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
+from airflow_provider_openai_projects.orgfile.handlers.roles import RolesHandler
 
 HANDLERS: tuple[Handler, ...] = (
     ProjectsHandler(),
+    RolesHandler(),
+    GroupsHandler(),
+    ProjectGroupsHandler(),
     RateLimitsHandler(),
+    ModelPermissionsHandler(),
+    HostedToolsHandler(),
+    DataRetentionHandler(),
     MembersHandler(),
     OrganizationHandler(),
 )

@@ -45,6 +45,8 @@ class ApplyContext:
     client: AdminMethods
     project_ids: dict[str, str] = field(default_factory=dict)
     """Project name -> id, for projects created by this run (create before reference)."""
+    ids: dict[str, str] = field(default_factory=dict)
+    """``<family>:<name>`` -> id of other objects created by this run (groups, roles)."""
 
     def project_id(self, change: Change) -> str:
         """The project a change is about: its planned id, or the one created in this run."""
@@ -66,4 +68,13 @@ class Handler(Protocol):
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         """Make one change (idempotently: a repeat after success changes nothing more);
         returns the number of write requests sent."""
+        ...
+
+
+class Exporter(Protocol):
+    """A handler that also exports its family (optional: :func:`..engine.export` calls
+    ``export`` on each handler that has one, in registry order)."""
+
+    def export(self, reader: LiveReader, document: dict[str, Any]) -> None:
+        """Add this family's live state to ``document`` (an org-file document); reads only."""
         ...
