@@ -35,6 +35,8 @@ class MembersHandler:
     family = FAMILY
 
     def plan(self, ctx: PlanContext) -> list[Change]:
+        """Per project that declares ``members``: role updates, adds (or invites for people
+        not yet in the organization), removals of those not listed; never the last owner."""
         changes: list[Change] = []
         for name, spec in ctx.spec.projects.items():
             if spec.members is None or name not in ctx.projects:
@@ -42,67 +44,67 @@ class MembersHandler:
             project = ctx.projects[name]
             target = {"project_id": project["id"]} if project is not None else {}
             live = {_email(m): m for m in ctx.reader.project_users(project["id"])} if project is not None else {}
-            planned: list[Change] = []
-            future_owners = 0
-            for email, role in spec.members.items():
-                member = live.get(email)
-                if member is not None:
-                    future_owners += role == "owner"
-                    if member["role"] != role:
-                        phase = PHASE_PROMOTE if role == "owner" else PHASE_DEMOTE
-                        planned.append(
-                            Change(
-                                FAMILY,
-                                "update",
-                                name,
-                                email,
-                                {"role": member["role"]},
-                                {"role": role},
-                                False,
-                                phase,
-                                target={**target, "user_id": member["id"]},
-                            )
-                        )
-                    continue
-                user = ctx.reader.user_by_email(email)
-                if user is not None:
-                    future_owners += role == "owner"
-                    planned.append(
-                        Change(
-                            FAMILY,
-                            "add",
-                            name,
-                            email,
-                            None,
-                            {"role": role},
-                            False,
-                            PHASE_ADD_MEMBER,
-                            target={**target, "user_id": user["id"]},
-                        )
-                    )
-                elif ctx.reader.pending_invite(email) is not None:
-                    ctx.pending.append({"where": name, "what": email, "role": role, "status": "invite pending"})
-                else:
-                    ctx.invites_needed.setdefault(email, {})[name] = role
-            for email, member in live.items():
-                if email not in spec.members:
-                    planned.append(
-                        Change(
-                            FAMILY,
-                            "remove",
-                            name,
-                            email,
-                            {"role": member["role"]},
-                            None,
-                            True,
-                            PHASE_REMOVE,
-                            target={**target, "user_id": member["id"]},
-                        )
-                    )
+            planned, future_owners = self._plan_declared(ctx, name, spec.members, live, target)
+            planned += self._plan_removals(name, spec.members, live, target)
             if project is not None and future_owners == 0:
                 planned = self._keep_last_owner(ctx, name, live, planned)
             changes.extend(planned)
         return changes
+
+    @staticmethod
+    def _plan_declared(
+        ctx: PlanContext,
+        name: str,
+        declared: dict[str, str],
+        live: dict[str, dict[str, Any]],
+        target: dict[str, Any],
+    ) -> tuple[list[Change], int]:
+        """Updates and adds for the declared members; the number of owners after them."""
+        planned: list[Change] = []
+        future_owners = 0
+        for email, role in declared.items():
+            member = live.get(email)
+            if member is not None:
+                future_owners += role == "owner"
+                if member["role"] != role:
+                    phase = PHASE_PROMOTE if role == "owner" else PHASE_DEMOTE
+                    where = {**target, "user_id": member["id"]}
+                    before, after = {"role": member["role"]}, {"role": role}
+                    planned.append(Change(FAMILY, "update", name, email, before, after, False, phase, target=where))
+                continue
+            user = ctx.reader.user_by_email(email)
+            if user is not None:
+                future_owners += role == "owner"
+                where = {**target, "user_id": user["id"]}
+                planned.append(
+                    Change(FAMILY, "add", name, email, None, {"role": role}, False, PHASE_ADD_MEMBER, target=where)
+                )
+            elif ctx.reader.pending_invite(email) is not None:
+                ctx.pending.append({"where": name, "what": email, "role": role, "status": "invite pending"})
+            else:
+                ctx.invites_needed.setdefault(email, {})[name] = role
+        return planned, future_owners
+
+    @staticmethod
+    def _plan_removals(
+        name: str, declared: dict[str, str], live: dict[str, dict[str, Any]], target: dict[str, Any]
+    ) -> list[Change]:
+        """The members of the project that the file does not list (authoritative)."""
+        return [
+            Change(
+                FAMILY,
+                "remove",
+                name,
+                email,
+                {"role": member["role"]},
+                None,
+                True,
+                PHASE_REMOVE,
+                target={**target, "user_id": member["id"]},
+            )
+            for email, member in live.items()
+            if email not in declared
+        ]
 
     @staticmethod
     def _keep_last_owner(
