@@ -90,6 +90,11 @@ class OpenAIAdminClient(AdminMethods):
     def base_url(self) -> str:
         return self._transport.base_url
 
+    @property
+    def pacer(self) -> Pacer:
+        """The pacer this client's requests wait on (shared per connection by the hook)."""
+        return self._transport.pacer
+
     def __repr__(self) -> str:
         return f"<OpenAIAdminClient base_url={self.base_url!r}>"
 

@@ -72,6 +72,11 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
         self._buckets_lock = threading.Lock()
 
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests to one endpoint at this pace (margin included; 0: unpaced)."""
+        return self._interval
+
     def _bucket(self, endpoint: str) -> _Bucket:
         key = endpoint if self.scope == "endpoint" else "*"
         with self._buckets_lock:
