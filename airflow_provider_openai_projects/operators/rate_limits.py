@@ -241,8 +241,8 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         from airflow_provider_openai_projects.triggers.rate_limit_sync import RateLimitSyncTrigger
 
         self.log.info(
-            "%d projects to read at the connection's pace: at least %.0f s of paced work, more than "
-            "defer_paced_work_after (%.0f s); continuing in the triggerer, not in a worker slot.",
+            "%d projects to read at the connection's pace: at least %.1f s of paced work, more than "
+            "defer_paced_work_after (%.1f s); continuing in the triggerer, not in a worker slot.",
             len(targets),
             paced,
             self.defer_paced_work_after,
