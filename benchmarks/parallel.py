@@ -38,6 +38,12 @@ class ParallelRow:
     seconds: float
     floor_seconds: float
     slot_seconds: float
+    exited_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    store_seconds: float = 0.0
+    sleep_seconds: float = 0.0
+    late_seconds: float = 0.0
+    reservations: int = 0
 
     @property
     def ratio(self) -> float:
@@ -49,34 +55,37 @@ class ParallelRow:
 
 
 def _run_tasks(
-    slices: list[list[str]], policy: dict[str, dict[str, int]], env: dict[str, str]
-) -> tuple[int, float, float]:
-    """Run one process per slice at once; (failed tries, wall seconds, worker-slot seconds)."""
+    slices: list[list[str]], policy: dict[str, dict[str, int]], env: dict[str, str], job_options: dict[str, object]
+) -> tuple[int, float, float, list[dict[str, float]]]:
+    """Run one process per slice at once: (failed tries, wall seconds from the start signal
+    to the end of the last task's work, process wall seconds (until the last process has
+    exited), and each try's timings (see ``parallel_worker``))."""
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
         barrier = Path(tmp)
         commands = []
         for n, ids in enumerate(slices):
             job = barrier / f"job-{n}.json"
-            job.write_text(json.dumps({"project_ids": ids, "rate_limits": policy}))
+            job.write_text(json.dumps({"project_ids": ids, "rate_limits": policy, **job_options}))
             commands.append([sys.executable, "-m", "benchmarks.parallel_worker", str(job), str(barrier)])
         workers = [
-            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             for c in commands
         ]
         while len(list(barrier.glob("ready-*"))) < len(workers):
             if any(w.poll() is not None for w in workers):
                 raise RuntimeError("a benchmark worker died before starting")
             time.sleep(0.05)
-        started = time.perf_counter()
+        started = time.time()
         (barrier / "go").touch()
         codes = [w.wait() for w in workers]
         failed = [n for n, code in enumerate(codes) if code != 0]
         # Airflow's retry of each failed try (the sync is idempotent: it resumes).
         for n in failed:
             subprocess.run([*commands[n][:-1], str(_retry_barrier(barrier))], cwd=ROOT, env=env, check=False)
-        wall = time.perf_counter() - started
-        slot = sum(float(p.read_text()) for p in barrier.rglob("slot-*"))
-        return len(failed), wall, slot
+        exited = time.time() - started
+        records = [json.loads(p.read_text()) for p in barrier.rglob("slot-*")]
+        wall = max(r["end"] for r in records) - started
+        return len(failed), wall, exited, records
 
 
 def _retry_barrier(barrier: Path) -> Path:
@@ -94,6 +103,8 @@ def parallel_sync(
     rate_per_minute: float,
     burst: int,
     backend: str | None,
+    deferrable: bool = False,
+    defer_paced_work_after: float = 60.0,
 ) -> ParallelRow:
     """``tasks`` processes, each syncing ``projects / tasks`` projects given by id.
 
@@ -109,20 +120,28 @@ def parallel_sync(
         extra["rate_limit_backend"] = backend
     env = {**os.environ, CONN_ENV: connection_json(emulator, **extra)}
     emulator.log.clear()
-    failed, wall, slot = _run_tasks([ids[n::tasks] for n in range(tasks)], policy, env)
+    options = {"deferrable": deferrable, "defer_paced_work_after": defer_paced_work_after}
+    failed, wall, exited, records = _run_tasks([ids[n::tasks] for n in range(tasks)], policy, env, options)
     entries = emulator.log.entries()
     busiest = max(projects * changed_models, projects)
     return ParallelRow(
         projects=projects,
         tasks=tasks,
-        pacing="shared budget (" + backend.split(":", 1)[0] + ")" if backend else "per process",
+        pacing=("shared budget (" + backend.split(":", 1)[0] + ")" if backend else "per process")
+        + (", deferred" if deferrable else ""),
         calls=len(entries),
         min_calls=projects + projects * changed_models,
         throttled=sum(1 for e in entries if e.status == 429),
         failed_tries=failed,
         seconds=wall,
         floor_seconds=busiest / (rate_per_minute / 60.0),
-        slot_seconds=slot,
+        slot_seconds=sum(r["slot"] for r in records),
+        exited_seconds=exited,
+        cpu_seconds=sum(r["cpu"] for r in records),
+        store_seconds=sum(r["store"] for r in records),
+        sleep_seconds=sum(r["sleep"] for r in records),
+        late_seconds=sum(r["late"] for r in records),
+        reservations=int(sum(r["reservations"] for r in records)),
     )
 
 
