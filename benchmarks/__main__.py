@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parallel-rpm", type=float, default=1200.0, help="throttle of the parallel rows (4 processes share 2 CPUs)"
     )
+    parser.add_argument(
+        "--only-parallel",
+        action="store_true",
+        help="run only the parallel-task rows and replace that section of --output (the rest is kept)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
 
@@ -109,34 +114,46 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 ),
             ]
-        for name, job in jobs:
+        for name, job in [] if args.only_parallel else jobs:
             fresh(paced="SDK" not in name)
             print(f"running {name} ...", file=sys.stderr, flush=True)
             rows.extend(job())
         budget_dir = tempfile.mkdtemp(prefix="bench-budget-")
         for size in args.parallel_projects:
-            for backend in (None, f"sqlite:///{budget_dir}/budget-{size}.db"):
-                print(
-                    f"running {args.parallel_tasks} parallel syncs of {size} projects ...", file=sys.stderr, flush=True
-                )
+            for tasks, backend, deferrable in (
+                (args.parallel_tasks, None, False),
+                (args.parallel_tasks, f"sqlite:///{budget_dir}/budget-{size}.db", False),
+                (1, None, False),
+                (1, None, True),
+            ):
+                print(f"running {tasks} parallel syncs of {size} projects ...", file=sys.stderr, flush=True)
                 parallel_rows.append(
                     parallel.parallel_sync(
                         emulator,
                         projects=size,
-                        tasks=args.parallel_tasks,
+                        tasks=tasks,
                         changed_models=args.changed_models,
                         rate_per_minute=args.parallel_rpm,
                         burst=args.burst,
                         backend=backend,
+                        deferrable=deferrable,
+                        defer_paced_work_after=0.0,
                     )
                 )
 
+    section = "\n".join(parallel.render(parallel_rows, args.parallel_rpm, args.burst, load=os.getloadavg()))
+    if args.only_parallel:
+        kept = args.output.read_text().split(parallel.SECTION_TITLE)[0] if args.output.exists() else ""
+        args.output.write_text(kept + section)
+        print(section)
+        print(f"\nparallel section written to {args.output}", file=sys.stderr)
+        return 0
     print("measuring import and parse cost ...", file=sys.stderr, flush=True)
     cost = imports.import_cost()
     heavy = imports.heavy_modules_imported()
     parse = imports.dag_parse_times()
     report = render(rows, cost, heavy, parse, args, time.perf_counter() - started)
-    report += "\n" + "\n".join(parallel.render(parallel_rows, args.parallel_rpm, args.burst))
+    report += "\n" + section
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)

@@ -68,8 +68,7 @@ def _run_tasks(
             job.write_text(json.dumps({"project_ids": ids, "rate_limits": policy, **job_options}))
             commands.append([sys.executable, "-m", "benchmarks.parallel_worker", str(job), str(barrier)])
         workers = [
-            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            for c in commands
+            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands
         ]
         while len(list(barrier.glob("ready-*"))) < len(workers):
             if any(w.poll() is not None for w in workers):
@@ -145,23 +144,40 @@ def parallel_sync(
     )
 
 
-def render(rows: list[ParallelRow], rate: float, burst: int) -> list[str]:
+SECTION_TITLE = "## Parallel tasks: pacing per process vs one shared budget"
+
+
+def render(rows: list[ParallelRow], rate: float, burst: int, load: tuple[float, float, float]) -> list[str]:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
-        "## Parallel tasks: pacing per process vs one shared budget",
+        SECTION_TITLE,
         "",
+        f"Run {when}; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
+        f"{os.cpu_count()} CPUs (the machine is shared with other jobs: figures at this scale suffer from it).",
         f"The emulator throttles each endpoint to {rate:g} requests per minute (bucket of {burst}); every task's",
-        "connection says `requests_per_minute` at that rate. *Floor* = the busiest endpoint's minimum calls /",
-        "rate. *Slot s* = worker-slot seconds: the time the task processes held their slots, summed.",
-        "Tasks with `project_ids` read no project list, so the minimum is one read per project plus the writes.",
+        "connection says `requests_per_minute` at that rate. Tasks get disjoint slices by `project_ids` (no",
+        "project list is read), so the minimum is one read per project plus the writes, and the busiest endpoint",
+        "is the writes'. *Floor* = its minimum calls / rate: no schedule can beat it.",
+        "",
+        "- *wall s*: from the start signal to the end of the last task's work; *exit s*: until the last task",
+        "  process had exited (interpreter teardown of an Airflow process on a loaded host: not paced work);",
+        "- *slot s*: worker-slot seconds, summed over tasks (with *deferred*, `deferrable=True` and",
+        "  `defer_paced_work_after=0`: the worker part before the deferral plus the resume; the reads and writes",
+        "  run in the trigger, here on an event loop in the same process, as the triggerer runs it);",
+        "- *store s*: time spent reserving slots (the SQLite lock and transaction); *sleep s*: time slept for",
+        "  reserved slots; *late s*: how much later than their slot the processes woke up (host scheduling);",
+        "  *CPU s*: the task processes' CPU time during the work. All summed over tasks.",
         "",
         "| projects | tasks | pacing | calls | min calls | 429s | 429 share | failed tries | wall s | floor s "
-        "| wall / floor | slot s |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall / floor | slot s | slot / wall | exit s | CPU s | store s | sleep s | late s |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.projects} | {r.tasks} | {r.pacing} | {r.calls} | {r.min_calls} | {r.throttled} | "
             f"{r.throttled_share:.1%} | {r.failed_tries} | {r.seconds:.1f} | {r.floor_seconds:.1f} | "
-            f"{r.ratio:.2f} | {r.slot_seconds:.1f} |"
+            f"{r.ratio:.2f} | {r.slot_seconds:.1f} | {r.slot_seconds / r.seconds if r.seconds else 0:.0%} | "
+            f"{r.exited_seconds:.1f} | {r.cpu_seconds:.1f} | {r.store_seconds:.2f} | {r.sleep_seconds:.1f} | "
+            f"{r.late_seconds:.2f} |"
         )
     return [*lines, ""]

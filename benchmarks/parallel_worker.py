@@ -64,6 +64,11 @@ class Timings:
         pacer._sleep = timed_sleep
 
 
+async def _first_event(trigger: Any) -> Any:
+    events = [event async for event in trigger.run()]
+    return events[0]
+
+
 def main(job_file: Path, barrier: Path) -> int:
     from airflow.sdk.exceptions import TaskDeferred
 
@@ -95,11 +100,7 @@ def main(job_file: Path, barrier: Path) -> int:
         except TaskDeferred as deferred:
             # The worker slot is released here; the trigger runs as the triggerer runs it.
             slot = time.time() - start
-
-            async def collect() -> list[Any]:
-                return [event async for event in deferred.trigger.run()]
-
-            event = asyncio.run(collect())[0]
+            event = asyncio.run(_first_event(deferred.trigger))
             resumed = time.time()
             op.resume_sync_from_trigger(context, event=event.payload)
             slot += time.time() - resumed
