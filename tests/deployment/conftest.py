@@ -1,0 +1,78 @@
+"""Fixtures of the real-deployment test: one deployment per module, its logs on failure.
+
+The deployment (``harness.Deployment``) is started once for the module (about a minute:
+``airflow db migrate`` and four components on a 2-core machine) and the tests of the module
+run in order over it, each driving one example DAG as a user would; later tests look at
+what the earlier ones left (runs, logs, XComs). A failed test gets the tail of every
+component's output in its report (section "deployment logs").
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .harness import AirflowApi, Deployment, EmulatorControl
+
+DEPLOYMENT_MARKER = "deployment"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{DEPLOYMENT_MARKER}: starts a real Airflow deployment (scheduler, dag-processor, triggerer, api-server, "
+        "LocalExecutor) and the emulator as subprocesses; a few minutes (deselect with -m 'not deployment')",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    deployment = _RUNNING.get("deployment")
+    if report.failed and deployment is not None and item.get_closest_marker(DEPLOYMENT_MARKER):
+        report.sections.append(("deployment logs", deployment.describe_logs()))
+        _FAILED.add(item.nodeid)
+    return report  # type: ignore[return-value]
+
+
+_RUNNING: dict[str, Deployment] = {}
+_FAILED: set[str] = set()
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[Deployment]:
+    """The running deployment; its processes are stopped (process groups killed) afterwards.
+    The directory (home, logs) is removed after a passing module and kept after a failure."""
+    root = Path(tempfile.mkdtemp(prefix="openai-provider-deployment-"))
+    running = Deployment(root)
+    _RUNNING["deployment"] = running
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        _RUNNING.pop("deployment", None)
+    if not _FAILED:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def airflow_api(deployment: Deployment) -> AirflowApi:
+    """The api-server's REST API, authenticated."""
+    return AirflowApi(deployment.api_url)
+
+
+@pytest.fixture(scope="module")
+def emulator_control(deployment: Deployment) -> EmulatorControl:
+    """The emulator's control API."""
+    return EmulatorControl(deployment.emulator_url)
+
+
+@pytest.fixture(scope="module")
+def minted_keys() -> list[str]:
+    """Key values the tests read from the deployment's Variables (to look for them in logs)."""
+    return []
