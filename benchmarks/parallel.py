@@ -68,7 +68,8 @@ def _run_tasks(
             job.write_text(json.dumps({"project_ids": ids, "rate_limits": policy, **job_options}))
             commands.append([sys.executable, "-m", "benchmarks.parallel_worker", str(job), str(barrier)])
         workers = [
-            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands
+            subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for c in commands
         ]
         while len(list(barrier.glob("ready-*"))) < len(workers):
             if any(w.poll() is not None for w in workers):
