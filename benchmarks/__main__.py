@@ -24,7 +24,7 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="openai-provider-b
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 from benchmarks import imports, parallel, scenarios, sdk_baseline
-from benchmarks.harness import CONN_ENV, Measurement, connection_json
+from benchmarks.harness import CONN_ENV, Measurement, connection_json, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     section = "\n".join(parallel.render(parallel_rows, args.parallel_rpm, args.burst, load=os.getloadavg()))
+    previous = args.output.read_text() if args.output.exists() else ""
     if args.only_parallel:
-        kept = args.output.read_text().split(parallel.SECTION_TITLE)[0] if args.output.exists() else ""
-        args.output.write_text(kept + section)
+        args.output.write_text(replace_section(previous, parallel.SECTION_TITLE, section))
         print(section)
         print(f"\nparallel section written to {args.output}", file=sys.stderr)
         return 0
@@ -156,9 +156,19 @@ def main(argv: list[str] | None = None) -> int:
     report += "\n" + section
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    from benchmarks.e2e_celery import SECTION_TITLE as CELERY_TITLE
+
+    if CELERY_TITLE in previous:  # written by make e2e-celery: kept
+        report = replace_section(report, CELERY_TITLE, _section(previous, CELERY_TITLE))
     args.output.write_text(report)
     print(f"\nwritten to {args.output}", file=sys.stderr)
     return 0
+
+
+def _section(document: str, title: str) -> str:
+    start = document.index(title)
+    end = document.find("\n## ", start + len(title))
+    return document[start : end + 1 if end >= 0 else len(document)]
 
 
 def render(

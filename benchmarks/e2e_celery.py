@@ -34,6 +34,7 @@ from typing import Any
 
 import pendulum
 
+from benchmarks.harness import replace_section
 from tests.deployment.harness import BIN, COMPONENTS, AirflowApi, Deployment, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     section = render(figures)
     print(section)
-    kept = args.output.read_text().split(SECTION_TITLE)[0].rstrip("\n") + "\n\n" if args.output.exists() else ""
-    args.output.write_text(kept + section)
+    previous = args.output.read_text() if args.output.exists() else ""
+    args.output.write_text(replace_section(previous, SECTION_TITLE, section))
     if not args.keep:
         import shutil
 
