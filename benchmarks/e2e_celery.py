@@ -111,17 +111,16 @@ def main(argv: list[str] | None = None) -> int:
             run = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}")
             tis = api.task_instances(DAG_ID, run_id)
             entries = emulator.log.entries()
-            per_worker = [
-                (deployment.process_logs / f"celery-worker-{n}.log")
-                .read_text(errors="replace")
-                .count("final_state=success")
-                for n in (1, 2)
-            ]
         except BaseException:
             print(deployment.describe_logs(), file=sys.stderr)
             raise
         finally:
             deployment.stop()
+        # After the stop, so that every worker's log is complete.
+        per_worker = [
+            (deployment.process_logs / f"celery-worker-{n}.log").read_text(errors="replace").count("Workload finished")
+            for n in (1, 2)
+        ]
     writes_min = args.projects * args.changed_models
     wall = _seconds(run["start_date"], run["end_date"])
     slot = sum(_seconds(ti["start_date"], ti["end_date"]) for ti in tis)
