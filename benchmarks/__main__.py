@@ -24,7 +24,7 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="openai-provider-b
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 from benchmarks import imports, org, parallel, scenarios, sdk_baseline
-from benchmarks.harness import CONN_ENV, Measurement, connection_json
+from benchmarks.harness import CONN_ENV, Measurement, connection_json, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel-tasks", type=int, default=4)
     parser.add_argument(
         "--parallel-rpm", type=float, default=1200.0, help="throttle of the parallel rows (4 processes share 2 CPUs)"
+    )
+    parser.add_argument(
+        "--only-parallel",
+        action="store_true",
+        help="run only the parallel-task rows and replace that section of --output (the rest is kept)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 ),
             ]
-        for name, job in jobs:
+        for name, job in [] if args.only_parallel else jobs:
             if args.only and args.only not in name:
                 continue
             fresh(paced="SDK" not in name)
@@ -131,33 +136,49 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(job())
         budget_dir = tempfile.mkdtemp(prefix="bench-budget-")
         for size in [] if args.only else args.parallel_projects:
-            for backend in (None, f"sqlite:///{budget_dir}/budget-{size}.db"):
-                print(
-                    f"running {args.parallel_tasks} parallel syncs of {size} projects ...", file=sys.stderr, flush=True
-                )
+            for tasks, backend, deferrable in (
+                (args.parallel_tasks, None, False),
+                (args.parallel_tasks, f"sqlite:///{budget_dir}/budget-{size}.db", False),
+                (1, None, False),
+                (1, None, True),
+            ):
+                print(f"running {tasks} parallel syncs of {size} projects ...", file=sys.stderr, flush=True)
                 parallel_rows.append(
                     parallel.parallel_sync(
                         emulator,
                         projects=size,
-                        tasks=args.parallel_tasks,
+                        tasks=tasks,
                         changed_models=args.changed_models,
                         rate_per_minute=args.parallel_rpm,
                         burst=args.burst,
                         backend=backend,
+                        deferrable=deferrable,
+                        defer_paced_work_after=0.0,
                     )
                 )
 
     if args.only:
         print(render_rows(rows))
         return 0
+    section = "\n".join(parallel.render(parallel_rows, args.parallel_rpm, args.burst, load=os.getloadavg()))
+    previous = args.output.read_text() if args.output.exists() else ""
+    if args.only_parallel:
+        args.output.write_text(replace_section(previous, parallel.SECTION_TITLE, section))
+        print(section)
+        print(f"\nparallel section written to {args.output}", file=sys.stderr)
+        return 0
     print("measuring import and parse cost ...", file=sys.stderr, flush=True)
     cost = imports.import_cost()
     heavy = imports.heavy_modules_imported()
     parse = imports.dag_parse_times()
     report = render(rows, cost, heavy, parse, args, time.perf_counter() - started)
-    report += "\n" + "\n".join(parallel.render(parallel_rows, args.parallel_rpm, args.burst))
+    report += "\n" + section
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    from benchmarks.e2e_celery import SECTION_TITLE as CELERY_TITLE
+
+    if CELERY_TITLE in previous:  # written by make e2e-celery: kept
+        report = replace_section(report, CELERY_TITLE, _section(previous, CELERY_TITLE))
     args.output.write_text(report)
     print(f"\nwritten to {args.output}", file=sys.stderr)
     return 0
@@ -177,6 +198,12 @@ def render_rows(rows: list[Measurement]) -> str:
             f"{r.ratio or 0:.2f} | {r.failed_operations} | {r.notes} |"
         )
     return "\n".join(lines)
+
+
+def _section(document: str, title: str) -> str:
+    start = document.index(title)
+    end = document.find("\n## ", start + len(title))
+    return document[start : end + 1 if end >= 0 else len(document)]
 
 
 def render(

@@ -112,3 +112,14 @@ def measured(emulator: EmulatorServer) -> Iterator[Counter]:
 def run_all(operators: list[Callable[[], Any]]) -> list[Any]:
     """Run each operator-executing callable in turn; their results."""
     return [run() for run in operators]
+
+
+def replace_section(document: str, title: str, section: str) -> str:
+    """``document`` with the ``## title`` section (up to the next ``## `` heading) replaced by
+    ``section``, or with ``section`` appended when it has none."""
+    start = document.find(title)
+    if start < 0:
+        return document.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    after = document.find("\n## ", start + len(title))
+    rest = document[after + 1 :] if after >= 0 else ""
+    return document[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")

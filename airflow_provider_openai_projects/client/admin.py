@@ -111,6 +111,11 @@ class OpenAIAdminClient(AdminMethods):
         """The validated configuration (shared shape with the async client)."""
         return self._transport.config
 
+    @property
+    def pacer(self) -> Pacer:
+        """The pacer this client's requests wait on (shared per connection by the hook)."""
+        return self._transport.pacer
+
     def __repr__(self) -> str:
         return f"<OpenAIAdminClient base_url={self.base_url!r}>"
 

@@ -25,6 +25,10 @@ PacingScope = Literal["endpoint", "global"]
 
 #: The connection's pacing runs this fraction slower than its ``requests_per_minute``.
 PACING_MARGIN = 0.03
+#: A process that wakes up later than its reserved slot by more than this fraction of the
+#: interval (a loaded host did not run it) takes a new slot instead of sending late.
+MISSED_SLOT_FRACTION = 0.5
+_MAX_MISSED_SLOTS = 3
 
 
 @dataclass
@@ -72,6 +76,11 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
         self._buckets_lock = threading.Lock()
 
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests to one endpoint at this pace (margin included; 0: unpaced)."""
+        return self._interval
+
     def _bucket(self, endpoint: str) -> _Bucket:
         key = endpoint if self.scope == "endpoint" else "*"
         with self._buckets_lock:
@@ -90,11 +99,23 @@ class Pacer:
             return send_at - now
 
     def wait(self, endpoint: str) -> float:
-        """Block until a request to ``endpoint`` may be sent; return the seconds waited."""
-        delay = self.reserve(endpoint)
-        if delay > 0:
-            self._sleep(delay)
-        return max(delay, 0.0)
+        """Block until a request to ``endpoint`` may be sent; return the seconds waited.
+
+        A slot missed by more than :data:`MISSED_SLOT_FRACTION` of the interval (the process
+        woke up that late) is not used: sending then could land right on the next holder's
+        slot and meet a 429, so the next free slot is reserved instead (at most 3 times).
+        The missed slot stays spent: the budget only errs on the side of fewer requests.
+        """
+        waited = 0.0
+        for _ in range(_MAX_MISSED_SLOTS + 1):
+            delay = max(self.reserve(endpoint), 0.0)
+            slot_at = self._clock() + delay
+            if delay > 0:
+                self._sleep(delay)
+            waited += delay
+            if not self._interval or self._clock() - slot_at <= self._interval * MISSED_SLOT_FRACTION:
+                break
+        return waited
 
     def cool_down(self, endpoint: str, seconds: float) -> None:
         """After a 429: hold every request to ``endpoint`` (scope-wide) for ``seconds``."""

@@ -18,7 +18,7 @@ from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOpera
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_openai_projects.ratelimit_policy import LimitChange, SyncPlan
+    from airflow_provider_openai_projects.ratelimit_policy import LimitChange, RateLimitPolicy, SyncPlan
 
 REPORT_XCOM_KEY = "rate_limit_report"
 
@@ -65,6 +65,16 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     and pushing it to XCom under ``rate_limit_report``; the error lists the failures. It
     fails without retries when every failure is a 4xx (retrying cannot fix an unknown or
     archived project), and with Airflow's retries when any failure was transient (5xx).
+
+    Worker slots (with ``deferrable=True``): when the paced work left after listing the
+    projects (at least one read per targeted project at the connection's
+    ``requests_per_minute``) would hold the worker slot longer than
+    ``defer_paced_work_after`` seconds, the task defers at once with the remaining plan
+    (the validated policy and the targets) to
+    :class:`~airflow_provider_openai_projects.triggers.rate_limit_sync.RateLimitSyncTrigger`,
+    which does the reads and writes in the triggerer with the same rules, order and calls;
+    the task then resumes only to log the outcome, push the report and succeed or fail as
+    above. Without pacing configured nothing is paced, so it never defers for this.
 
     Idempotent: a second run with the same inputs reads the same limits, finds nothing
     different and makes zero writes. ``dry_run=True`` makes zero writes and returns the plan.
@@ -126,9 +136,13 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         project_name_pattern: str | None = None,
         dry_run: bool | str = False,
         fail_on_unknown_model: bool | str = True,
+        defer_paced_work_after: float = 60.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if isinstance(defer_paced_work_after, bool) or not isinstance(defer_paced_work_after, int | float):
+            raise TypeError("defer_paced_work_after must be a number of seconds")
+        self.defer_paced_work_after = float(defer_paced_work_after)
         self.rate_limits = rate_limits
         self.project_ids = project_ids
         self.project_name_pattern = project_name_pattern
@@ -169,6 +183,11 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
                     "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
                 )
 
+        if self.deferrable and targets:
+            paced = len(targets) * self.hook.client.pacer.interval
+            if paced > self.defer_paced_work_after:
+                self._defer_sync(policy, targets, dry_run=dry_run, fail_on_unknown=fail_on_unknown, paced=paced)
+
         plan = SyncPlan(policy, dry_run=dry_run)
         writer = None if dry_run else _Writer(self._write_one)
         try:
@@ -208,6 +227,74 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
             self._raise_failed(plan)
         self.log.info("%s", plan.summary())
         return plan.report()
+
+    def _defer_sync(
+        self,
+        policy: RateLimitPolicy,
+        targets: list[tuple[str, str | None]],
+        *,
+        dry_run: bool,
+        fail_on_unknown: bool,
+        paced: float,
+    ) -> None:
+        """Hand the reads and writes to the triggerer (raises ``TaskDeferred``)."""
+        from airflow_provider_openai_projects.triggers.rate_limit_sync import RateLimitSyncTrigger
+
+        self.log.info(
+            "%d projects to read at the connection's pace: at least %.1f s of paced work, more than "
+            "defer_paced_work_after (%.1f s); continuing in the triggerer, not in a worker slot.",
+            len(targets),
+            paced,
+            self.defer_paced_work_after,
+        )
+        self.defer(
+            trigger=RateLimitSyncTrigger(
+                rate_limits={rule.key: dict(rule.fields) for rule in policy.rules},
+                targets=[[project_id, name] for project_id, name in targets],
+                dry_run=dry_run,
+                fail_on_unknown_model=fail_on_unknown,
+                openai_admin_conn_id=self.openai_admin_conn_id,
+            ),
+            method_name="resume_sync_from_trigger",
+        )
+
+    def resume_sync_from_trigger(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The triggerer did the sync: log its lines, push the report, succeed or fail as
+        :meth:`run` does (same errors, same retry rules); return the report."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
+
+        if not event or event.get("status") != "done":
+            message = (event or {}).get("message") or "the rate-limit sync trigger ended without a result"
+            raise AirflowFailException(str(message))
+        for level, line in event.get("log") or []:
+            getattr(self.log, level if level in ("info", "warning", "error") else "info")("%s", line)
+        report: dict[str, Any] = event["report"]
+
+        def report_failure(stopped: str | None = None) -> None:
+            if stopped is not None:
+                self.log.error("Stopping the sync (the task's retry will resume it): %s", stopped)
+            self.log.error("%s", event["summary"])
+            context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report)
+
+        stopped_by = event.get("stopped_by")
+        if stopped_by:
+            report_failure(stopped_by["message"])
+            if stopped_by["kind"] in ("auth", "permission"):
+                raise AirflowFailException(stopped_by["message"])
+            raise RateLimitSyncError(f"{event['summary']}\n- stopped: {stopped_by['message']}", report)
+        if event.get("unknown_message"):
+            report_failure()
+            raise AirflowFailException(event["unknown_message"])
+        if report["counts"]["failed"]:
+            report_failure()
+            error = RateLimitSyncError(event["failure_message"], report)
+            if event.get("retry_may_help"):
+                raise error
+            raise AirflowFailException(str(error)) from error
+        self.log.info("%s", event["summary"])
+        return report
 
     def _read(
         self,

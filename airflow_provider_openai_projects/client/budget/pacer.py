@@ -5,7 +5,8 @@ Contract (the same as the in-process pacer, so the transports need no change):
 - :meth:`SharedPacer.reserve` takes the next free slot of an endpoint's budget *in the
   store* and returns how long to wait before sending; the slot is the caller's even if it
   never sends (the budget errs on the side of fewer requests);
-- :meth:`SharedPacer.wait` reserves and sleeps;
+- :meth:`SharedPacer.wait` reserves and sleeps (and takes a new slot when it woke up so late
+  that its slot has passed: :data:`~..pacing.MISSED_SLOT_FRACTION`);
 - :meth:`SharedPacer.cool_down` (after a 429) holds every request to the endpoint, in every
   process sharing the store, for at least that long; a shorter cooldown never cuts a
   longer one short.
@@ -183,13 +184,6 @@ class SharedPacer(Pacer):
         except Exception as exc:
             raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
         return max(at_ms - now_ms, 0) / 1000.0
-
-    def wait(self, endpoint: str) -> float:
-        """Block until a request to ``endpoint`` may be sent; the seconds waited."""
-        delay = self.reserve(endpoint)
-        if delay > 0:
-            self._sleep(delay)
-        return delay
 
     def cool_down(self, endpoint: str, seconds: float) -> None:
         """After a 429: hold every request to ``endpoint``, in every process, for ``seconds``."""
