@@ -15,6 +15,7 @@ KEY_SHAPED = re.compile(r"sk-[a-z]+-[A-Za-z0-9_-]{16,}")
 
 
 @pytest.mark.demo
+@pytest.mark.timeout(900)  # four DAG runs and the org-as-code step, each `airflow dags test` a fresh interpreter
 def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
     # A clean environment: nothing of the test suite's Airflow settings leaks into the demo.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OPENAI"))}
@@ -24,7 +25,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=840,
         check=False,
     )
     out = done.stdout
