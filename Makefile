@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(shell command -v $(PYTHON))
 
-.PHONY: help install demo test test-newest test-oldest lint typecheck bench soak e2e-celery clean
+.PHONY: help install demo test test-newest test-oldest lint typecheck bench bench-exports soak e2e-celery clean
 
 help:
 	@echo "make demo    run the main job against the embedded emulator"
@@ -62,6 +62,9 @@ test: lint typecheck test-newest test-oldest
 
 bench: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/python -m benchmarks
+
+bench-exports: $(VENV_NEW)/.synced
+	$(VENV_NEW)/bin/python -m benchmarks.exports
 
 soak: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/python -m pytest tests/reliability --soak

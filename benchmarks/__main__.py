@@ -176,9 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     from benchmarks.e2e_celery import SECTION_TITLE as CELERY_TITLE
+    from benchmarks.exports import SECTION_TITLE as EXPORTS_TITLE
 
-    if CELERY_TITLE in previous:  # written by make e2e-celery: kept
-        report = replace_section(report, CELERY_TITLE, _section(previous, CELERY_TITLE))
+    for title in (CELERY_TITLE, EXPORTS_TITLE):  # written by make e2e-celery / make bench-exports: kept
+        if title in previous:
+            report = replace_section(report, title, _section(previous, title))
     args.output.write_text(report)
     print(f"\nwritten to {args.output}", file=sys.stderr)
     return 0

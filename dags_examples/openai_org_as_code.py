@@ -85,7 +85,9 @@ PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
     },
 )
 def openai_org_as_code() -> None:
+    # [START howto_operator_org_plan]
     plan = OrgPlanOperator(task_id="plan", org_file="{{ params.org_file }}", pool=POOL)
+    # [END howto_operator_org_plan]
 
     @task.branch
     def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None) -> str:
@@ -110,6 +112,7 @@ def openai_org_as_code() -> None:
                 response_timeout=timedelta(days=2),
             )
         )
+    # [START howto_operator_org_apply]
     apply = OrgApplyOperator(
         task_id="apply",
         plan_task_id="plan",
@@ -117,6 +120,7 @@ def openai_org_as_code() -> None:
         pool=POOL,
         trigger_rule="none_failed_min_one_success",
     )
+    # [END howto_operator_org_apply]
 
     @task(trigger_rule="none_failed_min_one_success")
     def report(plan_result: dict[str, Any], ti: Any = None) -> dict[str, Any]:

@@ -63,7 +63,9 @@ ORG_FILE = Path(__file__).parent / "config" / "openai_org.yaml"
     },
 )
 def openai_org_drift() -> None:
+    # [START howto_operator_org_drift]
     plan = OrgPlanOperator(task_id="plan", org_file="{{ params.org_file }}", pool=POOL)
+    # [END howto_operator_org_drift]
 
     @task
     def drift_report(
