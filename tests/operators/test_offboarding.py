@@ -29,6 +29,12 @@ UPDATE_PROJECT_USER = "POST /organization/projects/{project_id}/users/{user_id}"
 REMOVE_PROJECT_USER = "DELETE /organization/projects/{project_id}/users/{user_id}"
 DELETE_USER = "DELETE /organization/users/{user_id}"
 DELETE_INVITE = "DELETE /organization/invites/{invite_id}"
+LIST_GROUPS = "GET /organization/groups"
+LIST_GROUP_USERS = "GET /organization/groups/{group_id}/users"
+LIST_PROJECT_GROUPS = "GET /organization/projects/{project_id}/groups"
+LIST_USER_ROLES = "GET /organization/users/{user_id}/roles"
+REMOVE_GROUP_USER = "DELETE /organization/groups/{group_id}/users/{user_id}"
+UNASSIGN_USER_ROLE = "DELETE /organization/users/{user_id}/roles/{role_id}"
 
 LEAVER = "leaver@example.com"
 
@@ -166,7 +172,8 @@ def _colleague(emulator: EmulatorServer) -> str:
 def test_offboard_makes_the_number_of_calls_its_docstring_formula_says(
     admin_conn: EmulatorServer, small_org: tuple[str, list[str]]
 ) -> None:
-    """1 resolve + 1 invites page + 1 projects page + P users lists + M key lists + writes."""
+    """1 resolve + 1 invites page + 1 projects page + P users lists + 1 groups page (no group:
+    no members or project-groups lists) + 1 roles list + M key lists + writes."""
     active_projects, memberships, writes = 4, 2, 1
     offboard(email=LEAVER)
 
@@ -176,8 +183,11 @@ def test_offboard_makes_the_number_of_calls_its_docstring_formula_says(
     assert log.count(route=LIST_PROJECTS) == 1
     assert log.count(route=LIST_PROJECT_USERS) == active_projects  # the archived project is skipped
     assert log.count(route=LIST_KEYS) == memberships
+    assert log.count(route=LIST_GROUPS) == 1
+    assert log.count(route=LIST_USER_ROLES) == 1
+    assert log.count(route=LIST_GROUP_USERS) == log.count(route=LIST_PROJECT_GROUPS) == 0
     assert len(log.writes()) == writes
-    assert len(log.entries()) == 1 + 1 + 1 + active_projects + memberships + writes
+    assert len(log.entries()) == 1 + 1 + 1 + active_projects + 1 + 1 + memberships + writes
 
     log.clear()
     again = offboard(email=LEAVER)
