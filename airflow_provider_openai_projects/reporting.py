@@ -225,12 +225,16 @@ def offboarding_report(result: Mapping[str, Any], *, log: logging.Logger = TASK_
         )
     for invite_id in result["invites_deleted"]:
         lines.append(f"  pending invite {invite_id} {would}deleted")
+    lines += _group_access_lines(result, would)
     names = {m["project_id"]: m["project_name"] for m in result["memberships"]}
     removed_from = ", ".join(repr(names.get(p, p)) for p in result["removed_from_projects"]) or "no project"
     if result["removed_from_organization"]:
         lines.append(f"  {would}removed from the organization, and so from {removed_from}")
     elif result["removed_from_projects"]:
         lines.append(f"  {would}removed from {removed_from} (still a member of the organization)")
+    if result["found"] and not result["removed_from_organization"]:
+        still = result.get("projects_still_reachable", [])
+        lines.append(f"  projects still reachable afterwards: {', '.join(still) or 'none'}")
     counts = {
         "memberships": len(result["memberships"]),
         "successor_changes": len(result["successor_changes"]),
@@ -238,10 +242,35 @@ def offboarding_report(result: Mapping[str, Any], *, log: logging.Logger = TASK_
         "invites_deleted": len(result["invites_deleted"]),
         "removed_from_projects": len(result["removed_from_projects"]),
         "removed_from_organization": bool(result["removed_from_organization"]),
+        "projects_through_groups": len(result.get("projects_through_groups", [])),
+        "groups_left": len(result.get("groups_left", [])),
+        "roles_unassigned": len(result.get("roles_unassigned", [])),
+        "projects_still_reachable": len(result.get("projects_still_reachable", [])),
     }
     lines.append(f"  counts: {counts}")
     log.info("\n".join(lines))
     return {"user_id": result["user_id"], "email": result["email"], "dry_run": dry_run, **counts}
+
+
+def _group_access_lines(result: Mapping[str, Any], would: str) -> list[str]:
+    """The projects reached through groups, the groups left or kept, the roles unassigned
+    (absent from reports of operators before groups: none then)."""
+    groups = {g["group_id"]: g["group_name"] for g in result.get("groups", [])}
+    lines = []
+    for p in result.get("projects_through_groups", []):
+        via = ", ".join(repr(groups.get(g, g)) for g in p["group_ids"])
+        also = ", and directly" if p["direct_member"] else ""
+        lines.append(f"  reached {p['project_name']!r} ({p['project_id']}) through group {via}{also}")
+    for g in result.get("groups_left", []):
+        lines.append(f"  {would}removed from group {g['group_name']!r} ({g['group_id']})")
+    for g in result.get("groups_kept", []):
+        lines.append(
+            f"  stays in SCIM-managed group {g['group_name']!r} ({g['group_id']}): it reaches no project; "
+            "the identity provider manages it"
+        )
+    for r in result.get("roles_unassigned", []):
+        lines.append(f"  organization role {r['role_name']!r} ({r['role_id']}) {would}unassigned")
+    return lines
 
 
 # -- openai_rate_limit_sync -------------------------------------------------------------------

@@ -147,6 +147,10 @@ def test_offboarding_report_counts_and_says_would_in_a_dry_run(caplog: pytest.Lo
         "invites_deleted": 0,
         "removed_from_projects": 1,
         "removed_from_organization": True,
+        "projects_through_groups": 0,
+        "groups_left": 0,
+        "roles_unassigned": 0,
+        "projects_still_reachable": 0,
     }
     assert "successor s@b.co would be added as owner of 'x'" in caplog.text
     assert "would stop working" in caplog.text
