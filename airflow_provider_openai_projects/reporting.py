@@ -163,13 +163,17 @@ def onboarding_report(
     accounts: Iterable[Mapping[str, Any]] | None,
     limits: Iterable[Mapping[str, Any]] | None,
     *,
+    groups: Iterable[Mapping[str, Any]] | None = None,
     log: logging.Logger = TASK_LOG,
 ) -> dict[str, Any]:
     """Log the onboarding in plain words; return a JSON-able summary (no key value).
 
-    ``members``, ``accounts`` and ``limits`` are mapped results (possibly none).
+    ``members``, ``accounts``, ``limits`` and ``groups`` (``AddGroupUserOperator``'s
+    results) are mapped results (possibly none).
     """
-    projects, members, accounts, limits = (mapped_results(v) for v in (projects, members, accounts, limits))
+    projects, members, accounts, limits, groups = (
+        mapped_results(v) for v in (projects, members, accounts, limits, groups)
+    )
     names = {p["id"]: p["name"] for p in projects}
     email = invite["email"]
     lines = [f"Onboarding of {email}: {email} {INVITE_STATUS[invite['status']]}."]
@@ -182,6 +186,8 @@ def onboarding_report(
             f"  service account {a['service_account_name']!r} {verb} in {names[a['project_id']]!r}; its key "
             f"{a['redacted_value']} (verified) is in Variable {a['secret_variable']!r}"
         )
+    for g in groups:
+        lines.append(f"  group {g['group_name']!r} ({g['group_id']}): {'added' if g['added'] else 'already a member'}")
     for sync in limits:
         counts = sync["counts"]
         lines.append(f"  rate limits: {counts['updated']} set, {counts['unchanged']} already as asked")
@@ -194,6 +200,7 @@ def onboarding_report(
         "memberships": [{k: m[k] for k in ("project_id", "role", "changed")} for m in members],
         "service_accounts": [{k: a[k] for k in account_fields} for a in accounts],
         "rate_limits_updated": sum(s["counts"]["updated"] for s in limits),
+        "groups": [{k: g[k] for k in ("group_id", "group_name", "added")} for g in groups],
     }
 
 

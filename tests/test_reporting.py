@@ -111,6 +111,7 @@ def test_onboarding_report_summarises_mapped_results_without_reading_past_them(
              "redacted_value": "sk-...abcd"}
         ],
         "rate_limits_updated": 2,
+        "groups": [],
     }  # fmt: skip
     assert "project 'team-search' (p1): added as owner" in caplog.text
     assert (
