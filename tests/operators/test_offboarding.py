@@ -631,7 +631,8 @@ def test_offboard_from_projects_reached_only_through_a_group_leaves_no_project_r
     assert admin_conn.state.users.get(g.leaver) is not None  # still in the organization
     assert _group_members(admin_conn, g.eng) == [g.colleague]
     assert admin_conn.state.projects_reachable_by(g.colleague) == set(g.through_group)  # nobody else loses access
-    assert report["memberships"] == [] and report["removed_from_projects"] == []
+    assert report["memberships"] == []
+    assert report["removed_from_projects"] == []
     assert report["projects_through_groups"] == [
         {"project_id": p, "project_name": f"Via group {n}", "group_ids": [g.eng], "direct_member": False}
         for n, p in enumerate(g.through_group)
@@ -685,7 +686,8 @@ def test_offboard_with_groups_makes_the_calls_its_docstring_formula_says_and_a_s
     again = offboard(email=LEAVER, remove_from_organization=False)
     assert log.writes() == []
     assert again["groups"] == again["groups_left"] == again["roles_unassigned"] == []
-    assert again["projects_through_groups"] == [] and again["memberships"] == []
+    assert again["projects_through_groups"] == []
+    assert again["memberships"] == []
     assert log.count(route=LIST_PROJECT_GROUPS) == 0  # in no group: the projects' groups are not read
     assert admin_conn.state.projects_reachable_by(g.leaver) == set()
 
@@ -764,8 +766,11 @@ def test_offboard_refuses_before_any_write_when_a_scim_group_would_keep_a_projec
         with pytest.raises(AirflowFailException) as failure:
             offboard(email=LEAVER, remove_from_organization=False, dry_run=dry_run)
         message = str(failure.value)
-        assert "'Okta Data'" in message and scim in message and data in message
-        assert "identity provider" in message and "Nothing was changed" in message
+        assert "'Okta Data'" in message
+        assert scim in message
+        assert data in message
+        assert "identity provider" in message
+        assert "Nothing was changed" in message
     assert admin_conn.log.writes() == []
     assert admin_conn.state.projects_reachable_by(g.leaver) == {*g.through_group, g.direct, data}
     assert _group_members(admin_conn, g.eng) == [g.leaver, g.colleague]
@@ -803,5 +808,6 @@ def test_offboard_from_the_organization_succeeds_despite_a_scim_group(
 
     assert [w.route for w in admin_conn.log.writes()] == [DELETE_USER]
     assert {x["group_id"] for x in report["groups_left"]} == {g.eng, scim}
-    assert report["groups_kept"] == [] and report["projects_still_reachable"] == []
+    assert report["groups_kept"] == []
+    assert report["projects_still_reachable"] == []
     assert admin_conn.state.projects_reachable_by(g.leaver) == set()
