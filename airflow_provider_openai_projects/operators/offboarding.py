@@ -109,7 +109,7 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
        task refuses, naming the projects; a successor who is not an organization member
        is refused too. Both refusals happen before any write. The successor is looked up
        only when a sole-owned project needs one.
-    3a. Groups and roles (DESIGN.md fact 14: project access is direct membership OR
+    3a. Groups and roles (docs/design.md, fact 14: project access is direct membership OR
        membership of a group added to the project): the person's groups (every group's
        members are read: there is no "groups of a user" endpoint), the projects those
        groups reach (one project-groups list per active project, only when the person is

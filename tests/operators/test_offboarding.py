@@ -566,7 +566,7 @@ def test_dry_run_does_not_shadow_the_base_operator_dry_run_method() -> None:
     assert callable(op.dry_run)
 
 
-# -- groups and roles (DESIGN.md fact 14: access = direct membership OR a project group) ----
+# -- groups and roles (docs/design.md, fact 14: access = direct membership OR a project group)
 
 
 @dataclass
