@@ -142,6 +142,26 @@ def rotation(
 # -- offboarding -----------------------------------------------------------------------------
 
 
+def _seed_offboarding(
+    emulator: EmulatorServer, projects: int, member_of: int, sole_owner_of: int, groups: int, through_group: int
+) -> None:
+    """The leaver, the successor, the projects and (with ``groups``) the leaver's group and its projects."""
+    state = emulator.state
+    leaver = state.add_user("leaver@example.com", "Leaver", "reader")
+    state.add_user("successor@example.com", "Successor", "reader")
+    project_ids = seed_projects(emulator, projects, prefix="org")
+    for n, project_id in enumerate(project_ids[:member_of]):
+        state.add_project_user(project_id, "owner" if n < sole_owner_of else "member", user_id=leaver["id"])
+        if n % 10 == 0:
+            state.create_user_api_key(project_id, leaver["id"], f"key-{n}")
+    group_ids = [state.create_group(f"group-{n}")["id"] for n in range(groups)]
+    if group_ids:
+        state.add_group_user(group_ids[0], leaver["id"])
+        role = next(r["id"] for r in state.list_roles(limit=1000)["data"] if r["name"] == "Project Member")
+        for project_id in project_ids[member_of : member_of + through_group]:
+            state.add_project_group(project_id, group_ids[0], role)
+
+
 def offboarding(
     emulator: EmulatorServer,
     *,
@@ -170,20 +190,7 @@ def offboarding(
     """
     from airflow_provider_openai_projects.operators import OffboardUserOperator
 
-    state = emulator.state
-    leaver = state.add_user("leaver@example.com", "Leaver", "reader")
-    state.add_user("successor@example.com", "Successor", "reader")
-    project_ids = seed_projects(emulator, projects, prefix="org")
-    for n, project_id in enumerate(project_ids[:member_of]):
-        state.add_project_user(project_id, "owner" if n < sole_owner_of else "member", user_id=leaver["id"])
-        if n % 10 == 0:
-            state.create_user_api_key(project_id, leaver["id"], f"key-{n}")
-    group_ids = [state.create_group(f"group-{n}")["id"] for n in range(groups)]
-    if group_ids:
-        state.add_group_user(group_ids[0], leaver["id"])
-        role = next(r["id"] for r in state.list_roles(limit=1000)["data"] if r["name"] == "Project Member")
-        for project_id in project_ids[member_of : member_of + through_group]:
-            state.add_project_group(project_id, group_ids[0], role)
+    _seed_offboarding(emulator, projects, member_of, sole_owner_of, groups, through_group)
     active = projects + 1
     writes = sole_owner_of + 1
     group_reads = 1 + groups + (active if groups else 0)
