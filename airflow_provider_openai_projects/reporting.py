@@ -163,13 +163,17 @@ def onboarding_report(
     accounts: Iterable[Mapping[str, Any]] | None,
     limits: Iterable[Mapping[str, Any]] | None,
     *,
+    groups: Iterable[Mapping[str, Any]] | None = None,
     log: logging.Logger = TASK_LOG,
 ) -> dict[str, Any]:
     """Log the onboarding in plain words; return a JSON-able summary (no key value).
 
-    ``members``, ``accounts`` and ``limits`` are mapped results (possibly none).
+    ``members``, ``accounts``, ``limits`` and ``groups`` (``AddGroupUserOperator``'s
+    results) are mapped results (possibly none).
     """
-    projects, members, accounts, limits = (mapped_results(v) for v in (projects, members, accounts, limits))
+    projects, members, accounts, limits, groups = (
+        mapped_results(v) for v in (projects, members, accounts, limits, groups)
+    )
     names = {p["id"]: p["name"] for p in projects}
     email = invite["email"]
     lines = [f"Onboarding of {email}: {email} {INVITE_STATUS[invite['status']]}."]
@@ -182,6 +186,8 @@ def onboarding_report(
             f"  service account {a['service_account_name']!r} {verb} in {names[a['project_id']]!r}; its key "
             f"{a['redacted_value']} (verified) is in Variable {a['secret_variable']!r}"
         )
+    for g in groups:
+        lines.append(f"  group {g['group_name']!r} ({g['group_id']}): {'added' if g['added'] else 'already a member'}")
     for sync in limits:
         counts = sync["counts"]
         lines.append(f"  rate limits: {counts['updated']} set, {counts['unchanged']} already as asked")
@@ -194,6 +200,7 @@ def onboarding_report(
         "memberships": [{k: m[k] for k in ("project_id", "role", "changed")} for m in members],
         "service_accounts": [{k: a[k] for k in account_fields} for a in accounts],
         "rate_limits_updated": sum(s["counts"]["updated"] for s in limits),
+        "groups": [{k: g[k] for k in ("group_id", "group_name", "added")} for g in groups],
     }
 
 
@@ -225,12 +232,16 @@ def offboarding_report(result: Mapping[str, Any], *, log: logging.Logger = TASK_
         )
     for invite_id in result["invites_deleted"]:
         lines.append(f"  pending invite {invite_id} {would}deleted")
+    lines += _group_access_lines(result, would)
     names = {m["project_id"]: m["project_name"] for m in result["memberships"]}
     removed_from = ", ".join(repr(names.get(p, p)) for p in result["removed_from_projects"]) or "no project"
     if result["removed_from_organization"]:
         lines.append(f"  {would}removed from the organization, and so from {removed_from}")
     elif result["removed_from_projects"]:
         lines.append(f"  {would}removed from {removed_from} (still a member of the organization)")
+    if result["found"] and not result["removed_from_organization"]:
+        still = result.get("projects_still_reachable", [])
+        lines.append(f"  projects still reachable afterwards: {', '.join(still) or 'none'}")
     counts = {
         "memberships": len(result["memberships"]),
         "successor_changes": len(result["successor_changes"]),
@@ -238,10 +249,35 @@ def offboarding_report(result: Mapping[str, Any], *, log: logging.Logger = TASK_
         "invites_deleted": len(result["invites_deleted"]),
         "removed_from_projects": len(result["removed_from_projects"]),
         "removed_from_organization": bool(result["removed_from_organization"]),
+        "projects_through_groups": len(result.get("projects_through_groups", [])),
+        "groups_left": len(result.get("groups_left", [])),
+        "roles_unassigned": len(result.get("roles_unassigned", [])),
+        "projects_still_reachable": len(result.get("projects_still_reachable", [])),
     }
     lines.append(f"  counts: {counts}")
     log.info("\n".join(lines))
     return {"user_id": result["user_id"], "email": result["email"], "dry_run": dry_run, **counts}
+
+
+def _group_access_lines(result: Mapping[str, Any], would: str) -> list[str]:
+    """The projects reached through groups, the groups left or kept, the roles unassigned
+    (absent from reports of operators before groups: none then)."""
+    groups = {g["group_id"]: g["group_name"] for g in result.get("groups", [])}
+    lines = []
+    for p in result.get("projects_through_groups", []):
+        via = ", ".join(repr(groups.get(g, g)) for g in p["group_ids"])
+        also = ", and directly" if p["direct_member"] else ""
+        lines.append(f"  reached {p['project_name']!r} ({p['project_id']}) through group {via}{also}")
+    for g in result.get("groups_left", []):
+        lines.append(f"  {would}removed from group {g['group_name']!r} ({g['group_id']})")
+    for g in result.get("groups_kept", []):
+        lines.append(
+            f"  stays in SCIM-managed group {g['group_name']!r} ({g['group_id']}): it reaches no project; "
+            "the identity provider manages it"
+        )
+    for r in result.get("roles_unassigned", []):
+        lines.append(f"  organization role {r['role_name']!r} ({r['role_id']}) {would}unassigned")
+    return lines
 
 
 # -- openai_rate_limit_sync -------------------------------------------------------------------

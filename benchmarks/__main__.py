@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rotation-projects", type=int, default=20)
     parser.add_argument("--member-of", type=int, default=300)
     parser.add_argument("--sole-owner-of", type=int, default=5)
+    parser.add_argument("--groups", type=int, default=50, help="groups in the offboarding-through-groups org")
+    parser.add_argument("--through-group", type=int, default=100, help="projects reached only through a group")
     parser.add_argument("--onboard-projects", type=int, default=10)
     parser.add_argument("--org-people", type=int, default=50, help="people in the org-as-code organization")
     parser.add_argument("--only", help="run only the scenarios whose name contains this (the doc is not written)")
@@ -94,6 +96,18 @@ def main(argv: list[str] | None = None) -> int:
                     member_of=args.member_of,
                     sole_owner_of=args.sole_owner_of,
                     rate_per_minute=args.rpm,
+                ),
+            ),
+            (
+                "offboarding through groups",
+                lambda: scenarios.offboarding(
+                    emulator,
+                    projects=args.projects,
+                    member_of=args.member_of,
+                    sole_owner_of=args.sole_owner_of,
+                    rate_per_minute=args.rpm,
+                    groups=args.groups,
+                    through_group=args.through_group,
                 ),
             ),
             (

@@ -142,20 +142,10 @@ def rotation(
 # -- offboarding -----------------------------------------------------------------------------
 
 
-def offboarding(
-    emulator: EmulatorServer, *, projects: int, member_of: int, sole_owner_of: int, rate_per_minute: float | None
-) -> list[Measurement]:
-    """Offboard a person who is in ``member_of`` of ``projects`` projects and the only owner
-    of ``sole_owner_of`` of them, handing those to a successor.
-
-    Minimum calls = ``1`` (find the person) ``+ 1`` (their pending invites) ``+ pages(P)``
-    (active projects, with the default one) ``+ P`` (each project's users: there is no
-    "projects of a user" endpoint) ``+ 1`` (find the successor) ``+ M`` (each membership's
-    API keys, to report the keys that stop working) ``+ S`` (successor made owner) ``+ 1``
-    (remove from the organization). Minimum writes = ``S + 1``.
-    """
-    from airflow_provider_openai_projects.operators import OffboardUserOperator
-
+def _seed_offboarding(
+    emulator: EmulatorServer, projects: int, member_of: int, sole_owner_of: int, groups: int, through_group: int
+) -> None:
+    """The leaver, the successor, the projects and (with ``groups``) the leaver's group and its projects."""
     state = emulator.state
     leaver = state.add_user("leaver@example.com", "Leaver", "reader")
     state.add_user("successor@example.com", "Successor", "reader")
@@ -164,22 +154,68 @@ def offboarding(
         state.add_project_user(project_id, "owner" if n < sole_owner_of else "member", user_id=leaver["id"])
         if n % 10 == 0:
             state.create_user_api_key(project_id, leaver["id"], f"key-{n}")
+    group_ids = [state.create_group(f"group-{n}")["id"] for n in range(groups)]
+    if group_ids:
+        state.add_group_user(group_ids[0], leaver["id"])
+        role = next(r["id"] for r in state.list_roles(limit=1000)["data"] if r["name"] == "Project Member")
+        for project_id in project_ids[member_of : member_of + through_group]:
+            state.add_project_group(project_id, group_ids[0], role)
+
+
+def offboarding(
+    emulator: EmulatorServer,
+    *,
+    projects: int,
+    member_of: int,
+    sole_owner_of: int,
+    rate_per_minute: float | None,
+    groups: int = 0,
+    through_group: int = 0,
+) -> list[Measurement]:
+    """Offboard a person who is in ``member_of`` of ``projects`` projects and the only owner
+    of ``sole_owner_of`` of them, handing those to a successor. With ``groups`` the
+    organization has that many groups, the person in the first, which was added to
+    ``through_group`` projects the person is not a direct member of.
+
+    Minimum calls = ``1`` (find the person) ``+ 1`` (their pending invites) ``+ pages(P)``
+    (active projects, with the default one) ``+ P`` (each project's users: there is no
+    "projects of a user" endpoint) ``+ 1 + G`` (the groups, 1000 a page, and each group's
+    members: there is no "groups of a user" endpoint) ``+ (P if in a group)`` (each
+    project's groups: which projects the person reaches through one) ``+ 1`` (the
+    person's roles, to report the directly assigned ones) ``+ 1`` (find the successor)
+    ``+ M + T`` (the API keys of each membership and of each project reached only through
+    a group, to report the keys that stop working) ``+ S`` (successor made owner) ``+ 1``
+    (remove from the organization: it also takes the person out of their groups and
+    drops their role assignments). Minimum writes = ``S + 1``.
+    """
+    from airflow_provider_openai_projects.operators import OffboardUserOperator
+
+    _seed_offboarding(emulator, projects, member_of, sole_owner_of, groups, through_group)
     active = projects + 1
     writes = sole_owner_of + 1
-    minimum = 1 + 1 + pages(active) + active + 1 + member_of + writes
+    group_reads = 1 + groups + (active if groups else 0)
+    minimum = 1 + 1 + pages(active) + active + group_reads + 1 + 1 + member_of + through_group + writes
     op = OffboardUserOperator(task_id="offboard", email="leaver@example.com", successor_owner="successor@example.com")
     with measured(emulator) as cost:
         op.execute(task_context())
+    variant = f"member of {member_of}, sole owner of {sole_owner_of}"
+    notes = f"{projects} projects; groups: 1 page, the person's roles: 1 read"
+    if groups:
+        variant += f", {through_group} more through 1 of {groups} groups"
+        notes = (
+            f"{projects} projects; + {groups} group member lists, {active} project-group lists, "
+            f"{through_group} key lists"
+        )
     return [
         _row(
             "offboarding",
-            f"member of {member_of}, sole owner of {sole_owner_of}",
+            variant,
             "provider",
             cost,
             minimum,
             writes,
             rate_per_minute,
-            f"{projects} projects",
+            notes,
         )
     ]
 

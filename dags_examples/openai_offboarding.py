@@ -4,11 +4,17 @@
 Triggered by hand (or by your HR system through the API) when someone leaves. Idempotent:
 a second run finds the person gone and changes nothing.
 
-1. **offboard** finds the person's memberships (one users list per active project), makes
-   `successor_owner` owner of the projects they own alone (refusing, before any write, when
-   there is none), reports their own API keys (redacted), deletes pending invites and removes
-   them from the organization (or, with `remove_from_organization` off, from each project).
-2. **report** logs the outcome in plain words.
+1. **offboard** finds the person's memberships (one users list per active project), their
+   groups and the projects those groups reach, and their directly assigned organization
+   roles; makes `successor_owner` owner of the projects they own alone (refusing, before any
+   write, when there is none), reports their own API keys (redacted), deletes pending invites
+   and removes them from the organization (or, with `remove_from_organization` off, from each
+   project and each group, and unassigns their direct roles: afterwards no project is
+   reachable). A SCIM-managed group that would keep a project reachable cannot be left
+   through the API: the task fails before any write, naming it (remove the person in the
+   identity provider, then run again).
+2. **report** logs the outcome in plain words, with the projects reached through groups,
+   the groups left, the roles unassigned and the projects still reachable (none).
 
 Parameters: `email` or `user_id`; `successor_owner` (email or user id of a member);
 `remove_from_organization` (default true); `dry_run` (read and report, change nothing).

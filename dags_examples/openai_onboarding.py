@@ -9,6 +9,10 @@ second run with the same parameters changes nothing; a run that failed half way 
 3. **invite** invites the person, unless they are a member already or an invite is pending.
 4. **wait_until_member** (deferrable, in the triggerer) waits until they accept (at most 7 days).
 5. **add_to_project** (mapped) makes them a member of each project with its role.
+5a. Optionally **add_to_group** (mapped over `groups`, names) makes them a member of each
+   group (and so of the projects the group was added to), once they are an organization
+   member; a group must exist (and name exactly one group); a SCIM-managed group fails (the
+   identity provider manages its members).
 6. Optionally **create_team_service_account** mints generation `<name>--initial` of a service
    account that `openai_key_rotation` rotates; its key goes to a Variable, never to XCom or a log.
 7. Optionally **apply_rate_limits** applies a rate-limit policy to the projects.
@@ -18,6 +22,7 @@ second run with the same parameters changes nothing; a run that failed half way 
 airflow dags trigger openai_onboarding -c '{"email": "ada@example.com",
   "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
   "service_account": {"project": "team-search", "name": "search-backend"},
+  "groups": ["Search"],
   "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}}}'
 ```
 
@@ -39,6 +44,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
 from airflow_provider_openai_projects.operators import (
+    AddGroupUserOperator,
     AddProjectUserOperator,
     EnsureProjectsOperator,
     InviteUserOperator,
@@ -90,6 +96,13 @@ LIMITS = {"type": "object", "propertyNames": {"enum": list(RATE_LIMIT_FIELDS)}, 
             required=["project", "name"],
             additionalProperties=False,
         ),
+        "groups": Param(
+            None,
+            type=["null", "array"],
+            items={**NAME, "maxLength": 255},
+            uniqueItems=True,
+            description="Names of groups to add the person to (each must exist).",
+        ),
         "rate_limits": Param(
             None,
             type=["null", "object"],
@@ -134,6 +147,11 @@ def openai_onboarding() -> None:
         return [{"project_id": project_id, "service_account_name": name, "secret_variable": entry}]
 
     @task
+    def group_names(params: dict[str, Any]) -> list[str]:
+        """The groups to join, each once (none when not given)."""
+        return list(dict.fromkeys(name for name in params.get("groups") or []))
+
+    @task
     def rate_limit_targets(projects: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         policy = params.get("rate_limits")
         return [{"rate_limits": policy, "project_ids": [p["id"] for p in projects]}] if policy else []
@@ -158,6 +176,13 @@ def openai_onboarding() -> None:
     request >> invite >> member >> added
     # [END howto_operator_onboarding]
 
+    # [START howto_operator_add_group_user]
+    joined = AddGroupUserOperator.partial(task_id="add_to_group", email="{{ params.email }}", pool=POOL).expand(
+        group_name=group_names()
+    )
+    member >> joined
+    # [END howto_operator_add_group_user]
+
     account = RotateServiceAccountOperator.partial(
         task_id="create_team_service_account", generation="initial", pool=POOL
     ).expand_kwargs(team_service_account(projects.output))
@@ -166,10 +191,12 @@ def openai_onboarding() -> None:
     )
 
     @task(trigger_rule=TriggerRule.NONE_FAILED)
-    def report(projects: Any, invite: dict[str, Any], members: Any, accounts: Any, limits: Any) -> dict[str, Any]:
-        return reporting.onboarding_report(projects, invite, members, accounts, limits)
+    def report(
+        projects: Any, invite: dict[str, Any], members: Any, accounts: Any, limits: Any, groups: Any
+    ) -> dict[str, Any]:
+        return reporting.onboarding_report(projects, invite, members, accounts, limits, groups=groups)
 
-    report(projects.output, invite.output, added.output, account.output, limits.output)
+    report(projects.output, invite.output, added.output, account.output, limits.output, joined.output)
 
 
 openai_onboarding()

@@ -7,7 +7,7 @@ What it does, on a fresh clone after the install, without an OpenAI account or n
 2. starts the emulator of the OpenAI Admin API on a free loopback port in this process and
    points the ``openai_admin_default`` connection at it (``AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT``);
 3. runs the DAGs of ``dags_examples/`` with ``airflow dags test`` (subprocesses), in the
-   order a platform team would: onboard Ada to two projects with a team service account and
+   order a platform team would: onboard Ada to two projects and a group, with a team service account and
    a rate limit; rotate that service account's key; sync rate limits with the policy file;
    offboard Ada, handing her project over to Grace. Meanwhile this process plays the people
    and services around the organization: Ada accepts her invite while the onboarding waits,
@@ -41,6 +41,7 @@ DAGS_FOLDER = REPO / "dags_examples"
 POOL = "openai_admin_api"
 ADA = "ada@example.com"
 GRACE = "grace@example.com"
+GROUP = "search-team"
 SERVICE_ACCOUNT = "search-backend"
 KEY_VARIABLE = "openai_search_backend_api_key"
 WIDTH = 92
@@ -70,6 +71,7 @@ class Snapshot:
     users: dict[str, str]
     service_accounts: dict[str, str]
     limits: dict[tuple[str, str], dict[str, int]]
+    groups: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, emulator: Any) -> Snapshot:
@@ -80,7 +82,7 @@ class Snapshot:
         limits = {(p.id, rl.model): dict(rl.limits) for p in state.projects for rl in p.rate_limits}
         # A project created later starts with the catalog's limits.
         limits.update({("", model.id): dict(model.limits) for model in state.models})
-        return cls(projects, users, accounts, limits)
+        return cls(projects, users, accounts, limits, {g.id: g.name for g in state.groups})
 
     def merged(self, later: Snapshot) -> Snapshot:
         """Names known before or after (a deleted account keeps its name)."""
@@ -89,6 +91,7 @@ class Snapshot:
             {**self.users, **later.users},
             {**self.service_accounts, **later.service_accounts},
             self.limits,
+            {**self.groups, **later.groups},
         )
 
 
@@ -118,6 +121,10 @@ def describe_write(entry: Any, names: Snapshot) -> str:
         return f"removed {person} from project {project}"
     if route == "DELETE /organization/users/{user_id}":
         return f"removed {person} from the organization (and so from all its projects)"
+    if route == "POST /organization/groups/{group_id}/users":
+        return f"added {person} to group {names.groups.get(ids.get('group_id', ''), ids.get('group_id'))!r}"
+    if route == "DELETE /organization/groups/{group_id}/users/{user_id}":
+        return f"removed {person} from group {names.groups.get(ids.get('group_id', ''), ids.get('group_id'))!r}"
     if route == "POST /organization/projects/{project_id}/service_accounts":
         return f"created service account {body.get('name')!r} in project {project}"
     if route == "DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}":
@@ -383,10 +390,12 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
         "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
         "service_account": {"project": "team-search", "name": SERVICE_ACCOUNT},
         "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}},
+        "groups": [GROUP],
     }
+    emulator.state.create_group(GROUP)  # made by the platform team beforehand
     invitee = Invitee(emulator, ADA)
     invitee.start()
-    ok = demo.run_dag(1, "openai_onboarding", f"onboard {ADA} to two projects", onboarding)
+    ok = demo.run_dag(1, "openai_onboarding", f"onboard {ADA} to two projects and a group", onboarding)
     invitee.stopped.set()
     if not ok:
         return False

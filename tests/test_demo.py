@@ -42,6 +42,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "- created project 'team-search'",
         "- invited ada@example.com to the organization (role reader)",
         "- added ada@example.com to project 'team-research' as member",
+        "- added ada@example.com to group 'search-team'",
         "- created service account 'search-backend--initial' in project 'team-search'",
         "- set rate limit gpt-4o of project 'team-search': max_requests_per_1_minute 5000 -> 500",
         "- ada@example.com accepted the invite while the DAG waited for her",

@@ -111,6 +111,7 @@ def test_onboarding_report_summarises_mapped_results_without_reading_past_them(
              "redacted_value": "sk-...abcd"}
         ],
         "rate_limits_updated": 2,
+        "groups": [],
     }  # fmt: skip
     assert "project 'team-search' (p1): added as owner" in caplog.text
     assert (
@@ -147,6 +148,10 @@ def test_offboarding_report_counts_and_says_would_in_a_dry_run(caplog: pytest.Lo
         "invites_deleted": 0,
         "removed_from_projects": 1,
         "removed_from_organization": True,
+        "projects_through_groups": 0,
+        "groups_left": 0,
+        "roles_unassigned": 0,
+        "projects_still_reachable": 0,
     }
     assert "successor s@b.co would be added as owner of 'x'" in caplog.text
     assert "would stop working" in caplog.text

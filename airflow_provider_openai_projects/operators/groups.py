@@ -1,6 +1,6 @@
 """Operators for group membership: add a person to a group, remove them from it.
 
-A group added to a project gives every member access to the project (docs/design.md fact
+A group added to a project gives every member access to the project (docs/design.md, fact
 14), so group membership is access. The group is named by ``group_id`` or (exactly) by
 ``group_name``; the person by ``user_id`` or (case-insensitively) by ``email``. Both are
 idempotent: the group's members are read once, and a run that finds nothing to change

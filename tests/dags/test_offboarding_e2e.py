@@ -77,6 +77,10 @@ def test_offboarding_hands_over_sole_owned_projects_removes_the_person_and_a_rer
         "invites_deleted": 0,
         "removed_from_projects": 2,
         "removed_from_organization": True,
+        "projects_through_groups": 0,
+        "groups_left": 0,
+        "roles_unassigned": 0,
+        "projects_still_reachable": 0,
     }
     result = xcom(run, "offboard", map_index=0)
     assert [k["id"] for k in result["api_keys"]] == [team.key_id]
@@ -129,3 +133,72 @@ def test_offboarding_refuses_a_request_with_both_email_and_user_id_before_any_re
     assert run.state == "failed"
     assert task_states(run)["offboard[0]"] == "failed"
     assert org.log.entries() == []
+
+
+# -- groups: a person's access = direct membership OR a group added to the project ------------
+
+
+def _project_member_role(org: EmulatorServer) -> str:
+    return next(r["id"] for r in org.state.list_roles(limit=1000)["data"] if r["name"] == "Project Member")
+
+
+def test_offboarding_of_a_person_in_3_projects_only_through_a_group_leaves_no_project_reachable(
+    org: EmulatorServer, dag: Any
+) -> None:
+    """The issue's "done when": staying in the organization, no project stays reachable."""
+    leaver = org.add_org_user(LEAVER, name="Ada Lovelace")["id"]
+    colleague = org.add_org_user(SUCCESSOR, name="Grace Hopper")["id"]
+    group = org.state.create_group("Research")["id"]
+    org.state.add_group_user(group, leaver)
+    org.state.add_group_user(group, colleague)
+    projects = [org.state.create_project(f"research-{n}")["id"] for n in range(3)]
+    for project_id in projects:
+        org.state.add_project_group(project_id, group, _project_member_role(org))
+    billing = org.state.create_role("Billing viewer", ["api.organization.billing.read"])["id"]
+    org.state.assign_user_role(leaver, billing)
+    assert org.state.projects_reachable_by(leaver) == set(projects)
+    assert all(leaver not in roles(org, p) for p in projects)  # not a direct member anywhere
+    org.log.clear()
+
+    run = run_dag(dag, {"email": LEAVER, "remove_from_organization": False})
+
+    assert run.state == "success", task_states(run)
+    assert org.state.projects_reachable_by(leaver) == set()
+    assert org.state.projects_reachable_by(colleague) == set(projects)
+    assert org.state.group_ids_of(leaver) == set()
+    assert org.state.direct_role_ids("user", leaver) == []
+    assert any(u.id == leaver for u in org.state.users)  # still in the organization
+    assert [e.route for e in org.log.writes()] == [
+        "DELETE /organization/groups/{group_id}/users/{user_id}",
+        "DELETE /organization/users/{user_id}/roles/{role_id}",
+    ]
+    result = xcom(run, "offboard", map_index=0)
+    assert [p["project_id"] for p in result["projects_through_groups"]] == projects
+    assert [g["group_id"] for g in result["groups_left"]] == [group]
+    assert [r["role_id"] for r in result["roles_unassigned"]] == [billing]
+    assert result["projects_still_reachable"] == []
+    summary = xcom(run, "report")
+    assert (summary["projects_through_groups"], summary["groups_left"], summary["roles_unassigned"]) == (3, 1, 1)
+    assert summary["projects_still_reachable"] == 0
+
+    org.log.clear()
+    again = run_dag(dag, {"email": LEAVER, "remove_from_organization": False})
+    assert again.state == "success", task_states(again)
+    assert org.log.writes() == []
+
+
+def test_offboarding_fails_without_a_write_when_a_scim_group_keeps_a_project_reachable(
+    org: EmulatorServer, dag: Any
+) -> None:
+    leaver = org.add_org_user(LEAVER, name="Ada Lovelace")["id"]
+    scim = org.state.add_scim_group("Okta Research", [leaver])["id"]
+    project_id = org.state.create_project("research")["id"]
+    org.state.add_project_group(project_id, scim, _project_member_role(org))
+    org.log.clear()
+
+    run = run_dag(dag, {"email": LEAVER, "remove_from_organization": False})
+
+    assert run.state == "failed"
+    assert task_states(run)["offboard[0]"] == "failed"
+    assert org.log.writes() == []
+    assert org.state.projects_reachable_by(leaver) == {project_id}

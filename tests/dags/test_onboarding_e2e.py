@@ -142,6 +142,16 @@ def test_onboarding_of_a_member_reuses_projects_adds_memberships_and_skips_the_o
             "rate_limits",
             id="rate-limit-field",
         ),
+        pytest.param(
+            {"email": EMAIL, "projects": [{"name": "a", "role": "member"}], "groups": ["g", "g"]},
+            "groups",
+            id="group-twice",
+        ),
+        pytest.param(
+            {"email": EMAIL, "projects": [{"name": "a", "role": "member"}], "groups": [" "]},
+            "groups",
+            id="group-blank",
+        ),
     ],
 )
 def test_onboarding_refuses_parameters_that_break_the_schema_before_any_request(
@@ -166,3 +176,67 @@ def test_onboarding_refuses_a_service_account_in_a_project_not_requested_before_
     assert run.state == "failed"
     assert task_states(run)["read_request"] == "failed"
     assert org.log.entries() == []
+
+
+# -- groups ------------------------------------------------------------------------------------
+
+ADD_GROUP_USER = "POST /organization/groups/{group_id}/users"
+
+
+def test_onboarding_with_groups_adds_the_person_to_each_after_they_accept_and_a_rerun_changes_nothing(
+    org: EmulatorServer, dag: Any
+) -> None:
+    search = org.state.create_group("Search")["id"]
+    research = org.state.create_group("Research")["id"]
+    shared = org.state.create_project("shared-index")["id"]
+    role = next(r["id"] for r in org.state.list_roles(limit=1000)["data"] if r["name"] == "Project Member")
+    org.state.add_project_group(shared, search, role)
+    request = {
+        "email": EMAIL,
+        "projects": [{"name": "team-search", "role": "member"}],
+        "groups": ["Search", "Research"],
+    }
+
+    with InviteAccepter(org, EMAIL) as invitee:
+        run = run_dag(dag, request)
+
+    assert run.state == "success", task_states(run)
+    user = next(u for u in org.state.users if u.email == EMAIL)
+    assert org.state.group_ids_of(user.id) == {search, research}
+    assert shared in org.state.projects_reachable_by(user.id)  # through the group
+    adds = [e.seq for e in org.log.entries() if e.route == ADD_GROUP_USER]
+    assert len(adds) == 2
+    assert invitee.accepted_at_seq is not None
+    assert min(adds) > invitee.accepted_at_seq
+    states = task_states(run)
+    assert states["add_to_group[0]"] == states["add_to_group[1]"] == "success"
+    summary = xcom(run, "report")
+    assert sorted((g["group_name"], g["added"]) for g in summary["groups"]) == [("Research", True), ("Search", True)]
+
+    org.log.clear()
+    again = run_dag(dag, request)
+    assert again.state == "success", task_states(again)
+    assert org.log.writes() == []
+    assert [g["added"] for g in xcom(again, "report")["groups"]] == [False, False]
+
+
+def test_onboarding_without_groups_skips_the_group_step(org: EmulatorServer, dag: Any) -> None:
+    org.add_org_user(EMAIL, name="Ada Lovelace")
+    run = run_dag(dag, {"email": EMAIL, "projects": [{"name": "team-search", "role": "member"}]})
+
+    assert run.state == "success", task_states(run)
+    assert task_states(run)["add_to_group"] == "skipped"
+    assert org.log.count(route="GET /organization/groups") == 0
+    assert xcom(run, "report")["groups"] == []
+
+
+def test_onboarding_into_a_group_that_does_not_exist_fails_the_group_task_naming_it(
+    org: EmulatorServer, dag: Any
+) -> None:
+    org.add_org_user(EMAIL, name="Ada Lovelace")
+    run = run_dag(dag, {"email": EMAIL, "projects": [{"name": "team-search", "role": "member"}], "groups": ["Nope"]})
+
+    assert run.state == "failed"
+    assert task_states(run)["add_to_group[0]"] == "failed"
+    assert org.log.count(route=ADD_GROUP_USER) == 0
+    assert member_roles(org, EMAIL) == {"team-search": "member"}  # the other steps still ran

@@ -29,6 +29,12 @@ UPDATE_PROJECT_USER = "POST /organization/projects/{project_id}/users/{user_id}"
 REMOVE_PROJECT_USER = "DELETE /organization/projects/{project_id}/users/{user_id}"
 DELETE_USER = "DELETE /organization/users/{user_id}"
 DELETE_INVITE = "DELETE /organization/invites/{invite_id}"
+LIST_GROUPS = "GET /organization/groups"
+LIST_GROUP_USERS = "GET /organization/groups/{group_id}/users"
+LIST_PROJECT_GROUPS = "GET /organization/projects/{project_id}/groups"
+LIST_USER_ROLES = "GET /organization/users/{user_id}/roles"
+REMOVE_GROUP_USER = "DELETE /organization/groups/{group_id}/users/{user_id}"
+UNASSIGN_USER_ROLE = "DELETE /organization/users/{user_id}/roles/{role_id}"
 
 LEAVER = "leaver@example.com"
 
@@ -166,7 +172,8 @@ def _colleague(emulator: EmulatorServer) -> str:
 def test_offboard_makes_the_number_of_calls_its_docstring_formula_says(
     admin_conn: EmulatorServer, small_org: tuple[str, list[str]]
 ) -> None:
-    """1 resolve + 1 invites page + 1 projects page + P users lists + M key lists + writes."""
+    """1 resolve + 1 invites page + 1 projects page + P users lists + 1 groups page (no group:
+    no members or project-groups lists) + 1 roles list + M key lists + writes."""
     active_projects, memberships, writes = 4, 2, 1
     offboard(email=LEAVER)
 
@@ -176,8 +183,11 @@ def test_offboard_makes_the_number_of_calls_its_docstring_formula_says(
     assert log.count(route=LIST_PROJECTS) == 1
     assert log.count(route=LIST_PROJECT_USERS) == active_projects  # the archived project is skipped
     assert log.count(route=LIST_KEYS) == memberships
+    assert log.count(route=LIST_GROUPS) == 1
+    assert log.count(route=LIST_USER_ROLES) == 1
+    assert log.count(route=LIST_GROUP_USERS) == log.count(route=LIST_PROJECT_GROUPS) == 0
     assert len(log.writes()) == writes
-    assert len(log.entries()) == 1 + 1 + 1 + active_projects + memberships + writes
+    assert len(log.entries()) == 1 + 1 + 1 + active_projects + 1 + 1 + memberships + writes
 
     log.clear()
     again = offboard(email=LEAVER)
@@ -554,3 +564,250 @@ def test_dry_run_does_not_shadow_the_base_operator_dry_run_method() -> None:
     op = OffboardUserOperator(task_id="offboard", email=LEAVER, dry_run=True)
     assert op.plan_only is True
     assert callable(op.dry_run)
+
+
+# -- groups and roles (docs/design.md, fact 14: access = direct membership OR a project group)
+
+
+@dataclass
+class GroupOrg:
+    """The leaver in 3 projects only through the group ``eng`` (with a colleague), in one
+    project directly, with a custom role assigned directly and another held through ``eng``."""
+
+    leaver: str
+    colleague: str
+    eng: str
+    through_group: list[str]
+    direct: str
+    direct_role: str
+    group_role: str
+
+
+def _role_id(emulator: EmulatorServer, name: str) -> str:
+    return next(r["id"] for r in emulator.state.list_roles(limit=1000)["data"] if r["name"] == name)
+
+
+def build_group_org(e: EmulatorServer, *, direct_project: bool = True) -> GroupOrg:
+    state = e.state
+    leaver = e.add_org_user(LEAVER, name="Leaver")["id"]
+    colleague = e.add_org_user("colleague@example.com")["id"]
+    eng = state.create_group("Engineering")["id"]
+    for user_id in (leaver, colleague):
+        state.add_group_user(eng, user_id)
+    member = _role_id(e, "Project Member")
+    through_group = [project(e, f"Via group {n}") for n in range(3)]
+    for project_id in through_group:
+        state.add_project_group(project_id, eng, member)
+    direct = project(e, "Direct", **{leaver: "member", colleague: "owner"}) if direct_project else ""
+    direct_role = state.create_role("Billing", ["api.organization.billing.read"])["id"]
+    group_role = state.create_role("Auditor", ["api.organization.audit_logs.read"])["id"]
+    state.assign_user_role(leaver, direct_role)
+    state.assign_group_role(eng, group_role)
+    e.log.clear()
+    return GroupOrg(leaver, colleague, eng, through_group, direct, direct_role, group_role)
+
+
+@pytest.fixture
+def group_org(admin_conn: EmulatorServer) -> GroupOrg:
+    return build_group_org(admin_conn)
+
+
+def _group_members(emulator: EmulatorServer, group_id: str) -> list[str]:
+    group = emulator.state.groups.get(group_id)
+    assert group is not None
+    return group.users.ids()
+
+
+def test_offboard_from_projects_reached_only_through_a_group_leaves_no_project_reachable(
+    admin_conn: EmulatorServer,
+) -> None:
+    """The issue's case: 3 projects only through a group, staying in the organization."""
+    g = build_group_org(admin_conn, direct_project=False)
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set(g.through_group)
+
+    report = offboard(email=LEAVER, remove_from_organization=False)
+
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+    assert admin_conn.state.users.get(g.leaver) is not None  # still in the organization
+    assert _group_members(admin_conn, g.eng) == [g.colleague]
+    assert admin_conn.state.projects_reachable_by(g.colleague) == set(g.through_group)  # nobody else loses access
+    assert report["memberships"] == []
+    assert report["removed_from_projects"] == []
+    assert report["projects_through_groups"] == [
+        {"project_id": p, "project_name": f"Via group {n}", "group_ids": [g.eng], "direct_member": False}
+        for n, p in enumerate(g.through_group)
+    ]
+    assert report["groups_left"] == [{"group_id": g.eng, "group_name": "Engineering", "scim_managed": False}]
+    assert report["projects_still_reachable"] == []
+    assert [w.route for w in admin_conn.log.writes()] == [REMOVE_GROUP_USER, UNASSIGN_USER_ROLE]
+
+
+def test_offboard_unassigns_direct_roles_and_leaves_group_held_roles_to_the_group(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    held = {r["name"] for r in admin_conn.state.list_user_roles(g.leaver)["data"]}
+    assert held == {"Billing", "Auditor"}
+
+    report = offboard(email=LEAVER, remove_from_organization=False)
+
+    assert report["roles_unassigned"] == [{"role_id": g.direct_role, "role_name": "Billing"}]
+    assert admin_conn.state.direct_role_ids("user", g.leaver) == []
+    assert admin_conn.state.direct_role_ids("group", g.eng) == [g.group_role]  # untouched
+    assert admin_conn.state.list_user_roles(g.leaver)["data"] == []  # left the group: its role went with it
+    assert admin_conn.log.count(route=UNASSIGN_USER_ROLE) == 1
+    assert admin_conn.log.count(method="DELETE", route="DELETE /organization/groups/{group_id}/roles/{role_id}") == 0
+    assert [w.route for w in admin_conn.log.writes()] == [REMOVE_GROUP_USER, UNASSIGN_USER_ROLE, REMOVE_PROJECT_USER]
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+
+
+def test_offboard_with_groups_makes_the_calls_its_docstring_formula_says_and_a_second_run_no_write(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    admin_conn.state.create_group("Empty")  # G = 2 groups, the leaver in 1
+    admin_conn.log.clear()
+    active, groups, memberships, only_through_groups = 5, 2, 1, 3
+    offboard(email=LEAVER, remove_from_organization=False)
+
+    log = admin_conn.log
+    assert log.count(route=LIST_GROUPS) == 1
+    assert log.count(route=LIST_GROUP_USERS) == groups
+    assert log.count(route=LIST_PROJECT_GROUPS) == active
+    assert log.count(route=LIST_USER_ROLES) == 1
+    assert log.count(route=LIST_KEYS) == memberships + only_through_groups
+    writes = 1 + 1 + memberships  # group left, direct role, project membership
+    assert len(log.writes()) == writes
+    assert len(log.entries()) == (
+        1 + 1 + 1 + active + 1 + groups + active + 1 + memberships + only_through_groups + writes
+    )
+
+    log.clear()
+    again = offboard(email=LEAVER, remove_from_organization=False)
+    assert log.writes() == []
+    assert again["groups"] == again["groups_left"] == again["roles_unassigned"] == []
+    assert again["projects_through_groups"] == []
+    assert again["memberships"] == []
+    assert log.count(route=LIST_PROJECT_GROUPS) == 0  # in no group: the projects' groups are not read
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+
+
+def test_offboard_removing_from_the_organization_lets_delete_user_take_groups_and_roles(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    key = admin_conn.create_user_api_key(g.direct, g.leaver, name="laptop")
+    admin_conn.log.clear()
+
+    report = offboard(email=LEAVER)
+
+    assert [w.route for w in admin_conn.log.writes()] == [DELETE_USER]
+    assert admin_conn.state.users.get(g.leaver) is None
+    assert _group_members(admin_conn, g.eng) == [g.colleague]
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+    assert [p["project_id"] for p in report["projects_through_groups"]] == g.through_group
+    assert [x["group_id"] for x in report["groups_left"]] == [g.eng]
+    assert [r["role_id"] for r in report["roles_unassigned"]] == [g.direct_role]
+    assert [(k["id"], k["project_id"]) for k in report["api_keys"]] == [(key["id"], g.direct)]
+    # the keys of the projects reached only through the group are looked at too (one list each)
+    assert admin_conn.log.count(route=LIST_KEYS) == 1 + len(g.through_group)
+    assert key["value"] not in json.dumps(report)
+    assert admin_conn.use_key(key["value"]) == 401
+
+
+def test_offboard_dry_run_with_groups_plans_the_group_and_role_changes_and_writes_nothing(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    plan = offboard(email=LEAVER, remove_from_organization=False, dry_run=True)
+
+    assert admin_conn.log.writes() == []
+    assert [x["group_id"] for x in plan["groups_left"]] == [g.eng]
+    assert [r["role_id"] for r in plan["roles_unassigned"]] == [g.direct_role]
+    assert plan["removed_from_projects"] == [g.direct]
+    assert plan["projects_still_reachable"] == []
+    assert admin_conn.state.projects_reachable_by(g.leaver) == {*g.through_group, g.direct}
+    assert admin_conn.state.direct_role_ids("user", g.leaver) == [g.direct_role]
+
+
+def test_offboard_group_removal_and_role_unassignment_already_gone_is_success(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    """A lost response (500 after the change) is retried by the client; the 404 then is success."""
+    g = group_org
+    admin_conn.faults.add(
+        FaultRule(method="DELETE", path=f"/organization/groups/{g.eng}/users/*", status=500, when="after")
+    )
+    admin_conn.faults.add(
+        FaultRule(method="DELETE", path=f"/organization/users/{g.leaver}/roles/*", status=500, when="after")
+    )
+
+    report = offboard(email=LEAVER, remove_from_organization=False)
+
+    assert [e.status for e in admin_conn.log.entries() if e.route == REMOVE_GROUP_USER] == [500, 404]
+    assert [e.status for e in admin_conn.log.entries() if e.route == UNASSIGN_USER_ROLE] == [500, 404]
+    assert report["projects_still_reachable"] == []
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+
+
+# -- SCIM-managed groups: the identity provider owns their members ---------------------------
+
+
+def test_offboard_refuses_before_any_write_when_a_scim_group_would_keep_a_project_reachable(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    scim = admin_conn.state.add_scim_group("Okta Data", [g.leaver])["id"]
+    data = project(admin_conn, "Data")
+    admin_conn.state.add_project_group(data, scim, _role_id(admin_conn, "Project Viewer"))
+    admin_conn.log.clear()
+
+    for dry_run in (True, False):
+        with pytest.raises(AirflowFailException) as failure:
+            offboard(email=LEAVER, remove_from_organization=False, dry_run=dry_run)
+        message = str(failure.value)
+        assert "'Okta Data'" in message
+        assert scim in message
+        assert data in message
+        assert "identity provider" in message
+        assert "Nothing was changed" in message
+    assert admin_conn.log.writes() == []
+    assert admin_conn.state.projects_reachable_by(g.leaver) == {*g.through_group, g.direct, data}
+    assert _group_members(admin_conn, g.eng) == [g.leaver, g.colleague]
+    assert admin_conn.state.direct_role_ids("user", g.leaver) == [g.direct_role]
+
+
+def test_offboard_keeps_a_scim_group_that_reaches_no_project_and_reports_it(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    scim = admin_conn.state.add_scim_group("Okta Everyone", [g.leaver, g.colleague])["id"]
+    admin_conn.log.clear()
+
+    report = offboard(email=LEAVER, remove_from_organization=False)
+
+    assert report["groups_kept"] == [{"group_id": scim, "group_name": "Okta Everyone", "scim_managed": True}]
+    assert [x["group_id"] for x in report["groups_left"]] == [g.eng]
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()
+    assert g.leaver in _group_members(admin_conn, scim)
+    assert admin_conn.log.count(method="DELETE", route=REMOVE_GROUP_USER) == 1  # never a write to the SCIM group
+    admin_conn.log.clear()
+    offboard(email=LEAVER, remove_from_organization=False)
+    assert admin_conn.log.writes() == []
+
+
+def test_offboard_from_the_organization_succeeds_despite_a_scim_group(
+    admin_conn: EmulatorServer, group_org: GroupOrg
+) -> None:
+    g = group_org
+    scim = admin_conn.state.add_scim_group("Okta Data", [g.leaver])["id"]
+    admin_conn.state.add_project_group(project(admin_conn, "Data"), scim, _role_id(admin_conn, "Project Viewer"))
+    admin_conn.log.clear()
+
+    report = offboard(email=LEAVER)
+
+    assert [w.route for w in admin_conn.log.writes()] == [DELETE_USER]
+    assert {x["group_id"] for x in report["groups_left"]} == {g.eng, scim}
+    assert report["groups_kept"] == []
+    assert report["projects_still_reachable"] == []
+    assert admin_conn.state.projects_reachable_by(g.leaver) == set()

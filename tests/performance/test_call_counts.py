@@ -44,6 +44,15 @@ def test_offboarding_reads_each_project_once_and_writes_only_handovers_and_the_r
     assert_minimal(row)
 
 
+def test_offboarding_through_groups_reads_each_group_and_each_projects_groups_once(
+    bench_emulator: EmulatorServer,
+) -> None:
+    (row,) = scenarios.offboarding(
+        bench_emulator, projects=12, member_of=5, sole_owner_of=1, rate_per_minute=None, groups=3, through_group=3
+    )
+    assert_minimal(row)
+
+
 def test_onboarding_makes_the_minimum_calls(bench_emulator: EmulatorServer) -> None:
     (row,) = scenarios.onboarding(bench_emulator, projects=4, rate_per_minute=None)
     assert_minimal(row)

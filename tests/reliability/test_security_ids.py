@@ -103,6 +103,7 @@ def test_every_hook_method_refuses_a_climbing_id_and_sends_nothing(
 # -- operators and sensors -------------------------------------------------------------------
 
 OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
+    "AddGroupUserOperator": {"group_id": "group_ok", "user_id": "user-ok"},
     "AddProjectUserOperator": {"project_id": "proj_ok", "role": "owner", "email": "ada@example.com"},
     "ArchiveProjectOperator": {"project_id": "proj_ok"},
     "CreateServiceAccountOperator": {"project_id": "proj_ok", "name": "bot"},
@@ -110,14 +111,13 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
     "DeleteServiceAccountGenerationsOperator": {"project_id": "proj_ok", "service_account_name": "bot"},
     "DeleteServiceAccountOperator": {"project_id": "proj_ok", "service_account_id": "svc_acct_ok"},
     "OffboardUserOperator": {"user_id": "user-ok"},
+    "RemoveGroupUserOperator": {"group_id": "group_ok", "user_id": "user-ok"},
     "RemoveProjectUserOperator": {"project_id": "proj_ok", "email": "ada@example.com"},
     "RotateServiceAccountOperator": {"project_id": "proj_ok", "service_account_name": "bot"},
     "SyncRateLimitsOperator": {"rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 1}}, "project_ids": ["p"]},
     "UpdateProjectOperator": {"project_id": "proj_ok", "name": "x"},
     "ApiKeyUsageSensor": {"project_id": "proj_ok", "api_key_id": "key_ok"},
     "InviteUserOperator": {"email": "ada@example.com", "projects": [{"id": "proj_ok", "role": "owner"}]},
-    "AddGroupUserOperator": {"group_id": "group_ok", "email": "ada@example.com"},
-    "RemoveGroupUserOperator": {"group_id": "group_ok", "email": "ada@example.com"},
 }
 EXTRA_ID_PARAMS = {"InviteUserOperator": ["projects"]}
 
