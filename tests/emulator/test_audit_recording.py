@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.client.endpoints import BY_OPERATION, ENDPOINTS
+from airflow_provider_openai_projects.client.resources.spend_types import SpendAlertNotificationChannel
 from airflow_provider_openai_projects.emulator.app import create_app
 from airflow_provider_openai_projects.emulator.families.audit_logs import (
     AUDIT_EVENTS,
@@ -348,7 +349,7 @@ def _update_hosted_tool_permissions(client: OpenAIAdminClient, emulator: Emulato
     )[1]
 
 
-_CHANNEL: dict[str, Any] = {"type": "email", "recipients": ["finance@example.com"]}
+_CHANNEL: SpendAlertNotificationChannel = {"type": "email", "recipients": ["finance@example.com"]}
 
 
 def _org_alert(emulator: EmulatorServer) -> str:
