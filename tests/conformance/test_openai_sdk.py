@@ -35,6 +35,7 @@ def _new_project(emulator: EmulatorServer, name: str = "sdk project") -> str:
     return str(emulator.state.create_project(name, None, None)["id"])
 
 
+@pytest.mark.sdk_drives("archive-project", "create-project", "list-projects", "modify-project", "retrieve-project")
 def test_the_sdk_creates_retrieves_updates_archives_and_lists_projects(org: Any, emulator: EmulatorServer) -> None:
     created = org.projects.create(name="sdk project")
     assert created.id.startswith("proj_")
@@ -62,6 +63,7 @@ def test_the_sdk_creates_retrieves_updates_archives_and_lists_projects(org: Any,
     assert (stored.name, stored.archived_at) == ("renamed", archived.archived_at)
 
 
+@pytest.mark.sdk_drives("list-projects")
 def test_the_sdk_auto_paginates_projects_across_pages(org: Any, emulator: EmulatorServer) -> None:
     ids = [_new_project(emulator, f"p{i}") for i in range(6)]
     emulator.log.clear()
@@ -74,6 +76,9 @@ def test_the_sdk_auto_paginates_projects_across_pages(org: Any, emulator: Emulat
     assert [entry.query.get("after") for entry in pages] == [None, [ids[0]], [ids[2]], [ids[4]]]
 
 
+@pytest.mark.sdk_drives(
+    "create-project-user", "delete-project-user", "list-project-users", "modify-project-user", "retrieve-project-user"
+)
 def test_the_sdk_manages_project_members_by_user_id_and_by_email(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     ada = emulator.add_org_user("ada@example.com", name="Ada")
@@ -101,6 +106,14 @@ def test_the_sdk_manages_project_members_by_user_id_and_by_email(org: Any, emula
     assert {m.user_id: m.role for m in project.users} == {ada["id"]: "owner"}
 
 
+@pytest.mark.sdk_drives(
+    "CreateanAPIkeyforaserviceaccount",
+    "create-project-service-account",
+    "delete-project-service-account",
+    "list-project-service-accounts",
+    "retrieve-project-service-account",
+    "update-project-service-account",
+)
 def test_the_sdk_manages_service_accounts_and_mints_their_keys(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     accounts = org.projects.service_accounts
@@ -131,6 +144,13 @@ def test_the_sdk_manages_service_accounts_and_mints_their_keys(org: Any, emulato
     assert emulator.use_key(extra.value) == 401
 
 
+@pytest.mark.sdk_drives(
+    "create-project-service-account",
+    "create-project-user",
+    "delete-project-api-key",
+    "list-project-api-keys",
+    "retrieve-project-api-key",
+)
 def test_the_sdk_lists_retrieves_and_deletes_project_api_keys(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     member = emulator.add_org_user("dev@example.com", name="Dev")
@@ -169,6 +189,7 @@ def test_the_sdk_lists_retrieves_and_deletes_project_api_keys(org: Any, emulator
     assert [k.id for k in project.api_keys] == [account.api_key.id]
 
 
+@pytest.mark.sdk_drives("list-project-rate-limits", "update-project-rate-limits")
 def test_the_sdk_pages_rate_limits_with_limit_and_updates_one(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     limits = org.projects.rate_limits
@@ -194,6 +215,7 @@ def test_the_sdk_pages_rate_limits_with_limit_and_updates_one(org: Any, emulator
     assert (stored.limits["max_requests_per_1_minute"], stored.limits["max_tokens_per_1_minute"]) == (42, 4200)
 
 
+@pytest.mark.sdk_drives("delete-invite", "inviteUser", "list-invites", "retrieve-invite")
 def test_the_sdk_creates_lists_retrieves_and_deletes_invites(org: Any, emulator: EmulatorServer) -> None:
     project_id = emulator.state.default_project_id
     invite = org.invites.create(email="new@example.com", role="reader", projects=[{"id": project_id, "role": "owner"}])
@@ -215,6 +237,7 @@ def test_the_sdk_creates_lists_retrieves_and_deletes_invites(org: Any, emulator:
         org.invites.retrieve(invite.id)
 
 
+@pytest.mark.sdk_drives("delete-user", "list-users", "modify-user", "retrieve-user")
 def test_the_sdk_filters_retrieves_updates_and_deletes_organization_users(org: Any, emulator: EmulatorServer) -> None:
     ada = emulator.add_org_user("ada@example.com", name="Ada")
     bob = emulator.add_org_user("bob@example.com", name="Bob")
@@ -237,6 +260,7 @@ def test_the_sdk_filters_retrieves_updates_and_deletes_organization_users(org: A
     assert stored.role == "owner"
 
 
+@pytest.mark.sdk_drives
 def test_the_sdk_raises_its_typed_errors_for_the_emulators_error_responses(org: Any, emulator: EmulatorServer) -> None:
     with pytest.raises(openai.BadRequestError) as bad_request:
         org.projects.create(name="   ")
@@ -259,6 +283,7 @@ def test_the_sdk_raises_its_typed_errors_for_the_emulators_error_responses(org: 
     assert [p.id for p in emulator.state.projects] == [emulator.state.default_project_id]
 
 
+@pytest.mark.sdk_drives
 def test_the_sdk_raises_authentication_and_permission_errors(emulator: EmulatorServer) -> None:
     wrong = openai.OpenAI(
         admin_api_key="sk-admin-wrong-000000000000", api_key="x", base_url=emulator.base_url, max_retries=0

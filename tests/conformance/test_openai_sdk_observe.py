@@ -37,6 +37,7 @@ def _metered_key(emulator: EmulatorServer) -> tuple[str, str, str]:
     return project_id, str(account["api_key"]["id"]), str(account["api_key"]["value"])
 
 
+@pytest.mark.sdk_drives("create-project", "list-audit-logs", "modify-project")
 def test_the_sdk_lists_and_filters_audit_logs_across_pages(org: Any, emulator: EmulatorServer) -> None:
     first = org.projects.create(name="one")
     emulator.state.advance_clock(60)
@@ -61,6 +62,7 @@ def test_the_sdk_lists_and_filters_audit_logs_across_pages(org: Any, emulator: E
     assert emulator.log.entries()[-1].query["event_types[]"] == ["project.updated"]
 
 
+@pytest.mark.sdk_drives("usage-completions")
 def test_the_sdk_reads_completions_usage_counted_from_model_calls(org: Any, emulator: EmulatorServer) -> None:
     project_id, key_id, value = _metered_key(emulator)
     for _ in range(2):
@@ -76,6 +78,7 @@ def test_the_sdk_reads_completions_usage_counted_from_model_calls(org: Any, emul
     assert [c.api_key_id for c in emulator.state.model_calls] == [key_id, key_id]
 
 
+@pytest.mark.sdk_drives("usage-costs")
 def test_the_sdk_reads_costs_and_follows_next_page(org: Any, emulator: EmulatorServer) -> None:
     project_id, _, value = _metered_key(emulator)
     emulator.use_key(value)
@@ -94,15 +97,18 @@ def test_the_sdk_reads_costs_and_follows_next_page(org: Any, emulator: EmulatorS
 @pytest.mark.parametrize(
     "kind",
     [
-        "audio_speeches",
-        "audio_transcriptions",
-        "code_interpreter_sessions",
-        "embeddings",
-        "file_search_calls",
-        "images",
-        "moderations",
-        "vector_stores",
-        "web_search_calls",
+        pytest.param(kind, marks=pytest.mark.sdk_drives(f"usage-{kind.replace('_', '-')}"), id=kind)
+        for kind in (
+            "audio_speeches",
+            "audio_transcriptions",
+            "code_interpreter_sessions",
+            "embeddings",
+            "file_search_calls",
+            "images",
+            "moderations",
+            "vector_stores",
+            "web_search_calls",
+        )
     ],
 )
 def test_the_sdk_parses_every_other_usage_endpoint(org: Any, emulator: EmulatorServer, kind: str) -> None:

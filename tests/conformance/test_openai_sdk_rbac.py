@@ -22,6 +22,7 @@ def _role_id(emulator: EmulatorServer, name: str) -> str:
     return next(r["id"] for r in emulator.state.list_roles()["data"] if r["name"] == name)
 
 
+@pytest.mark.sdk_drives("create-group", "delete-group", "list-groups", "retrieve-group", "update-group")
 def test_the_sdk_creates_retrieves_renames_lists_and_deletes_groups(org: Any, emulator: EmulatorServer) -> None:
     created = org.groups.create(name="Support Team")
     assert (created.name, created.is_scim_managed) == ("Support Team", False)
@@ -37,6 +38,9 @@ def test_the_sdk_creates_retrieves_renames_lists_and_deletes_groups(org: Any, em
     assert created.id not in emulator.state.groups
 
 
+@pytest.mark.sdk_drives(
+    "add-group-user", "create-group", "list-group-users", "remove-group-user", "retrieve-group-user"
+)
 def test_the_sdk_adds_retrieves_lists_and_removes_group_users(org: Any, emulator: EmulatorServer) -> None:
     group = org.groups.create(name="g")
     users = [emulator.add_org_user(f"u{n}@example.com", f"U{n}")["id"] for n in range(3)]
@@ -50,6 +54,7 @@ def test_the_sdk_adds_retrieves_lists_and_removes_group_users(org: Any, emulator
     assert emulator.state.group_ids_of(users[0]) == set()
 
 
+@pytest.mark.sdk_drives("create-role", "delete-role", "list-roles", "retrieve-role", "update-role")
 def test_the_sdk_creates_retrieves_updates_lists_and_deletes_roles(org: Any, emulator: EmulatorServer) -> None:
     created = org.roles.create(role_name="API Group Manager", permissions=["api.groups.read"], description="d")
     assert (created.name, created.permissions, created.predefined_role) == (
@@ -66,6 +71,17 @@ def test_the_sdk_creates_retrieves_updates_lists_and_deletes_roles(org: Any, emu
     assert created.id not in emulator.state.roles
 
 
+@pytest.mark.sdk_drives(
+    "assign-group-role",
+    "assign-user-role",
+    "create-group",
+    "list-group-role-assignments",
+    "list-user-role-assignments",
+    "retrieve-group-role",
+    "retrieve-user-role",
+    "unassign-group-role",
+    "unassign-user-role",
+)
 def test_the_sdk_assigns_retrieves_lists_and_unassigns_user_and_group_roles(org: Any, emulator: EmulatorServer) -> None:
     ada = emulator.add_org_user("ada@example.com")["id"]
     group = org.groups.create(name="g")
@@ -86,6 +102,9 @@ def test_the_sdk_assigns_retrieves_lists_and_unassigns_user_and_group_roles(org:
     assert emulator.state.direct_role_ids("group", group.id) == []
 
 
+@pytest.mark.sdk_drives(
+    "add-project-group", "create-group", "list-project-groups", "remove-project-group", "retrieve-project-group"
+)
 def test_the_sdk_adds_retrieves_lists_and_removes_project_groups(org: Any, emulator: EmulatorServer) -> None:
     project_id = emulator.state.create_project("p", None, None)["id"]
     member = _role_id(emulator, "Project Member")

@@ -34,6 +34,7 @@ def _new_project(emulator: EmulatorServer, name: str = "sdk settings") -> str:
     return str(emulator.state.create_project(name, None, None)["id"])
 
 
+@pytest.mark.sdk_drives("admin-api-keys-create", "admin-api-keys-delete", "admin-api-keys-get", "admin-api-keys-list")
 def test_the_sdk_creates_lists_retrieves_and_deletes_admin_api_keys(
     org: Any, emulator: EmulatorServer, sdk: openai.OpenAI
 ) -> None:
@@ -57,6 +58,15 @@ def test_the_sdk_creates_lists_retrieves_and_deletes_admin_api_keys(
         second.admin.organization.admin_api_keys.list()
 
 
+@pytest.mark.sdk_drives(
+    "activateOrganizationCertificates",
+    "deactivateOrganizationCertificates",
+    "deleteCertificate",
+    "getCertificate",
+    "listOrganizationCertificates",
+    "modifyCertificate",
+    "uploadCertificate",
+)
 def test_the_sdk_manages_organization_certificates(org: Any, emulator: EmulatorServer) -> None:
     pem, valid_at, expires_at = make_pem_certificate("sdk.example.com")
     created = org.certificates.create(certificate=pem, name="sdk cert")
@@ -79,6 +89,7 @@ def test_the_sdk_manages_organization_certificates(org: Any, emulator: EmulatorS
     assert emulator.state.certificates.get(created.id) is None
 
 
+@pytest.mark.sdk_drives("listOrganizationCertificates")
 def test_the_sdk_pages_certificates_newest_first(org: Any, emulator: EmulatorServer) -> None:
     pem = make_pem_certificate()[0]
     ids = [emulator.state.upload_certificate(pem, f"c{i}")["id"] for i in range(5)]
@@ -86,6 +97,7 @@ def test_the_sdk_pages_certificates_newest_first(org: Any, emulator: EmulatorSer
     assert [c.id for c in org.certificates.list(limit=2, order="asc")] == ids
 
 
+@pytest.mark.sdk_drives("activateProjectCertificates", "deactivateProjectCertificates", "listProjectCertificates")
 def test_the_sdk_manages_project_certificates(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     cert = emulator.state.upload_certificate(make_pem_certificate()[0], "project cert")
@@ -102,6 +114,12 @@ def test_the_sdk_manages_project_certificates(org: Any, emulator: EmulatorServer
     assert stored.active_projects == set()
 
 
+@pytest.mark.sdk_drives(
+    "retrieve-organization-data-retention",
+    "retrieve-project-data-retention",
+    "update-organization-data-retention",
+    "update-project-data-retention",
+)
 def test_the_sdk_reads_and_sets_data_retention(org: Any, emulator: EmulatorServer) -> None:
     assert org.data_retention.retrieve().type == "modified_abuse_monitoring"
     assert org.data_retention.update(retention_type="zero_data_retention").type == "zero_data_retention"
@@ -114,6 +132,9 @@ def test_the_sdk_reads_and_sets_data_retention(org: Any, emulator: EmulatorServe
     assert emulator.state.project_data_retention[project_id] == "none"
 
 
+@pytest.mark.sdk_drives(
+    "delete-project-model-permissions", "retrieve-project-model-permissions", "update-project-model-permissions"
+)
 def test_the_sdk_sets_and_resets_model_permissions(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     assert org.projects.model_permissions.retrieve(project_id).mode == "deny_list"
@@ -127,6 +148,7 @@ def test_the_sdk_sets_and_resets_model_permissions(org: Any, emulator: EmulatorS
     assert project_id not in emulator.state.model_permissions
 
 
+@pytest.mark.sdk_drives("retrieve-project-hosted-tool-permissions", "update-project-hosted-tool-permissions")
 def test_the_sdk_merges_hosted_tool_permissions(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     assert org.projects.hosted_tool_permissions.retrieve(project_id).mcp.enabled is True
@@ -138,6 +160,16 @@ def test_the_sdk_merges_hosted_tool_permissions(org: Any, emulator: EmulatorServ
     assert emulator.state.hosted_tool_permissions[project_id]["mcp"] is False
 
 
+@pytest.mark.sdk_drives(
+    "Deleteorganizationspendlimit",
+    "Getorganizationspendlimit",
+    "Updateorganizationspendlimit",
+    "create-organization-spend-alert",
+    "delete-organization-spend-alert",
+    "list-organization-spend-alerts",
+    "retrieve-organization-spend-alert",
+    "update-organization-spend-alert",
+)
 def test_the_sdk_manages_organization_spend_alerts_and_limit(org: Any, emulator: EmulatorServer) -> None:
     limit = org.spend_limit.update(threshold_amount=100_000, currency="USD", interval="month")
     assert (limit.object, limit.threshold_amount, limit.enforcement.status) == (
@@ -166,6 +198,16 @@ def test_the_sdk_manages_organization_spend_alerts_and_limit(org: Any, emulator:
     assert spend == {"spend_limit": None, "spend_alerts": []}
 
 
+@pytest.mark.sdk_drives(
+    "Deleteprojectspendlimit",
+    "Getprojectspendlimit",
+    "Updateprojectspendlimit",
+    "create-project-spend-alert",
+    "delete-project-spend-alert",
+    "list-project-spend-alerts",
+    "retrieve-project-spend-alert",
+    "update-project-spend-alert",
+)
 def test_the_sdk_manages_project_spend_alerts_and_limit(org: Any, emulator: EmulatorServer) -> None:
     project_id = _new_project(emulator)
     limit = org.projects.spend_limit.update(project_id, threshold_amount=5_000, currency="USD", interval="month")

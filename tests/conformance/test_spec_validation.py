@@ -24,9 +24,11 @@ import requests
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from tests.conformance.spec_validation import Exchange, SuiteConformance, Violation
+from tests.x509_certificates import make_pem_certificate
 
 REPO = Path(__file__).resolve().parents[2]
 TEST = "tests/fake_test.py::test_something"
@@ -407,38 +409,39 @@ def test_a_suite_using_the_conftest_fails_exactly_the_tests_that_broke_the_spec(
 
 # -- our client's requests ------------------------------------------------------------------
 
-#: Every spec operation the client has a method for.
-CLIENT_OPERATIONS = {
-    "GET /organization/projects",
-    "POST /organization/projects",
-    "GET /organization/projects/{project_id}",
-    "POST /organization/projects/{project_id}",
-    "POST /organization/projects/{project_id}/archive",
-    "GET /organization/projects/{project_id}/users",
-    "POST /organization/projects/{project_id}/users",
-    "GET /organization/projects/{project_id}/users/{user_id}",
-    "POST /organization/projects/{project_id}/users/{user_id}",
-    "DELETE /organization/projects/{project_id}/users/{user_id}",
-    "GET /organization/projects/{project_id}/service_accounts",
-    "POST /organization/projects/{project_id}/service_accounts",
-    "GET /organization/projects/{project_id}/service_accounts/{service_account_id}",
-    "POST /organization/projects/{project_id}/service_accounts/{service_account_id}",
-    "DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}",
-    "POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys",
-    "GET /organization/projects/{project_id}/api_keys",
-    "GET /organization/projects/{project_id}/api_keys/{api_key_id}",
-    "DELETE /organization/projects/{project_id}/api_keys/{api_key_id}",
-    "GET /organization/projects/{project_id}/rate_limits",
-    "POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}",
-    "GET /organization/invites",
-    "POST /organization/invites",
-    "GET /organization/invites/{invite_id}",
-    "DELETE /organization/invites/{invite_id}",
-    "GET /organization/users",
-    "GET /organization/users/{user_id}",
-    "POST /organization/users/{user_id}",
-    "DELETE /organization/users/{user_id}",
-}
+#: The families each client-conformance test below drives, every operation of each; together
+#: every family of the endpoint table (checked), so every operation's request is sent once here.
+PROJECT_FAMILIES = frozenset(
+    {"projects", "project_users", "service_accounts", "project_api_keys", "rate_limits", "invites", "users"}
+)
+ORGANIZATION_FAMILIES = frozenset(
+    {
+        "user_roles",
+        "groups",
+        "group_users",
+        "group_roles",
+        "project_groups",
+        "roles",
+        "admin_api_keys",
+        "certificates",
+        "data_retention",
+        "permissions",
+        "spend",
+        "audit_logs",
+        "usage",
+    }
+)
+
+
+def _operations(families: frozenset[str]) -> set[str]:
+    """``"METHOD /route"`` of every row of ``ENDPOINTS`` in ``families``."""
+    return {f"{row.http_method} {row.route}" for row in ENDPOINTS if row.family in families}
+
+
+def test_the_client_conformance_tests_cover_every_family_of_the_endpoint_table() -> None:
+    assert not PROJECT_FAMILIES & ORGANIZATION_FAMILIES
+    assert {row.family for row in ENDPOINTS} == PROJECT_FAMILIES | ORGANIZATION_FAMILIES
+    assert len(_operations(PROJECT_FAMILIES)) + len(_operations(ORGANIZATION_FAMILIES)) == len(ENDPOINTS) == 106
 
 
 def test_every_client_method_sends_requests_the_spec_accepts(
@@ -497,6 +500,104 @@ def test_every_client_method_sends_requests_the_spec_accepts(
 
     mine = [e for e in spec_conformance.recorder.pending() if e.test == request.node.nodeid]
     validator = spec_conformance.validator
-    assert {validator.operation(e) for e in mine} == CLIENT_OPERATIONS
+    assert {validator.operation(e) for e in mine} == _operations(PROJECT_FAMILIES)
+    assert [e.status for e in mine] == [200] * len(mine)
+    assert validator.validate(mine) == []
+
+
+def test_every_organization_family_client_method_sends_requests_the_spec_accepts(
+    emulator: EmulatorServer, spec_conformance: SuiteConformance, request: pytest.FixtureRequest
+) -> None:
+    ada = emulator.add_org_user("ada@example.com", name="Ada")
+    project_id = str(emulator.state.create_project("conformance", None, None)["id"])
+    model_id = emulator.state.models[0].id
+    channel: Any = {"type": "email", "recipients": ["finance@example.com"], "subject_prefix": "[spend]"}
+    now = emulator.state.now()
+    today = now - now % 86400
+    with OpenAIAdminClient(emulator.admin_key, base_url=emulator.base_url, max_retries=0) as client:
+        role = client.create_role(role_name="auditor", permissions=["api.organization.read"], description="reads")
+        client.list_roles()
+        client.get_role(role["id"])
+        client.update_role(role["id"], description="reads more")
+
+        client.assign_user_role(ada["id"], role_id=role["id"])
+        client.list_user_roles(ada["id"])
+        client.get_user_role(ada["id"], role["id"])
+        client.unassign_user_role(ada["id"], role["id"])
+
+        group = client.create_group(name="team")
+        client.list_groups()
+        client.get_group(group["id"])
+        client.update_group(group["id"], name="renamed team")
+        client.add_group_user(group["id"], user_id=ada["id"])
+        client.list_group_users(group["id"])
+        client.get_group_user(group["id"], ada["id"])
+        client.remove_group_user(group["id"], ada["id"])
+        client.assign_group_role(group["id"], role_id=role["id"])
+        client.list_group_roles(group["id"])
+        client.get_group_role(group["id"], role["id"])
+        client.unassign_group_role(group["id"], role["id"])
+
+        member = next(r["id"] for r in client.list_roles() if r["name"] == "Project Member")
+        client.add_project_group(project_id, group_id=group["id"], role=member)
+        client.list_project_groups(project_id)
+        client.get_project_group(project_id, group["id"], group_type="group")
+        client.remove_project_group(project_id, group["id"])
+        client.delete_group(group["id"])
+        client.delete_role(role["id"])
+
+        key = client.create_admin_api_key(name="automation", expires_in_seconds=3600)
+        client.list_admin_api_keys()
+        client.get_admin_api_key(key["id"])
+        client.delete_admin_api_key(key["id"])
+
+        certificate = client.upload_certificate(certificate=make_pem_certificate()[0], name="mtls")
+        client.list_organization_certificates()
+        client.get_certificate(certificate["id"], include=["content"])
+        client.update_certificate(certificate["id"], name="mtls 2")
+        client.activate_organization_certificates(certificate_ids=[certificate["id"]])
+        client.deactivate_organization_certificates(certificate_ids=[certificate["id"]])
+        client.activate_project_certificates(project_id, certificate_ids=[certificate["id"]])
+        client.list_project_certificates(project_id)
+        client.deactivate_project_certificates(project_id, certificate_ids=[certificate["id"]])
+        client.delete_certificate(certificate["id"])
+
+        client.get_organization_data_retention()
+        client.update_organization_data_retention(retention_type="zero_data_retention")
+        client.get_project_data_retention(project_id)
+        client.update_project_data_retention(project_id, retention_type="organization_default")
+
+        client.update_project_model_permissions(project_id, mode="allow_list", model_ids=[model_id])
+        client.get_project_model_permissions(project_id)
+        client.delete_project_model_permissions(project_id)
+        client.get_project_hosted_tool_permissions(project_id)
+        client.update_project_hosted_tool_permissions(project_id, web_search={"enabled": False})
+
+        alert = client.create_organization_spend_alert(threshold_amount=50_000, notification_channel=channel)
+        client.list_organization_spend_alerts()
+        client.get_organization_spend_alert(alert["id"])
+        client.update_organization_spend_alert(alert["id"], threshold_amount=60_000, notification_channel=channel)
+        client.delete_organization_spend_alert(alert["id"])
+        alert = client.create_project_spend_alert(project_id, threshold_amount=5_000, notification_channel=channel)
+        client.list_project_spend_alerts(project_id)
+        client.get_project_spend_alert(project_id, alert["id"])
+        client.update_project_spend_alert(project_id, alert["id"], threshold_amount=6_000, notification_channel=channel)
+        client.delete_project_spend_alert(project_id, alert["id"])
+        client.update_organization_spend_limit(threshold_amount=100_000)
+        client.get_organization_spend_limit()
+        client.delete_organization_spend_limit()
+        client.update_project_spend_limit(project_id, threshold_amount=10_000)
+        client.get_project_spend_limit(project_id)
+        client.delete_project_spend_limit(project_id)
+
+        client.list_audit_logs(event_types=["project.updated"], project_ids=[project_id])
+        client.list_costs(start_time=today, group_by=["project_id"])
+        usage = [row.method_name for row in ENDPOINTS if row.family == "usage" and row.method_name != "list_costs"]
+        for method_name in usage:
+            getattr(client, method_name)(start_time=today, bucket_width="1h", project_ids=[project_id])
+
+    mine = [e for e in spec_conformance.recorder.pending() if e.test == request.node.nodeid]
+    validator = spec_conformance.validator
+    assert {validator.operation(e) for e in mine} == _operations(ORGANIZATION_FAMILIES)
     assert [e.status for e in mine] == [200] * len(mine)
     assert validator.validate(mine) == []

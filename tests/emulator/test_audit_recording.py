@@ -17,13 +17,19 @@ from fastapi.routing import APIRoute
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.client.endpoints import BY_OPERATION, ENDPOINTS
+from airflow_provider_openai_projects.client.resources.spend_types import SpendAlertNotificationChannel
 from airflow_provider_openai_projects.emulator.app import create_app
-from airflow_provider_openai_projects.emulator.families.audit_logs import AUDIT_EVENTS, write_operation_ids
+from airflow_provider_openai_projects.emulator.families.audit_logs import (
+    AUDIT_EVENTS,
+    ORGANIZATION_ID,
+    write_operation_ids,
+)
 from airflow_provider_openai_projects.emulator.faults import FaultInjector
 from airflow_provider_openai_projects.emulator.requestlog import RequestLog
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.emulator.state import EmulatorState
 from tests.conformance.spec_validation import load_spec_document
+from tests.x509_certificates import make_pem_certificate
 
 _SPEC = load_spec_document()
 _AUDIT_LOG = jsonschema.Draft202012Validator(
@@ -250,6 +256,167 @@ def _delete_role(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callabl
     return lambda: client.delete_role(role_id)["id"]
 
 
+def _create_admin_api_key(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_admin_api_key(name="automation")["id"]
+
+
+def _delete_admin_api_key(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    key_id = str(emulator.state.create_admin_api_key("retired")["id"])
+    return lambda: client.delete_admin_api_key(key_id)["id"]
+
+
+def _certificate(emulator: EmulatorServer) -> str:
+    return str(emulator.state.upload_certificate(make_pem_certificate()[0], "mtls")["id"])
+
+
+def _upload_certificate(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    pem = make_pem_certificate()[0]
+    return lambda: client.upload_certificate(certificate=pem, name="mtls")["id"]
+
+
+def _modify_certificate(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    certificate_id = _certificate(emulator)
+    return lambda: client.update_certificate(certificate_id, name="renamed")["id"]
+
+
+def _delete_certificate(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    certificate_id = _certificate(emulator)
+    return lambda: client.delete_certificate(certificate_id)["id"]
+
+
+def _activate_organization_certificates(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    certificate_id = _certificate(emulator)
+    return lambda: (client.activate_organization_certificates(certificate_ids=[certificate_id]), certificate_id)[1]
+
+
+def _deactivate_organization_certificates(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    certificate_id = _certificate(emulator)
+    emulator.state.set_organization_certificates_active([certificate_id], True)
+    return lambda: (client.deactivate_organization_certificates(certificate_ids=[certificate_id]), certificate_id)[1]
+
+
+def _activate_project_certificates(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id, certificate_id = _project(emulator), _certificate(emulator)
+    return lambda: (
+        client.activate_project_certificates(project_id, certificate_ids=[certificate_id]),
+        certificate_id,
+    )[1]
+
+
+def _deactivate_project_certificates(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id, certificate_id = _project(emulator), _certificate(emulator)
+    emulator.state.set_project_certificates_active(project_id, [certificate_id], True)
+    return lambda: (
+        client.deactivate_project_certificates(project_id, certificate_ids=[certificate_id]),
+        certificate_id,
+    )[1]
+
+
+# Settings (data retention, permissions, spend alerts and limits) are recorded as
+# ``organization.updated``/``project.updated`` naming the organization or the project.
+
+
+def _update_organization_data_retention(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: (client.update_organization_data_retention(retention_type="zero_data_retention"), ORGANIZATION_ID)[1]
+
+
+def _update_project_data_retention(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: (client.update_project_data_retention(project_id, retention_type="zero_data_retention"), project_id)[
+        1
+    ]
+
+
+def _update_model_permissions(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id, model_id = _project(emulator), emulator.state.models[0].id
+    return lambda: (
+        client.update_project_model_permissions(project_id, mode="allow_list", model_ids=[model_id]),
+        project_id,
+    )[1]
+
+
+def _delete_model_permissions(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    emulator.state.update_project_model_permissions(project_id, "deny_list", [emulator.state.models[0].id])
+    return lambda: (client.delete_project_model_permissions(project_id), project_id)[1]
+
+
+def _update_hosted_tool_permissions(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: (
+        client.update_project_hosted_tool_permissions(project_id, web_search={"enabled": False}),
+        project_id,
+    )[1]
+
+
+_CHANNEL: SpendAlertNotificationChannel = {"type": "email", "recipients": ["finance@example.com"]}
+
+
+def _org_alert(emulator: EmulatorServer) -> str:
+    return str(emulator.state.create_spend_alert(None, 50_000, "USD", "month", dict(_CHANNEL))["id"])
+
+
+def _project_alert(emulator: EmulatorServer, project_id: str) -> str:
+    return str(emulator.state.create_spend_alert(project_id, 5_000, "USD", "month", dict(_CHANNEL))["id"])
+
+
+def _create_organization_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: client.create_organization_spend_alert(threshold_amount=50_000, notification_channel=_CHANNEL)["id"]
+
+
+def _update_organization_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    alert_id = _org_alert(emulator)
+    return lambda: client.update_organization_spend_alert(
+        alert_id, threshold_amount=60_000, notification_channel=_CHANNEL
+    )["id"]
+
+
+def _delete_organization_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    alert_id = _org_alert(emulator)
+    return lambda: client.delete_organization_spend_alert(alert_id)["id"]
+
+
+def _create_project_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: client.create_project_spend_alert(project_id, threshold_amount=5_000, notification_channel=_CHANNEL)[
+        "id"
+    ]
+
+
+def _update_project_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    alert_id = _project_alert(emulator, project_id)
+    return lambda: client.update_project_spend_alert(
+        project_id, alert_id, threshold_amount=6_000, notification_channel=_CHANNEL
+    )["id"]
+
+
+def _delete_project_spend_alert(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    alert_id = _project_alert(emulator, project_id)
+    return lambda: client.delete_project_spend_alert(project_id, alert_id)["id"]
+
+
+def _update_organization_spend_limit(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    return lambda: (client.update_organization_spend_limit(threshold_amount=100_000), ORGANIZATION_ID)[1]
+
+
+def _delete_organization_spend_limit(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    emulator.state.update_spend_limit(None, 100_000, "USD", "month")
+    return lambda: (client.delete_organization_spend_limit(), ORGANIZATION_ID)[1]
+
+
+def _update_project_spend_limit(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    return lambda: (client.update_project_spend_limit(project_id, threshold_amount=10_000), project_id)[1]
+
+
+def _delete_project_spend_limit(client: OpenAIAdminClient, emulator: EmulatorServer) -> Callable[[], str]:
+    project_id = _project(emulator)
+    emulator.state.update_spend_limit(project_id, 10_000, "USD", "month")
+    return lambda: (client.delete_project_spend_limit(project_id), project_id)[1]
+
+
 DRIVERS: dict[str, Driver] = {
     "create-project": _create_project,
     "modify-project": _modify_project,
@@ -281,6 +448,30 @@ DRIVERS: dict[str, Driver] = {
     "create-role": _create_role,
     "update-role": _update_role,
     "delete-role": _delete_role,
+    "admin-api-keys-create": _create_admin_api_key,
+    "admin-api-keys-delete": _delete_admin_api_key,
+    "uploadCertificate": _upload_certificate,
+    "modifyCertificate": _modify_certificate,
+    "deleteCertificate": _delete_certificate,
+    "activateOrganizationCertificates": _activate_organization_certificates,
+    "deactivateOrganizationCertificates": _deactivate_organization_certificates,
+    "activateProjectCertificates": _activate_project_certificates,
+    "deactivateProjectCertificates": _deactivate_project_certificates,
+    "update-organization-data-retention": _update_organization_data_retention,
+    "update-project-data-retention": _update_project_data_retention,
+    "update-project-model-permissions": _update_model_permissions,
+    "delete-project-model-permissions": _delete_model_permissions,
+    "update-project-hosted-tool-permissions": _update_hosted_tool_permissions,
+    "create-organization-spend-alert": _create_organization_spend_alert,
+    "update-organization-spend-alert": _update_organization_spend_alert,
+    "delete-organization-spend-alert": _delete_organization_spend_alert,
+    "create-project-spend-alert": _create_project_spend_alert,
+    "update-project-spend-alert": _update_project_spend_alert,
+    "delete-project-spend-alert": _delete_project_spend_alert,
+    "Updateorganizationspendlimit": _update_organization_spend_limit,
+    "Deleteorganizationspendlimit": _delete_organization_spend_limit,
+    "Updateprojectspendlimit": _update_project_spend_limit,
+    "Deleteprojectspendlimit": _delete_project_spend_limit,
 }
 
 
