@@ -112,16 +112,22 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         self.plan_task_id = plan_task_id
 
     def _saved_plan(self, context: Context) -> Plan:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
         from airflow_provider_openai_projects.orgfile.changes import Plan
 
         if self.plan_uri:
             from airflow.sdk import ObjectStoragePath
 
-            data = json.loads(ObjectStoragePath(self.plan_uri).read_text())
+            try:
+                data = json.loads(ObjectStoragePath(self.plan_uri).read_text())
+            except (OSError, ValueError) as error:  # missing or not a plan: retrying cannot fix it
+                raise InvalidInputError("plan_uri", f"cannot read the saved plan {self.plan_uri}: {error}") from None
         else:
             data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key=PLAN_XCOM_KEY)
         if not data:
-            raise ValueError(f"no saved plan found ({self.plan_uri or self.plan_task_id})")
+            raise InvalidInputError(
+                "plan_uri/plan_task_id", f"no saved plan found ({self.plan_uri or self.plan_task_id})"
+            )
         return Plan.from_dict(data)
 
     def run(self, context: Context) -> Any:

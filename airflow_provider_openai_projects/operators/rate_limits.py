@@ -151,15 +151,43 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         self.fail_on_unknown_model = fail_on_unknown_model
 
     def run(self, context: Context) -> dict[str, Any]:
+        """Check the inputs, find the targets, read and (unless a dry run) write while reading."""
+        from airflow_provider_openai_projects.ratelimit_policy import SyncPlan
+
+        policy, project_ids, pattern, dry_run, fail_on_unknown = self._inputs()
+        targets = self._targets(project_ids, pattern)
+        if self.deferrable and targets:
+            paced = len(targets) * self.hook.client.pacer.interval
+            if paced > self.defer_paced_work_after:
+                self._defer_sync(policy, targets, dry_run=dry_run, fail_on_unknown=fail_on_unknown, paced=paced)
+
+        plan = SyncPlan(policy, dry_run=dry_run)
+        writer = None if dry_run else _Writer(self._write_one)
+        try:
+            self._read(plan, targets, context, writer, wait_for_known=fail_on_unknown)
+            self._check_unknown_models(plan, policy, context, fail_on_unknown=fail_on_unknown)
+            for model, names in plan.skipped_fields().items():
+                self.log.warning(
+                    "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
+                )
+            self._finish_writes(plan, writer, context)
+        finally:
+            if writer is not None:
+                writer.abort()
+        if plan.failed:
+            self._report_failure(plan, context)
+            self._raise_failed(plan)
+        self.log.info("%s", plan.summary())
+        return plan.report()
+
+    def _inputs(self) -> tuple[RateLimitPolicy, list[str] | None, str | None, bool, bool]:
+        """The checked inputs (one error naming the field, before any request)."""
         from airflow_provider_openai_projects.client.errors import InvalidInputError
         from airflow_provider_openai_projects.ratelimit_policy import (
-            SyncPlan,
-            describe_unknown,
             parse_flag,
             parse_name_pattern,
             parse_policy,
             parse_project_ids,
-            select_projects,
         )
 
         policy = parse_policy(self.rate_limits, "rate_limits")
@@ -172,61 +200,57 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
             )
         dry_run = parse_flag("dry_run", self.plan_only)
         fail_on_unknown = parse_flag("fail_on_unknown_model", self.fail_on_unknown_model)
+        return policy, project_ids, pattern, dry_run, fail_on_unknown
+
+    def _targets(self, project_ids: list[str] | None, pattern: str | None) -> list[tuple[str, str | None]]:
+        """``(project id, name or None)``: the ids as given, or the active projects matching."""
+        from airflow_provider_openai_projects.ratelimit_policy import select_projects
 
         if project_ids is not None:
-            targets: list[tuple[str, str | None]] = [(project_id, None) for project_id in project_ids]
-        else:
-            targets = select_projects(self.hook.list_projects(), pattern)
-            if not targets:
-                self.log.warning(
-                    "No active project matches %s; nothing to sync.",
-                    "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
-                )
+            return [(project_id, None) for project_id in project_ids]
+        targets = select_projects(self.hook.list_projects(), pattern)
+        if not targets:
+            self.log.warning(
+                "No active project matches %s; nothing to sync.",
+                "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
+            )
+        return targets
 
-        if self.deferrable and targets:
-            paced = len(targets) * self.hook.client.pacer.interval
-            if paced > self.defer_paced_work_after:
-                self._defer_sync(policy, targets, dry_run=dry_run, fail_on_unknown=fail_on_unknown, paced=paced)
+    def _check_unknown_models(
+        self, plan: SyncPlan, policy: RateLimitPolicy, context: Context, *, fail_on_unknown: bool
+    ) -> None:
+        """A policy key that matches no model read fails the run before any write (or is ignored)."""
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.ratelimit_policy import describe_unknown
 
-        plan = SyncPlan(policy, dry_run=dry_run)
-        writer = None if dry_run else _Writer(self._write_one)
-        try:
-            self._read(plan, targets, context, writer, wait_for_known=fail_on_unknown)
-            unknown = plan.find_unknown_models()
-            if unknown:
-                described = describe_unknown(policy, unknown)
-                if fail_on_unknown:
-                    unread = len(plan.failed_projects)
-                    note = f" ({unread} targeted projects could not be read)" if unread else ""
-                    self._report_failure(plan, context)
-                    raise InvalidInputError(
-                        f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
-                        f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
-                        "set fail_on_unknown_model=False to skip them",
-                    )
-                self.log.warning("Ignoring policy keys that match no model: %s.", described)
-            for model, names in plan.skipped_fields().items():
-                self.log.warning(
-                    "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
-                )
-            if writer is None:
-                for change in plan.changes():
-                    self.log.info("DRY RUN: would set %s", change.describe())
-            else:
-                if not writer.started:
-                    writer.start(plan.changes())
-                stopped_by = writer.finish()
-                if stopped_by is not None:
-                    self._report_failure(plan, context, stopped_by=stopped_by)
-                    raise stopped_by
-        finally:
-            if writer is not None:
-                writer.abort()
-        if plan.failed:
-            self._report_failure(plan, context)
-            self._raise_failed(plan)
-        self.log.info("%s", plan.summary())
-        return plan.report()
+        unknown = plan.find_unknown_models()
+        if not unknown:
+            return
+        described = describe_unknown(policy, unknown)
+        if not fail_on_unknown:
+            self.log.warning("Ignoring policy keys that match no model: %s.", described)
+            return
+        unread = len(plan.failed_projects)
+        note = f" ({unread} targeted projects could not be read)" if unread else ""
+        self._report_failure(plan, context)
+        raise InvalidInputError(
+            f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
+            f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
+            "set fail_on_unknown_model=False to skip them",
+        )
+
+    def _finish_writes(self, plan: SyncPlan, writer: _Writer | None, context: Context) -> None:
+        """A dry run logs what it would set; otherwise the writer finishes every change."""
+        if writer is None:
+            for change in plan.changes():
+                self.log.info("DRY RUN: would set %s", change.describe())
+            return
+        if not writer.started:
+            writer.start(plan.changes())
+        stopped_by = writer.finish()
+        if stopped_by is not None:
+            self._report_failure(plan, context, stopped_by=stopped_by)
+            raise stopped_by
 
     def _defer_sync(
         self,

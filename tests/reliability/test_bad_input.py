@@ -44,6 +44,8 @@ from airflow_provider_openai_projects.operators import (
     EnsureProjectsOperator,
     InviteUserOperator,
     OffboardUserOperator,
+    OrgApplyOperator,
+    OrgPlanOperator,
     RemoveGroupUserOperator,
     RemoveProjectUserOperator,
     RotateServiceAccountOperator,
@@ -157,6 +159,17 @@ OVERLONG = "x" * 129
 ERROR_404 = (AirflowFailException, NotFoundError)
 
 CASES: list[Case] = [
+    # -- the organization as code: a file that is not there, a plan that is not there ----------
+    Case(
+        "org-plan-file-missing",
+        lambda w: OrgPlanOperator(task_id="t", org_file="/nonexistent/openai_org.yaml"),
+        "openai_org.yaml",
+    ),
+    Case(
+        "org-apply-plan-missing",
+        lambda w: OrgApplyOperator(task_id="t", plan_uri="file:///nonexistent/plan.json"),
+        "plan.json",
+    ),
     # -- names: empty, blank, overlong, multi-line, reserved separators, bad entry names --------
     Case("project-name-empty", _create(name=""), "name"),
     Case("project-name-overlong", _create(name=OVERLONG), "name"),
