@@ -28,7 +28,7 @@ class ProjectGroupsHandler:
     family = FAMILY
 
     def plan(self, ctx: PlanContext) -> list[Change]:
-        declared_groups: dict[str, Any] = ctx.spec.document.get("groups") or {}
+        """Per project that declares ``groups``: add the groups it lacks, remove the others."""
         changes: list[Change] = []
         for name, raw in (ctx.spec.document.get("projects") or {}).items():
             wanted: dict[str, str] | None = (raw or {}).get("groups")
@@ -42,58 +42,46 @@ class ProjectGroupsHandler:
                 else {}
             )
             for group_name, role_name in wanted.items():
-                if group_name in current:
-                    continue
-                path = ["projects", name, "groups", group_name]
-                role = _rbac.role_named(ctx.reader, role_name, _rbac.PROJECT_RESOURCE)
-                if role is None:
-                    names = sorted(
-                        str(r["name"])
-                        for r in _rbac.roles(ctx.reader)
-                        if r.get("resource_type") == _rbac.PROJECT_RESOURCE
-                    )
-                    raise OrgFileError(
-                        ctx.spec.source, format_path(path), f"{role_name!r} is not a project role ({', '.join(names)})"
-                    )
-                group = _rbac.group_named(ctx.reader, group_name)
-                declared = declared_groups.get(group_name)
-                if group is None and (declared is None or (declared or {}).get("absent") is True):
-                    raise OrgFileError(
-                        ctx.spec.source, format_path(path), "no group of this name (declare it under groups)"
-                    )
-                changes.append(
-                    Change(
-                        FAMILY,
-                        "add",
-                        name,
-                        group_name,
-                        None,
-                        {"role": role_name},
-                        False,
-                        _rbac.PHASE_GROUP_ADD,
-                        target={
-                            **target,
-                            **({"group_id": group["id"]} if group is not None else {}),
-                            "role_id": role["id"],
-                        },
-                    )
+                if group_name not in current:
+                    changes.append(self._addition(ctx, name, group_name, role_name, target))
+            changes += [
+                Change(
+                    FAMILY,
+                    "remove",
+                    name,
+                    group_name,
+                    {"access": True},
+                    None,
+                    True,
+                    _rbac.PHASE_GROUP_REMOVE,
+                    target={**target, "group_id": grant["group_id"]},
                 )
-            for group_name, grant in current.items():
-                if group_name not in wanted:
-                    changes.append(
-                        Change(
-                            FAMILY,
-                            "remove",
-                            name,
-                            group_name,
-                            {"access": True},
-                            None,
-                            True,
-                            _rbac.PHASE_GROUP_REMOVE,
-                            target={**target, "group_id": grant["group_id"]},
-                        )
-                    )
+                for group_name, grant in current.items()
+                if group_name not in wanted
+            ]
         return changes
+
+    @staticmethod
+    def _addition(ctx: PlanContext, name: str, group_name: str, role_name: str, target: dict[str, Any]) -> Change:
+        """The change giving ``group_name`` access to project ``name`` with a project role;
+        :class:`OrgFileError` at the file path for an unknown role or group."""
+        path: list[object] = ["projects", name, "groups", group_name]
+        role = _rbac.role_named(ctx.reader, role_name, _rbac.PROJECT_RESOURCE)
+        if role is None:
+            names = sorted(
+                str(r["name"]) for r in _rbac.roles(ctx.reader) if r.get("resource_type") == _rbac.PROJECT_RESOURCE
+            )
+            raise OrgFileError(
+                ctx.spec.source, format_path(path), f"{role_name!r} is not a project role ({', '.join(names)})"
+            )
+        group = _rbac.group_named(ctx.reader, group_name)
+        declared = (ctx.spec.document.get("groups") or {}).get(group_name)
+        if group is None and (declared is None or (declared or {}).get("absent") is True):
+            raise OrgFileError(ctx.spec.source, format_path(path), "no group of this name (declare it under groups)")
+        where = {**target, **({"group_id": group["id"]} if group is not None else {}), "role_id": role["id"]}
+        return Change(
+            FAMILY, "add", name, group_name, None, {"role": role_name}, False, _rbac.PHASE_GROUP_ADD, target=where
+        )
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         client = ctx.client
