@@ -156,6 +156,32 @@ INVITE_STATUS = {
 MEMBERSHIP_CHANGE = {"added": "added as", "role_updated": "role set to", None: "already"}
 
 
+def team_service_account(
+    projects: Iterable[Mapping[str, Any]], account: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The onboarding's team service account to mint, as one set of rotation kwargs, or none.
+
+    None too when the account's Variable already holds a generation of it: rotation may
+    have replaced ``initial`` since, and minting it again would roll the key back.
+    """
+    from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
+    from airflow_provider_openai_projects.sinks.variable import VariableKeySink
+
+    if not account:
+        return []
+    name = str(account["name"]).strip()
+    project_id = {p["name"]: p["id"] for p in projects}[str(account["project"]).strip()]
+    entry = account.get("secret_variable") or default_secret_variable(name)
+    held = VariableKeySink().load(entry)
+    if (
+        held
+        and held.metadata.get("project_id") == project_id
+        and generation_of(held.metadata["service_account_name"], name)
+    ):
+        return []
+    return [{"project_id": project_id, "service_account_name": name, "secret_variable": entry}]
+
+
 def onboarding_report(
     projects: Iterable[Mapping[str, Any]] | None,
     invite: Mapping[str, Any],

@@ -9,10 +9,8 @@ second run with the same parameters changes nothing; a run that failed half way 
 3. **invite** invites the person, unless they are a member already or an invite is pending.
 4. **wait_until_member** (deferrable, in the triggerer) waits until they accept (at most 7 days).
 5. **add_to_project** (mapped) makes them a member of each project with its role.
-5a. Optionally **add_to_group** (mapped over `groups`, names) makes them a member of each
-   group (and so of the projects the group was added to), once they are an organization
-   member; a group must exist (and name exactly one group); a SCIM-managed group fails (the
-   identity provider manages its members).
+5a. Optionally **add_to_group** (mapped over `groups`) adds them to each existing group (and so to its
+   projects) once they are a member; a SCIM-managed group fails (the identity provider owns it).
 6. Optionally **create_team_service_account** mints generation `<name>--initial` of a service
    account that `openai_key_rotation` rotates; its key goes to a Variable, never to XCom or a log.
 7. Optionally **apply_rate_limits** applies a rate-limit policy to the projects.
@@ -42,7 +40,6 @@ from airflow.sdk import Param, TriggerRule, conf, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects import reporting
-from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
 from airflow_provider_openai_projects.operators import (
     AddGroupUserOperator,
     AddProjectUserOperator,
@@ -53,7 +50,6 @@ from airflow_provider_openai_projects.operators import (
 )
 from airflow_provider_openai_projects.ratelimit_policy import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.sensors import OrganizationUserSensor
-from airflow_provider_openai_projects.sinks import VariableKeySink
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {
@@ -130,21 +126,7 @@ def openai_onboarding() -> None:
 
     @task
     def team_service_account(projects: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """One account to mint, or none: also none when the Variable already holds a generation
-        of it (rotation may have replaced ``initial`` since; minting it again would roll back)."""
-        account = params.get("service_account")
-        if not account:
-            return []
-        name, project_id = account["name"].strip(), {p["name"]: p["id"] for p in projects}[account["project"].strip()]
-        entry = account.get("secret_variable") or default_secret_variable(name)
-        held = VariableKeySink().load(entry)
-        if (
-            held
-            and held.metadata.get("project_id") == project_id
-            and generation_of(held.metadata["service_account_name"], name)
-        ):
-            return []
-        return [{"project_id": project_id, "service_account_name": name, "secret_variable": entry}]
+        return reporting.team_service_account(projects, params.get("service_account"))
 
     @task
     def group_names(params: dict[str, Any]) -> list[str]:
