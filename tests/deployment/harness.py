@@ -176,24 +176,21 @@ class Deployment:
             "emulator",
             [
                 str(BIN / "openai-admin-emulator"),
-                "--port",
-                "0",
-                "--admin-key",
-                self.admin_key,
-                "--control-token",
-                self.control_token,
-                "--throttle-rpm",
-                str(EMULATOR_RPM),
-                "--throttle-burst",
-                str(EMULATOR_BURST),
-                "--throttle-scope",
-                "endpoint",
+                # "--name=value": a random token may begin with "-", which argparse would
+                # otherwise read as the next option (one run in 64 failed to start).
+                "--port=0",
+                f"--admin-key={self.admin_key}",
+                f"--control-token={self.control_token}",
+                f"--throttle-rpm={EMULATOR_RPM}",
+                f"--throttle-burst={EMULATOR_BURST}",
+                "--throttle-scope=endpoint",
             ],
             env={k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
         )
         log = self.process_logs / "emulator.log"
 
         def announced() -> str | None:
+            self._check_alive()
             match = re.search(r"emulator: (http://127\.0\.0\.1:\d+)/v1", log.read_text())
             return match.group(1) if match else None
 
@@ -230,7 +227,13 @@ class Deployment:
     def _check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self._processes.items() if p.poll() is not None}
         if dead:
-            raise DeploymentError(f"component(s) exited: {dead}")
+            tails = "".join(f"\n--- {name}.log (end) ---\n{self._log_tail(name)}" for name in dead)
+            raise DeploymentError(f"component(s) exited: {dead}{tails}")
+
+    def _log_tail(self, name: str, lines: int = 20) -> str:
+        log = self.process_logs / f"{name}.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def _all_healthy(self) -> bool:
         self._check_alive()
