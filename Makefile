@@ -56,7 +56,7 @@ test-newest: $(VENV_NEW)/.synced
 	$(VENV_NEW)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-oldest: $(VENV_OLD)/.synced
-	$(VENV_OLD)/bin/python -m pytest -m "not demo and not deployment" $(PYTEST_ARGS)
+	$(VENV_OLD)/bin/python -m pytest -m "not demo" $(PYTEST_ARGS)
 
 test: lint typecheck test-newest test-oldest
 

@@ -123,9 +123,11 @@ def openai_org_as_code() -> None:
     # [END howto_operator_org_apply]
 
     @task(trigger_rule="none_failed_min_one_success")
-    def report(plan_result: dict[str, Any], ti: Any = None) -> dict[str, Any]:
-        """What was applied, or that nothing needed to change."""
-        applied = ti.xcom_pull(task_ids="apply") if ti is not None else None
+    def report(ti: Any = None) -> dict[str, Any]:
+        """What was applied, or that nothing needed to change. Its upstream is only apply and
+        in_sync (the plan is pulled, not passed), so a rejected approval skips it."""
+        plan_result = ti.xcom_pull(task_ids="plan")
+        applied = ti.xcom_pull(task_ids="apply")
         if not applied:
             print(f"In sync: {plan_result['summary']['source']} matches the organization; nothing applied.")
             return {"applied": 0, "writes": 0, "in_sync": True}
@@ -136,7 +138,7 @@ def openai_org_as_code() -> None:
     routed = route(plan.output)
     routed >> [in_sync, *gates]
     gates >> apply
-    [apply, in_sync] >> report(plan.output)
+    [apply, in_sync] >> report()
 
 
 openai_org_as_code()

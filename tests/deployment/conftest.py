@@ -1,9 +1,9 @@
-"""Fixtures of the real-deployment test: one deployment per module, its logs on failure.
+"""Fixtures of the real-deployment tests: one deployment for the package, its logs on failure.
 
-The deployment (``harness.Deployment``) is started once for the module (about a minute:
-``airflow db migrate`` and four components on a 2-core machine) and the tests of the module
-run in order over it, each driving one example DAG as a user would; later tests look at
-what the earlier ones left (runs, logs, XComs). A failed test gets the tail of every
+The deployment (``harness.Deployment``) is started once for the package (about a minute:
+``airflow db migrate`` and four components on a 2-core machine) and the tests run in order
+over it (modules in name order), each driving one example DAG as a user would; later tests
+look at what the earlier ones left (runs, logs, XComs). A failed test gets the tail of every
 component's output in its report (section "deployment logs").
 """
 
@@ -43,10 +43,10 @@ _RUNNING: dict[str, Deployment] = {}
 _FAILED: set[str] = set()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def deployment() -> Iterator[Deployment]:
     """The running deployment; its processes are stopped (process groups killed) afterwards.
-    The directory (home, logs) is removed after a passing module and kept after a failure."""
+    The directory (home, logs) is removed after a passing package and kept after a failure."""
     root = Path(tempfile.mkdtemp(prefix="openai-provider-deployment-"))
     running = Deployment(root)
     _RUNNING["deployment"] = running
@@ -60,19 +60,19 @@ def deployment() -> Iterator[Deployment]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def airflow_api(deployment: Deployment) -> AirflowApi:
     """The api-server's REST API, authenticated."""
     return AirflowApi(deployment.api_url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def emulator_control(deployment: Deployment) -> EmulatorControl:
     """The emulator's control API."""
     return EmulatorControl(deployment.emulator_url, deployment.control_token)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def minted_keys() -> list[str]:
     """Key values the tests read from the deployment's Variables (to look for them in logs)."""
     return []
