@@ -13,7 +13,11 @@ What it does, on a fresh clone after the install, without an OpenAI account or n
    and services around the organization: Ada accepts her invite while the onboarding waits,
    and a "search service" reloads its key from the Airflow Variable when it is rotated;
 4. after each DAG, prints what it changed, read from the emulator's request log and state
-   (never a key value), and checks the DAG run's state in the metadata DB.
+   (never a key value), and checks the DAG run's state in the metadata DB;
+5. manages the organization as code (export, plan, apply, drift), then observes it: the
+   audit-log and usage/costs export DAGs write what the story did to files, which are read
+   back into audit events by type and cost per project, beside the emulator's own record
+   (``scripts/demo_observe.py``).
 
 Airflow's own output goes to a log file in the temporary directory (its path is printed if
 anything fails). Exit status: 0 when every DAG run succeeded, 1 otherwise.
@@ -456,7 +460,23 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     if not demo.run_dag(4, "openai_offboarding", f"offboard {ADA}; {GRACE} takes over", offboarding):
         return False
     say(f"- {ADA}'s personal key now gets HTTP {emulator.use_key(personal['value'])}", 5)
-    return org_as_code(emulator, airflow)
+    return org_as_code(emulator, airflow) and observing(demo, emulator, airflow)
+
+
+def observing(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
+    """The audit log and the costs of everything above, exported by two DAGs and read back."""
+    from demo_observe import observe
+
+    heading("Observing the organization: the audit log and the costs of everything above")
+
+    def dags_test(dag_id: str, logical_date: str) -> bool:
+        ok = airflow.cli("dags", "test", dag_id, logical_date, title=dag_id)
+        return ok and airflow.last_run_state(dag_id) == "success"
+
+    if observe(emulator, airflow.home.parent, dags_test, say):
+        return True
+    demo.failed.append("observing")
+    return False
 
 
 def org_as_code(emulator: Any, airflow: Airflow) -> bool:

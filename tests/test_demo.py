@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+
+AUDIT_LINE = re.compile(r"^ +(\S+): (\d+) exported, (\d+) in the emulator's audit log$", re.MULTILINE)
+COST_LINE = re.compile(
+    r"^ +(\S+) \((\S+)\): \$(\d+\.\d+) exported, \$(\d+\.\d+) by the emulator's usage$", re.MULTILINE
+)
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_SHAPED = re.compile(r"sk-[a-z]+-[A-Za-z0-9_-]{16,}")
 
 
 @pytest.mark.demo
-@pytest.mark.timeout(900)  # four DAG runs and the org-as-code step, each `airflow dags test` a fresh interpreter
+@pytest.mark.timeout(1200)  # four DAG runs, org as code, two exports: each `airflow dags test` a fresh interpreter
 def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
     # A clean environment: nothing of the test suite's Airflow settings leaks into the demo.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OPENAI"))}
@@ -25,7 +32,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=840,
+        timeout=1140,
         check=False,
     )
     out = done.stdout
@@ -61,6 +68,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "- the drift DAG wrote nothing (0 writes)",
     ):
         assert line in out
+    assert_the_ending_reads_back_what_the_emulator_recorded(out)
     # Airflow's own log lines go to the log file, and no key is ever printed (only redacted forms).
     assert "[info" not in out
     assert "Traceback" not in out
@@ -70,3 +78,32 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
     airflow_output = Path(log_file.group(1)).read_text()
     assert "openai_onboarding" in airflow_output
     assert KEY_SHAPED.findall(airflow_output) == []  # not even unmasked in `airflow dags test` output
+
+
+def assert_the_ending_reads_back_what_the_emulator_recorded(out: str) -> None:
+    """The final step's figures: each one read back from the exported files equals the
+    emulator's own record beside it, and the files on disk hold exactly what was printed."""
+    assert "Observing the organization" in out
+    base = re.search(r"Variable openai_export_base_path = file://(\S+)\)", out)
+    assert base is not None
+    audit = {kind: (int(exported), int(recorded)) for kind, exported, recorded in AUDIT_LINE.findall(out)}
+    assert all(exported == recorded for exported, recorded in audit.values()), audit
+    on_disk = Counter(
+        json.loads(line)["type"]
+        for path in Path(base.group(1), "audit_logs").glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    )
+    assert on_disk == Counter({kind: exported for kind, (exported, _) in audit.items() if exported})
+    # What the story did is there: projects made, a service account's key rotated, Ada invited and removed.
+    for kind in ("project.created", "service_account.created", "service_account.deleted", "invite.sent"):
+        assert audit.get(kind, (0, 0))[0] > 0, kind
+    costs = {name: (project, exported, recorded) for name, project, exported, recorded in COST_LINE.findall(out)}
+    assert all(exported == recorded for _, exported, recorded in costs.values()), costs
+    assert float(costs["team-search"][1]) > 0  # the search service's calls with its key
+    spent: Counter[str] = Counter()
+    for path in Path(base.group(1), "costs").glob("*.jsonl"):
+        for bucket in map(json.loads, path.read_text().splitlines()):
+            for result in bucket["results"]:
+                spent[result["project_id"]] += result["amount"]["value"]
+    assert {p: f"{v:.5f}" for p, v in spent.items()} == {project: exported for project, exported, _ in costs.values()}
+    assert "- the exported files agree with the emulator's records" in out

@@ -1,0 +1,138 @@
+"""``openai_audit_export`` end to end: one file per hour under the Variable's base folder,
+exactly the emulator's events of that hour, a re-run rewrites it, one list call per 100."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+
+from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.emulator.families.audit_logs import AuditQuery
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+
+from .conftest import run_dag, set_variable, task_states, xcom
+
+AUDIT_LOGS = "/organization/audit_logs"
+TASK = "export_audit_logs"
+
+
+@pytest.fixture
+def dag(example_dags: dict[str, Any]) -> Any:
+    return example_dags["openai_audit_export"]
+
+
+def at(emulator: EmulatorServer, moment: pendulum.DateTime) -> None:
+    """Set the emulated clock to ``moment``."""
+    emulator.state.advance_clock(int(moment.timestamp()) - emulator.state.now())
+
+
+@pytest.fixture
+def hours(org: EmulatorServer, tmp_path: Path) -> list[pendulum.DateTime]:
+    """Three past hours ``h0 < h1 < h2`` (starts); writes made through the API in the first
+    two: 130 in ``h0`` (two pages), some on both sides of the boundary ``h1``, none in ``h2``."""
+    set_variable("openai_export_base_path", f"file://{tmp_path}/exports")
+    h0 = pendulum.now("UTC").start_of("hour").subtract(hours=4)
+    h1, h2 = h0.add(hours=1), h0.add(hours=2)
+    with OpenAIAdminClient(org.admin_key, base_url=org.base_url) as client:
+        at(org, h0)
+        first = client.create_project(name="at-the-first-second")["id"]
+        at(org, h0.add(minutes=20))
+        for n in range(128):
+            client.create_project(name=f"bulk-{n}")
+        at(org, h1.subtract(seconds=1))
+        client.update_project(first, name="renamed-in-the-last-second")
+        at(org, h1)
+        client.create_service_account(first, name="bot-at-the-boundary")
+        at(org, h1.add(minutes=59, seconds=59))
+        client.create_project(name="last-second-of-h1")
+    at(org, pendulum.now("UTC"))
+    return [h0, h1, h2]
+
+
+def emulated_events(emulator: EmulatorServer, start: pendulum.DateTime, end: pendulum.DateTime) -> list[Any]:
+    """The emulator's own record of the events of ``[start, end)`` that the API lists."""
+    query = AuditQuery(effective_at={"gte": int(start.timestamp()), "lt": int(end.timestamp())})
+    return sorted((e.render() for e in emulator.state.audit_events if query.matches(e)), key=lambda e: e["id"])
+
+
+def exported(result: dict[str, Any]) -> list[dict[str, Any]]:
+    text = Path(result["path"].removeprefix("file://")).read_text()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def list_calls(emulator: EmulatorServer) -> int:
+    entries = emulator.log.entries()
+    assert {(e.method, e.path) for e in entries} <= {("GET", AUDIT_LOGS)}  # lists only, nothing else
+    return len(entries)
+
+
+def test_each_hour_lands_in_its_own_file_exactly_once_and_a_rerun_rewrites_it(
+    org: EmulatorServer, dag: Any, hours: list[pendulum.DateTime], tmp_path: Path
+) -> None:
+    h0, h1, h2 = hours
+    folder = tmp_path / "exports" / "audit_logs"
+    results = []
+    for start, end in [(h0, h1), (h1, h2), (h2, h2.add(hours=1))]:
+        org.log.clear()
+        run = run_dag(dag, when=end)  # a run after ``end`` exports the hour that ended then
+        assert run.state == "success", task_states(run)
+        result = xcom(run, TASK)
+        expected = emulated_events(org, start, end)
+        assert result["path"] == f"file://{folder}/{start:%Y%m%dT%H%M%SZ}_{end:%Y%m%dT%H%M%SZ}.jsonl"
+        assert result["records"] == len(expected)
+        assert sorted(exported(result), key=lambda e: e["id"]) == expected
+        assert list_calls(org) == max(1, math.ceil(len(expected) / 100))
+        results.append(result)
+    assert [r["records"] for r in results] == [130, 2, 0]  # 128 + 1 + the rename; the boundary's two; none
+    boundary = {e["type"] for e in exported(results[1])}
+    assert boundary == {"service_account.created", "project.created"}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(Path(r["path"]).name for r in results)
+
+    # A re-run of the first hour (cleared in the UI) rewrites its file whole: no duplicate.
+    org.log.clear()
+    again = run_dag(dag, when=h1)
+    assert again.state == "success", task_states(again)
+    assert xcom(again, TASK) == results[0]
+    rewritten = exported(results[0])
+    assert len(rewritten) == len({e["id"] for e in rewritten}) == 130
+    assert sorted(rewritten, key=lambda e: e["id"]) == emulated_events(org, h0, h1)
+    assert list_calls(org) == 2
+    assert sorted(p.name for p in folder.iterdir()) == sorted(Path(r["path"]).name for r in results)
+    assert org.admin_key not in "".join(p.read_text() for p in folder.iterdir())
+
+
+def test_each_file_written_is_an_asset_event_naming_it(
+    org: EmulatorServer, dag: Any, hours: list[pendulum.DateTime]
+) -> None:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    def asset_events() -> list[dict[str, Any]]:
+        with create_session() as session:
+            return list(
+                session.scalars(
+                    select(AssetEvent.extra)
+                    .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+                    .where(AssetModel.name == "openai_audit_logs_export")
+                    .order_by(AssetEvent.id)
+                ).all()
+            )
+
+    before = len(asset_events())
+    run = run_dag(dag, when=hours[1])
+    assert run.state == "success", task_states(run)
+    result = xcom(run, TASK)
+    assert asset_events()[before:] == [
+        {
+            "path": result["path"],
+            "records": 130,
+            "data_interval_start": hours[0].isoformat(),
+            "data_interval_end": hours[1].isoformat(),
+        }
+    ]
