@@ -86,7 +86,15 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
         return summary
 
     def _own_admin_key_ids(self) -> list[str]:
-        """The id of this connection's admin key: the admin key whose redacted value matches."""
+        """The id of this connection's admin key: the one admin key whose redacted value matches.
+
+        A redacted value shows only a prefix and a tail, so two admin keys can match: then
+        the automation cannot be told apart and the task fails (``InvalidInputError`` naming
+        ``automation_actor_ids``) before any report or deletion. No match: every key in the
+        audit log is reported as foreign (a warning says why); foreign keys are never deleted.
+        """
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+
         key = (self.hook.get_connection(self.openai_admin_conn_id).password or "").strip()
         ids = []
         for admin_key in self.hook.list_admin_api_keys():
@@ -94,4 +102,15 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
             head, _, tail = re.sub(r"\*+|\.{3,}", "\0", str(admin_key.get("redacted_value") or "")).partition("\0")
             if head and tail and key.startswith(head) and key.endswith(tail):
                 ids.append(str(admin_key["id"]))
+        if len(ids) > 1:
+            raise InvalidInputError(
+                "automation_actor_ids",
+                f"this connection's admin key matches {len(ids)} admin keys by their redacted value "
+                f"({', '.join(sorted(ids))}): name the automation's actor ids",
+            )
+        if not ids:
+            self.log.warning(
+                "This connection's admin key is not among the organization's admin keys: keys it made are "
+                "reported as foreign; set automation_actor_ids to name the automation."
+            )
         return ids

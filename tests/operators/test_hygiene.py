@@ -124,3 +124,26 @@ def test_act_deletes_exactly_the_actionable_findings_and_a_second_run_deletes_no
 )
 def test_rotation_generations_are_recognised_by_their_name(name: str, managed: bool) -> None:
     assert is_rotation_managed(name) is managed
+
+
+def test_an_admin_key_the_redacted_values_cannot_single_out_fails_before_any_report(
+    admin_conn: EmulatorServer, seeded: dict[str, Any]
+) -> None:
+    from airflow.exceptions import AirflowFailException
+
+    # Another admin key with this connection's prefix and last four characters: same redacted value.
+    twin = admin_conn.admin_key[:-8] + "zzzz" + admin_conn.admin_key[-4:]
+    admin_conn.state._add_admin_key("twin", twin, None)
+    admin_conn.log.clear()
+
+    with pytest.raises(AirflowFailException, match="invalid automation_actor_ids") as raised:
+        run(act=True)
+
+    assert "2 admin keys" in str(raised.value)
+    assert admin_conn.admin_key not in str(raised.value)
+    assert admin_conn.log.writes() == []
+    # Naming the automation's actor lets the run go on.
+    own = admin_conn.state.admin_key_tracking_id(admin_conn.admin_key)
+    assert sorted(run(act=True, automation_actor_ids=[own])["deleted"]) == sorted(
+        [seeded["idle_user_key"], seeded["bot"]]
+    )
