@@ -202,6 +202,7 @@ def provision_service_account(
     project_id: str,
     name: str,
     extra: Mapping[str, Any] | None = None,
+    owns: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """Exactly one service account named ``name`` in the project, whose key ``sink`` holds at ``entry``.
 
@@ -214,6 +215,8 @@ def provision_service_account(
     (:class:`InvalidInputError` ``secret_variable``) before any write.
 
     :param extra: more metadata stored with a new key (JSON-able, never the value).
+    :param owns: which account names recorded in an existing entry may be replaced
+        (default: exactly ``name``).
     :return: ``project_id``, ``service_account_name``, ``secret_variable``, ``key_sink``,
         ``deleted_orphans``, ``service_account_id``, ``api_key_id``, ``redacted_value``,
         ``created``. Never the key.
@@ -221,15 +224,18 @@ def provision_service_account(
     stored = load_entry(sink, entry)
     if stored is not None:
         require_entry_owner(
-            "secret_variable", entry, stored, project_id, lambda n: n == name, expected=f"service account {name!r}"
+            "secret_variable",
+            entry,
+            stored,
+            project_id,
+            owns or (lambda n: n == name),
+            expected=f"service account {name!r}",
         )
     same_name = [a for a in hook.list_service_accounts(project_id) if a["name"] == name]
     held_id = stored.metadata.get("service_account_id") if stored is not None else None
     held = next((a for a in same_name if a["id"] == held_id), None)
     orphan = "its key is not in the key sink"
-    deleted = [
-        a["id"] for a in same_name if a is not held and delete_service_account(hook, log, project_id, a, orphan)
-    ]
+    deleted = [a["id"] for a in same_name if a is not held and delete_service_account(hook, log, project_id, a, orphan)]
     result: dict[str, Any] = {
         "project_id": project_id,
         "service_account_name": name,
