@@ -350,3 +350,37 @@ def test_two_accounts_delivering_to_one_entry_are_refused_by_the_loader() -> Non
         spec(document)
     document["projects"]["team-ads"]["service_accounts"]["bot"]["entry"] = "openai_ads_bot_api_key"
     assert spec(document).projects.keys() == {"team-search", "team-ads"}
+
+
+def test_the_rotation_operator_rotates_an_account_the_file_created_and_the_plan_stays_in_sync(
+    client: OpenAIAdminClient, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_openai_projects.operators.rotation import RotateServiceAccountOperator
+
+    org = accounts.org
+    connect(monkeypatch, org.emulator)
+    document = exported(client, org)
+    document["projects"]["team-search"]["service_accounts"]["reporter"] = {"sink": "vault"}
+    vault = InMemoryKeySink()
+    engine.apply(client, spec(document), key_sinks={"vault": vault})
+    first = vault.load("openai_reporter_api_key")
+    assert first is not None
+
+    rotated = RotateServiceAccountOperator(
+        task_id="rotate",
+        project_id=org.search,
+        service_account_name="reporter",
+        key_sink=vault,
+        delete_previous=True,
+        keep_previous=0,
+        verify_backoff=0,
+    ).execute(make_context())
+
+    reporters = [n for n in live_accounts(org.emulator, org.search) if n.startswith("reporter")]
+    assert reporters == [f"reporter--{rotated['generation']}"]  # the file's first generation was revoked
+    current = vault.load("openai_reporter_api_key")
+    assert current is not None
+    assert current.value != first.value
+    org.emulator.log.clear()
+    assert engine.plan(client, spec(document)).in_sync
+    assert writes(org.emulator) == []
