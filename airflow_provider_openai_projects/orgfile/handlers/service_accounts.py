@@ -161,7 +161,13 @@ class ServiceAccountsHandler:
                     None,
                     True,
                     PHASE_REMOVE,
-                    target={**target(project), "service_account_ids": sorted(str(a["id"]) for a in accounts)},
+                    target={
+                        **target(project),
+                        "service_accounts": sorted(
+                            ({"id": str(a["id"]), "name": str(a["name"])} for a in accounts),
+                            key=lambda a: (a["name"], a["id"]),
+                        ),
+                    },
                 )
                 for logical, accounts in sorted(live.items())
                 if logical not in (wanted or {})
@@ -202,10 +208,9 @@ class ServiceAccountsHandler:
         project_id = ctx.project_id(change)
         logical = change.what
         if change.action == "remove":
-            for account_id in change.target["service_account_ids"]:
-                account = {"id": account_id, "name": logical}
+            for account in change.target["service_accounts"]:
                 delete_service_account(client, log, project_id, account, "not listed in the org file")
-            return len(change.target["service_account_ids"])
+            return len(change.target["service_accounts"])
         sink = ctx.key_sinks[str((change.after or {})["sink"])]
         result = provision_service_account(
             client,
