@@ -3,7 +3,8 @@ service-account deletion and key storage.
 
 Each takes what it needs (a hook, a logger, a sink), never an operator, so any operator,
 sensor or test can call it. Nothing here imports the HTTP client: the hook is passed in
-by the caller, which builds it when a task runs.
+by the caller, which builds it when a task runs (the org-file engine passes its client,
+which has the same methods). Importing this module does not import Airflow.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow.sdk.log import mask_secret
-
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError, OpenAIAdminError
+from airflow_provider_openai_projects.idempotency import create_once
 from airflow_provider_openai_projects.key_generations import redacted
 from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey, store_key
 from airflow_provider_openai_projects.sinks.variable import VariableKeySink
@@ -95,6 +95,8 @@ def load_entry(sink: KeySink, name: str) -> StoredKey | None:
     """``sink.load(name)``, with the value registered with Airflow's masker at once."""
     stored = sink.load(name)
     if stored is not None:
+        from airflow.sdk.log import mask_secret  # here, not at the top: the org-file engine imports this module
+
         mask_secret(stored.value)
     return stored
 
@@ -190,3 +192,93 @@ def store_new_key(
             )
         raise
     return metadata
+
+
+def provision_service_account(
+    hook: OpenAIAdminHook,
+    log: Log,
+    sink: KeySink,
+    entry: str,
+    project_id: str,
+    name: str,
+    extra: Mapping[str, Any] | None = None,
+    owns: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
+    """Exactly one service account named ``name`` in the project, whose key ``sink`` holds at ``entry``.
+
+    The contract of :class:`~airflow_provider_openai_projects.operators.service_accounts.CreateServiceAccountOperator`
+    (which calls this with validated inputs; so does the org file's ``service_accounts``
+    family): an account whose key the entry holds is kept with no write; accounts of that
+    name whose key nobody holds are deleted; a create whose response is lost is reconciled
+    (keyless look-alikes deleted, then created again); the key is stored at once, and the
+    account deleted if storing fails. An entry holding another account's key is refused
+    (:class:`InvalidInputError` ``secret_variable``) before any write.
+
+    :param extra: more metadata stored with a new key (JSON-able, never the value).
+    :param owns: which account names recorded in an existing entry may be replaced
+        (default: exactly ``name``).
+    :return: ``project_id``, ``service_account_name``, ``secret_variable``, ``key_sink``,
+        ``deleted_orphans``, ``service_account_id``, ``api_key_id``, ``redacted_value``,
+        ``created``. Never the key.
+    """
+    stored = load_entry(sink, entry)
+    if stored is not None:
+        require_entry_owner(
+            "secret_variable",
+            entry,
+            stored,
+            project_id,
+            owns or (lambda n: n == name),
+            expected=f"service account {name!r}",
+        )
+    same_name = [a for a in hook.list_service_accounts(project_id) if a["name"] == name]
+    held_id = stored.metadata.get("service_account_id") if stored is not None else None
+    held = next((a for a in same_name if a["id"] == held_id), None)
+    orphan = "its key is not in the key sink"
+    deleted = [a["id"] for a in same_name if a is not held and delete_service_account(hook, log, project_id, a, orphan)]
+    result: dict[str, Any] = {
+        "project_id": project_id,
+        "service_account_name": name,
+        "secret_variable": entry,
+        "key_sink": type(sink).__name__,
+        "deleted_orphans": deleted,
+    }
+    if held is not None and stored is not None:
+        log.info("Service account %r (%s) exists and its key is stored at %r.", name, held["id"], entry)
+        return {
+            **result,
+            "service_account_id": held["id"],
+            "api_key_id": stored.metadata.get("api_key_id"),
+            "redacted_value": stored.metadata.get("redacted_value"),
+            "created": False,
+        }
+
+    def orphans_of_a_lost_create() -> None:
+        for account in hook.list_service_accounts(project_id):
+            if account["name"] == name:
+                delete_service_account(hook, log, project_id, account, "a create's lost response left it keyless")
+                deleted.append(account["id"])
+        return None
+
+    created = create_once(
+        lambda: hook.create_service_account(project_id, name=name),
+        orphans_of_a_lost_create,
+        what=f"service account {name!r} in {project_id}",
+    )
+    metadata = store_new_key(hook, log, sink, entry, project_id, created, extra or {})
+    log_change(
+        log,
+        "created service account %r (%s) in %s; key %s stored at %r",
+        name,
+        created["id"],
+        project_id,
+        metadata["redacted_value"],
+        entry,
+    )
+    return {
+        **result,
+        "service_account_id": created["id"],
+        "api_key_id": metadata["api_key_id"],
+        "redacted_value": metadata["redacted_value"],
+        "created": True,
+    }

@@ -16,7 +16,7 @@ them; run the DAG again to plan afresh).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.orgfile.changes import Plan
+    from airflow_provider_openai_projects.sinks.base import KeySink
 
 PLAN_XCOM_KEY = "plan"
 
@@ -99,17 +100,30 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
     the summary, the number of writes and one line per change made (no key, ever). Give the
     org file's asset as ``outlets`` to emit an asset event on success; its ``extra`` carries
     the counts.
+
+    :param key_sinks: key sinks by the names the file's ``service_accounts`` give them
+        (``sink: vault`` -> ``{"vault": VaultSink(...)}``); ``variable`` (an Airflow Variable)
+        and ``aws_secrets_manager`` are built in. A name that resolves to nothing fails the
+        task before any write.
     """
 
     template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "plan_uri")
     ui_color = "#fbeee6"
 
-    def __init__(self, *, plan_uri: str | None = None, plan_task_id: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        plan_uri: str | None = None,
+        plan_task_id: str | None = None,
+        key_sinks: Mapping[str, KeySink] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if (plan_uri is None) == (plan_task_id is None):
             raise ValueError("OrgApplyOperator: give exactly one of plan_uri or plan_task_id")
         self.plan_uri = plan_uri
         self.plan_task_id = plan_task_id
+        self.key_sinks = dict(key_sinks or {})
 
     def _saved_plan(self, context: Context) -> Plan:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
@@ -134,12 +148,12 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         from airflow.sdk.exceptions import AirflowFailException
 
         from airflow_provider_openai_projects.orgfile.engine import apply
-        from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
+        from airflow_provider_openai_projects.orgfile.errors import OrgFileError, PlanRefusedError
 
         saved = self._saved_plan(context)
         try:
-            result = apply(self.hook, saved=saved)
-        except PlanRefusedError as error:  # stale, too destructive, or stopped part-way
+            result = apply(self.hook, saved=saved, key_sinks=self.key_sinks)
+        except (PlanRefusedError, OrgFileError) as error:  # stale, too destructive, stopped part-way, unknown sink
             raise AirflowFailException(str(error)) from None
         for change in result.done:
             self.log_change("%s", change.describe())

@@ -16,14 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
-from airflow_provider_openai_projects.idempotency import create_once
 from airflow_provider_openai_projects.key_generations import default_secret_variable, require_entry_name
 from airflow_provider_openai_projects.operator_helpers import (
     delete_service_account,
-    load_entry,
-    require_entry_owner,
+    provision_service_account,
     resolve_sink,
-    store_new_key,
 )
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
@@ -32,7 +29,7 @@ from airflow_provider_openai_projects.validation import require_id, require_name
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_openai_projects.client.types import ServiceAccount, ServiceAccountCreated
+    from airflow_provider_openai_projects.client.types import ServiceAccount
     from airflow_provider_openai_projects.sinks.base import KeySink
 
 
@@ -93,83 +90,8 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
             else default_secret_variable(name)
         )
         sink = resolve_sink(self.key_sink)
-        stored = load_entry(sink, entry)
-        if stored is not None:
-            require_entry_owner(
-                "secret_variable",
-                entry,
-                stored,
-                project_id,
-                lambda n: n == name,
-                expected=f"service account {name!r}",
-            )
-
-        accounts = self.hook.list_service_accounts(project_id)
-        same_name = [a for a in accounts if a["name"] == name]
-        held_id = stored.metadata.get("service_account_id") if stored is not None else None
-        held = next((a for a in same_name if a["id"] == held_id), None)
-        orphan = "its key is not in the key sink"
-        deleted = [
-            a["id"]
-            for a in same_name
-            if a is not held and delete_service_account(self.hook, self.log, project_id, a, orphan)
-        ]
-        result: dict[str, Any] = {
-            "project_id": project_id,
-            "service_account_name": name,
-            "secret_variable": entry,
-            "key_sink": type(sink).__name__,
-            "deleted_orphans": deleted,
-        }
         context["ti"].xcom_push(key=PROJECT_ID_XCOM_KEY, value=project_id)
-        if held is not None and stored is not None:
-            self.log.info("Service account %r (%s) exists and its key is stored at %r.", name, held["id"], entry)
-            return {
-                **result,
-                "service_account_id": held["id"],
-                "api_key_id": stored.metadata.get("api_key_id"),
-                "redacted_value": stored.metadata.get("redacted_value"),
-                "created": False,
-            }
-
-        created, metadata = self._create_and_store(project_id, name, sink, entry, deleted)
-        return {
-            **result,
-            "service_account_id": created["id"],
-            "api_key_id": metadata["api_key_id"],
-            "redacted_value": metadata["redacted_value"],
-            "created": True,
-        }
-
-    def _create_and_store(
-        self, project_id: str, name: str, sink: KeySink, entry: str, deleted: list[str]
-    ) -> tuple[ServiceAccountCreated, dict[str, Any]]:
-        """Create the account (a lost response is reconciled: keyless look-alikes are deleted
-        and appended to ``deleted``) and store its key; returns the account and the metadata."""
-
-        def orphans_of_a_lost_create() -> None:
-            for account in self.hook.list_service_accounts(project_id):
-                if account["name"] == name:
-                    why = "a create's lost response left it keyless"
-                    delete_service_account(self.hook, self.log, project_id, account, why)
-                    deleted.append(account["id"])
-            return None
-
-        created = create_once(
-            lambda: self.hook.create_service_account(project_id, name=name),
-            orphans_of_a_lost_create,
-            what=f"service account {name!r} in {project_id}",
-        )
-        metadata = store_new_key(self.hook, self.log, sink, entry, project_id, created, {})
-        self.log_change(
-            "created service account %r (%s) in %s; key %s stored at %r",
-            name,
-            created["id"],
-            project_id,
-            metadata["redacted_value"],
-            entry,
-        )
-        return created, metadata
+        return provision_service_account(self.hook, self.log, sink, entry, project_id, name)
 
 
 class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):

@@ -14,18 +14,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.resources import AdminMethods
 from airflow_provider_openai_projects.orgfile.changes import Change, Plan
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.projects import is_active
+from airflow_provider_openai_projects.orgfile.handlers.service_accounts import resolve_key_sinks
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.sinks.base import KeySink
 
 
 def expected_reads(spec: OrgSpec) -> int:
@@ -108,8 +113,12 @@ def apply(
     *,
     saved: Plan | None = None,
     progress: Progress = NO_PROGRESS,
+    key_sinks: Mapping[str, KeySink] | None = None,
 ) -> ApplyResult:
     """Apply ``spec`` (plan then apply) or exactly the ``saved`` plan (re-checked first).
+
+    ``key_sinks``: the sinks the file's ``service_accounts`` name, beyond the built-in
+    ``variable`` and ``aws_secrets_manager`` (an unknown name is refused before any write).
 
     :raises PlanRefusedError: stale plan, or too many destructive changes; nothing written.
     :raises ApplyError: a change failed; the changes before it are done; rerun to resume.
@@ -122,8 +131,9 @@ def apply(
     else:
         raise TypeError("give exactly one of spec or saved")
     check_destructive(the_plan)
+    sinks = resolve_key_sinks(the_plan.changes, the_plan.source, key_sinks)
     result = ApplyResult(the_plan)
-    ctx = ApplyContext(client)
+    ctx = ApplyContext(client, key_sinks=sinks)
     total = len(the_plan.changes)
     for number, change in enumerate(the_plan.changes):
         progress.step(f"applying {change.action} {change.family}", number, total)

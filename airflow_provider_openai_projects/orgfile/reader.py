@@ -22,6 +22,7 @@ _KEPT: dict[str, tuple[str, ...]] = {
     "users": ("id", "email", "role"),
     "invites": ("id", "email", "role", "status", "projects"),
     "project_users": ("id", "email", "role"),
+    "service_accounts": ("id", "name"),
     "rate_limits": (
         "id",
         "model",
@@ -82,6 +83,13 @@ class LiveReader:
     def rate_limits(self, project_id: str) -> list[dict[str, Any]]:
         return self._read(
             f"rate_limits/{project_id}", "rate_limits", lambda: list(self.client.list_rate_limits(project_id))
+        )
+
+    def service_accounts(self, project_id: str) -> list[dict[str, Any]]:
+        return self._read(
+            f"service_accounts/{project_id}",
+            "service_accounts",
+            lambda: list(self.client.list_service_accounts(project_id)),
         )
 
     def user_by_email(self, email: str) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from airflow_provider_openai_projects.orgfile.handlers.project_groups import Pro
 from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsHandler
 from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
 from airflow_provider_openai_projects.orgfile.handlers.roles import RolesHandler
+from airflow_provider_openai_projects.orgfile.handlers.service_accounts import ServiceAccountsHandler
 
 HANDLERS: tuple[Handler, ...] = (
     ProjectsHandler(),
@@ -28,6 +29,7 @@ HANDLERS: tuple[Handler, ...] = (
     ModelPermissionsHandler(),
     HostedToolsHandler(),
     DataRetentionHandler(),
+    ServiceAccountsHandler(),
     MembersHandler(),
     OrganizationHandler(),
 )

@@ -9,6 +9,7 @@ module and one row there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -47,6 +48,8 @@ class ApplyContext:
     """Project name -> id, for projects created by this run (create before reference)."""
     ids: dict[str, str] = field(default_factory=dict)
     """``<family>:<name>`` -> id of other objects created by this run (groups, roles)."""
+    key_sinks: Mapping[str, Any] = field(default_factory=dict)
+    """Sink name -> key sink object, for the service accounts this run creates."""
 
     def project_id(self, change: Change) -> str:
         """The project a change is about: its planned id, or the one created in this run."""
