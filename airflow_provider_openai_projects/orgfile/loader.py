@@ -17,6 +17,7 @@ import yaml
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
+from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
 from airflow_provider_openai_projects.ratelimit_policy import parse_policy
 
 
@@ -112,6 +113,7 @@ def load_document(document: Any, source: str) -> OrgSpec:
     error = _schema_error(document, source)
     if error is not None:
         raise error
+    check_scoped(document, source)
     projects: dict[str, ProjectSpec] = {}
     for name, raw in (document.get("projects") or {}).items():
         raw = raw or {}

@@ -8,6 +8,7 @@ Planning order matters only for what handlers tell each other through the
 from __future__ import annotations
 
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, Handler, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.certificates import CertificatesHandler
 from airflow_provider_openai_projects.orgfile.handlers.data_retention import DataRetentionHandler
 from airflow_provider_openai_projects.orgfile.handlers.groups import GroupsHandler
 from airflow_provider_openai_projects.orgfile.handlers.hosted_tools import HostedToolsHandler
@@ -18,6 +19,8 @@ from airflow_provider_openai_projects.orgfile.handlers.project_groups import Pro
 from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsHandler
 from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
 from airflow_provider_openai_projects.orgfile.handlers.roles import RolesHandler
+from airflow_provider_openai_projects.orgfile.handlers.spend_alerts import SpendAlertsHandler
+from airflow_provider_openai_projects.orgfile.handlers.spend_limit import SpendLimitHandler
 
 HANDLERS: tuple[Handler, ...] = (
     ProjectsHandler(),
@@ -28,6 +31,9 @@ HANDLERS: tuple[Handler, ...] = (
     ModelPermissionsHandler(),
     HostedToolsHandler(),
     DataRetentionHandler(),
+    SpendLimitHandler(),
+    SpendAlertsHandler(),
+    CertificatesHandler(),
     MembersHandler(),
     OrganizationHandler(),
 )
