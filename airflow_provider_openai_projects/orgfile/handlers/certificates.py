@@ -3,12 +3,13 @@
 A list of certificate names: the set of certificates active for that scope, authoritative
 when the key is present (absent = unmanaged; ``[]`` deactivates every one). Activation and
 deactivation only: certificates are uploaded (and deleted) outside the file, which never
-holds certificate content. A name that no certificate of the organization has, or that
-several have, is a plan error naming the path, raised after the reads and before any
-write. Per scope one ``add`` change activates what is missing and one ``remove`` change
-(destructive: clients presenting those certificates lose access) deactivates what the file
-does not list, each in idempotent batches of at most 10 ids. The organization's active
-certificates are exported when each has a name of its own; projects' are not exported.
+holds certificate content. Names resolve against the scope's list, else the organization's;
+a name that no certificate has, or that several have, is a plan error naming the path,
+raised after the reads and before any write. Per scope one ``add`` change activates what is
+missing and one ``remove`` change (destructive: clients presenting those certificates lose
+access) deactivates what the file does not list, each in idempotent batches of at most 10
+ids. The organization's active certificates are exported when each has a name of its own;
+projects' are not exported.
 """
 
 from __future__ import annotations
@@ -86,8 +87,12 @@ class CertificatesHandler:
         changes: list[Change] = []
         for scope, names in scopes(ctx, FAMILY):
             known = live_certificates(ctx.reader, ORGANIZATION_SCOPE if scope.is_new else scope)
+            if not set(names) <= {c.get("name") for c in known}:
+                # A project's list may leave out what is inactive there: names resolve
+                # against the organization's list (read once per run).
+                known = live_certificates(ctx.reader, ORGANIZATION_SCOPE)
             wanted = _resolve(ctx, scope, list(names), known)
-            active = [] if scope.is_new else [c for c in known if c.get("active")]
+            active = [] if scope.is_new else [c for c in live_certificates(ctx.reader, scope) if c.get("active")]
             wanted_ids = {c["id"] for c in wanted}
             missing = [c for c in wanted if not any(a["id"] == c["id"] for a in active)]
             extra = [c for c in active if c["id"] not in wanted_ids]
