@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.orgfile import scoped
 from airflow_provider_openai_projects.orgfile.changes import Change, Plan
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
@@ -35,9 +36,10 @@ if TYPE_CHECKING:
 
 def expected_reads(spec: OrgSpec) -> int:
     """The list reads a plan of ``spec`` makes at most: the projects, per project one list
-    per family it declares, the organization's users and invites."""
+    per family it declares, the organization's users and invites, and one per scope for
+    each spend limit, spend alerts and certificates key (:func:`.scoped.reads`)."""
     per_project = sum((p.members is not None) + (p.rate_limits is not None) for p in spec.projects.values())
-    return 1 + per_project + 2
+    return 1 + per_project + 2 + scoped.reads(spec.document)
 
 
 def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:

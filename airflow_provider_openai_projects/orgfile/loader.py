@@ -18,6 +18,7 @@ from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers import service_accounts
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
+from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
 from airflow_provider_openai_projects.ratelimit_policy import parse_policy
 
 
@@ -114,6 +115,7 @@ def load_document(document: Any, source: str) -> OrgSpec:
     if error is not None:
         raise error
     service_accounts.check_document(document, source)
+    check_scoped(document, source)
     projects: dict[str, ProjectSpec] = {}
     for name, raw in (document.get("projects") or {}).items():
         raw = raw or {}

@@ -8,6 +8,7 @@ Planning order matters only for what handlers tell each other through the
 from __future__ import annotations
 
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, Handler, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.certificates import CertificatesHandler
 from airflow_provider_openai_projects.orgfile.handlers.data_retention import DataRetentionHandler
 from airflow_provider_openai_projects.orgfile.handlers.groups import GroupsHandler
 from airflow_provider_openai_projects.orgfile.handlers.hosted_tools import HostedToolsHandler
@@ -19,6 +20,8 @@ from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsH
 from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
 from airflow_provider_openai_projects.orgfile.handlers.roles import RolesHandler
 from airflow_provider_openai_projects.orgfile.handlers.service_accounts import ServiceAccountsHandler
+from airflow_provider_openai_projects.orgfile.handlers.spend_alerts import SpendAlertsHandler
+from airflow_provider_openai_projects.orgfile.handlers.spend_limit import SpendLimitHandler
 
 HANDLERS: tuple[Handler, ...] = (
     ProjectsHandler(),
@@ -30,6 +33,9 @@ HANDLERS: tuple[Handler, ...] = (
     HostedToolsHandler(),
     DataRetentionHandler(),
     ServiceAccountsHandler(),
+    SpendLimitHandler(),
+    SpendAlertsHandler(),
+    CertificatesHandler(),
     MembersHandler(),
     OrganizationHandler(),
 )
