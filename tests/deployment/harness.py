@@ -150,6 +150,9 @@ class Deployment:
                 "AIRFLOW__API__SECRET_KEY": self._secret("api"),
                 "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt"),
                 "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+                # A 2-core machine shared with other jobs: the api-server may answer a task's
+                # supervisor slowly; the default 5 s failed a first try on a load average of 16.
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
                 "AIRFLOW__OPENAI_ADMIN_EXAMPLES__POLL_INTERVAL_SECONDS": str(POLL_SECONDS),
                 "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT": json.dumps(connection),
