@@ -14,10 +14,11 @@ It writes ``slot-<pid>`` (JSON) with where its time went:
   deferral, the worker part before deferring plus the resume, as Airflow counts it);
 - ``start``/``end``: epoch seconds of the work (the parent's wall time is the last ``end``);
 - ``cpu``: CPU seconds of the process during the work;
-- ``store``: seconds spent reserving slots (the budget store's lock and round trip);
-- ``sleep``: seconds slept waiting for reserved slots; ``reservations``: their count;
-- ``late``: total seconds the process woke up later than the slot it had reserved
-  (scheduling delay on a loaded host).
+- ``store``: seconds spent asking the budget for a slot (the store's lock and round trip);
+- ``sleep``: seconds slept waiting for slots; ``reservations``: how many times the budget
+  was asked (with the shared budget, a process that wakes to find the slot taken asks again);
+- ``late``: total seconds the process woke up later than it meant to (scheduling delay
+  on a loaded host).
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ class Timings:
         self.reservations = 0
 
     def instrument(self, pacer: Any) -> None:
-        reserve: Callable[[str], float] = pacer.reserve
+        # The shared budget's tasks ask the store at send time (``admit_now``); the
+        # in-process pacer and the async client reserve ahead (``reserve``).
+        asking = "admit_now" if hasattr(pacer, "admit_now") else "reserve"
+        reserve: Callable[[str], float] = getattr(pacer, asking)
         sleep: Callable[[float], None] = pacer._sleep
 
         def timed_reserve(endpoint: str) -> float:
@@ -60,7 +64,7 @@ class Timings:
             self.sleep += slept
             self.late += max(slept - seconds, 0.0)
 
-        pacer.reserve = timed_reserve
+        setattr(pacer, asking, timed_reserve)
         pacer._sleep = timed_sleep
 
 

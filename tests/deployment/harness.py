@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +39,8 @@ from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEAD
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags_examples"
+#: DAGs of the tests only (copied into the deployment's DAGs folder next to the examples).
+TEST_DAGS_FOLDER = Path(__file__).resolve().parent / "dags"
 BIN = Path(sys.executable).parent
 POOL = "openai_admin_api"
 EXAMPLE_DAGS = ("openai_onboarding", "openai_offboarding", "openai_key_rotation", "openai_rate_limit_sync")
@@ -48,6 +51,9 @@ EMULATOR_RPM = 240
 EMULATOR_BURST = 10
 #: Client-side pacing of the connection (per process and endpoint), under the throttle.
 CONNECTION_RPM = 120
+#: The connection of the parallel-sync test: its budget is shared by every task process
+#: through a SQLite file in the deployment's home (``rate_limit_backend``).
+SHARED_BUDGET_CONN_ID = "openai_admin_shared_budget"
 #: How often the example DAGs' sensors check (``[openai_admin_examples] poll_interval_seconds``).
 POLL_SECONDS = 1.0
 
@@ -97,6 +103,8 @@ class Deployment:
         self.control_token = secrets.token_urlsafe(24)
         self.api_port = free_port()
         self.emulator_url = ""
+        self.dags_folder = root / "dags"
+        self.shared_budget_rpm = CONNECTION_RPM
         self._secrets = {"fernet": Fernet.generate_key().decode()}
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -118,10 +126,17 @@ class Deployment:
             "password": self.admin_key,
             "extra": {"requests_per_minute": CONNECTION_RPM},
         }
+        shared = {
+            **connection,
+            "extra": {
+                "requests_per_minute": self.shared_budget_rpm,
+                "rate_limit_backend": f"sqlite:///{self.home / 'throttle-budget.db'}",
+            },
+        }
         env.update(
             {
                 "AIRFLOW_HOME": str(self.home),
-                "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": "8",
@@ -135,9 +150,13 @@ class Deployment:
                 "AIRFLOW__API__SECRET_KEY": self._secret("api"),
                 "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt"),
                 "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+                # A 2-core machine shared with other jobs: the api-server may answer a task's
+                # supervisor slowly; the default 5 s failed a first try on a load average of 16.
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
                 "AIRFLOW__OPENAI_ADMIN_EXAMPLES__POLL_INTERVAL_SECONDS": str(POLL_SECONDS),
                 "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT": json.dumps(connection),
+                f"AIRFLOW_CONN_{SHARED_BUDGET_CONN_ID.upper()}": json.dumps(shared),
             }
         )
         return env
@@ -152,6 +171,10 @@ class Deployment:
         every component healthy and the four example DAGs are parsed (bounded waits)."""
         self.home.mkdir(parents=True)
         self.process_logs.mkdir(parents=True)
+        # The example DAGs as a user deploys them (with their config/), plus the tests' DAGs.
+        shutil.copytree(DAGS_FOLDER, self.dags_folder, ignore=shutil.ignore_patterns("__pycache__"))
+        for dag_file in TEST_DAGS_FOLDER.glob("*.py"):
+            shutil.copy(dag_file, self.dags_folder / dag_file.name)
         self._start_emulator()
         self._run_once("db-migrate", [str(BIN / "airflow"), "db", "migrate"], timeout=240)
         for name in COMPONENTS:
@@ -383,3 +406,7 @@ class EmulatorControl:
 
     def faults(self) -> dict[str, Any]:
         return dict(self._call("GET", "/faults"))
+
+    def throttle(self, rpm: float | None, burst: int | None = None) -> None:
+        """Throttle every endpoint to ``rpm`` per minute, bucket of ``burst`` (``None``: off)."""
+        self._call("POST", "/throttle", {"rpm": rpm, "burst": burst, "scope": "endpoint"})

@@ -11,8 +11,12 @@ endpoint (``harness.EMULATOR_RPM``). The tests run in order over that one deploy
    the previous generation;
 3. rate-limit sync, unpaused (its scheduled run) and triggered with conf;
 4. offboarding, triggered as a dry run and then for real;
-5. every run of the four DAGs succeeded, every task on its first try;
-6. neither the admin key nor any minted key is in any task, trigger, scheduler,
+5. four rate-limit syncs in parallel (one DAG run, four tasks over disjoint slices of
+   projects) through a connection whose ``rate_limit_backend`` is a SQLite file in the
+   deployment's home, the emulator throttling each endpoint with a bucket of 2: the calls
+   are the minimum, none is answered 429, every task succeeds on its first try;
+6. every run of the four DAGs succeeded, every task on its first try;
+7. neither the admin key nor any minted key is in any task, trigger, scheduler,
    dag-processor, triggerer or api-server log, nor in any XCom or Variable the REST API lists.
 
 Assertions stay at the level of DAG runs, task-instance states, the emulator's state and
@@ -22,6 +26,7 @@ be refactored freely behind their ``Param`` names.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import Any
@@ -29,7 +34,16 @@ from typing import Any
 import pytest
 import requests
 
-from .harness import EXAMPLE_DAGS, POOL, AirflowApi, Deployment, EmulatorControl, wait_for
+from .harness import (
+    EMULATOR_BURST,
+    EMULATOR_RPM,
+    EXAMPLE_DAGS,
+    POOL,
+    AirflowApi,
+    Deployment,
+    EmulatorControl,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.deployment, pytest.mark.timeout(900)]
 
@@ -191,6 +205,73 @@ def test_offboarding_dry_run_then_run_removes_the_person_and_hands_over_her_proj
     assert ADA not in [u["email"] for u in emulator_control.state()["users"]]
     owners = {m["id"] for m in _project(emulator_control, "team-search")["users"] if m["role"] == "owner"}
     assert grace["id"] in owners
+
+
+PARALLEL_DAG = "openai_parallel_rate_limit_sync"  # tests/deployment/dags/
+PARALLEL_TASKS = 4
+PARALLEL_PROJECTS = 24
+#: The emulator's throttle during the parallel sync (per endpoint, bucket of 2); the shared
+#: connection paces at the same rate (3 % under it).
+PARALLEL_RPM = 120
+READ_ROUTE = "GET /organization/projects/{project_id}/rate_limits"
+WRITE_ROUTE = "POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}"
+
+
+def _create_projects(deployment: Deployment, count: int) -> list[str]:
+    """``count`` new projects, made through the Admin API as an administrator would."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {deployment.admin_key}"
+    ids = []
+    for n in range(count):
+        response = session.post(
+            f"{deployment.emulator_url}/v1/organization/projects", json={"name": f"parallel-{n:02d}"}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+def test_four_parallel_syncs_share_one_budget_with_the_minimum_calls_and_no_429(
+    airflow_api: AirflowApi, deployment: Deployment, emulator_control: EmulatorControl
+) -> None:
+    emulator_control.throttle(None)
+    ids = _create_projects(deployment, PARALLEL_PROJECTS)
+    first = next(p for p in emulator_control.state()["projects"] if p["id"] == ids[0])
+    model, limits = next((r["model"], r) for r in first["rate_limits"])
+    # One limit differs in every project: one read and one write per project is the minimum.
+    policy = {model: {"max_requests_per_1_minute": int(limits["max_requests_per_1_minute"]) // 2}}
+    slices = [ids[n::PARALLEL_TASKS] for n in range(PARALLEL_TASKS)]
+    assert deployment.shared_budget_rpm == PARALLEL_RPM
+    emulator_control.throttle(PARALLEL_RPM, burst=2)
+    try:
+        airflow_api.unpause(PARALLEL_DAG)
+        mark = _last_seq(emulator_control)
+        run_id = airflow_api.trigger(PARALLEL_DAG, {"slices": slices, "rate_limits": policy})
+        state = airflow_api.wait_for_run(deployment, PARALLEL_DAG, run_id, RUN_TIMEOUT)
+    finally:
+        emulator_control.throttle(EMULATOR_RPM, burst=EMULATOR_BURST)
+    calls = [e for e in emulator_control.requests() if e["seq"] > mark and e["route"] in (READ_ROUTE, WRITE_ROUTE)]
+    others = [e["route"] for e in emulator_control.requests() if e["seq"] > mark and e not in calls]
+    assert state == "success"
+    tis = airflow_api.task_instances(PARALLEL_DAG, run_id)
+    assert sorted((t["task_id"], t["state"], t["try_number"]) for t in tis) == [
+        (f"sync_{n}", "success", 1) for n in range(PARALLEL_TASKS)
+    ]
+    assert [e for e in calls if e["status"] != 200] == []  # no 429, no other error
+    assert others == []
+    # The minimum: each project's limits read once and its one differing limit written once.
+    for route in (READ_ROUTE, WRITE_ROUTE):
+        touched = sorted(e["path"].split("/")[3] for e in calls if e["route"] == route)
+        assert touched == sorted(ids), route
+    # The tasks really ran at the same time: their writes interleave (one after the other,
+    # the task writing would change only PARALLEL_TASKS - 1 times).
+    owner = {project_id: n for n, part in enumerate(slices) for project_id in part}
+    ordered = sorted(calls, key=lambda e: int(e["seq"]))
+    writers = [owner[e["path"].split("/")[3]] for e in ordered if e["route"] == WRITE_ROUTE]
+    assert sum(1 for a, b in itertools.pairwise(writers) if a != b) >= PARALLEL_TASKS, writers
+    for limit in next(p for p in emulator_control.state()["projects"] if p["id"] == ids[-1])["rate_limits"]:
+        if limit["model"] == model:
+            assert limit["max_requests_per_1_minute"] == policy[model]["max_requests_per_1_minute"]
 
 
 def test_every_run_succeeded_and_every_task_on_its_first_try(airflow_api: AirflowApi) -> None:

@@ -42,7 +42,7 @@ class PostgresBudgetStore:
             self._conn = conn
         return self._conn
 
-    def admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
+    def admit(self, key: str, rate: Rate, at_ms: int, weight: int = 1) -> int | None:
         with self._lock:
             conn = self._connection()
             with conn.transaction():
@@ -50,7 +50,7 @@ class PostgresBudgetStore:
                 (tat,) = conn.execute(
                     "SELECT tat FROM openai_admin_budget WHERE key = %s FOR UPDATE", (key,)
                 ).fetchone()
-                state, decision = _GCRA.step([rate], (int(tat),), at_ms, 1)
+                state, decision = _GCRA.step([rate], (int(tat),), at_ms, weight)
                 if decision.allowed:
                     conn.execute("UPDATE openai_admin_budget SET tat = %s WHERE key = %s", (int(state[0]), key))
         return None if decision.allowed else max(decision.retry_after_ms or 1, 1)

@@ -51,8 +51,8 @@ class RedisBudgetStore:
                 store = self._stores[key] = RedisStateStore(self.client, key)
             return store
 
-    def admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
-        decision: Any = self._store(key).check(_GCRA, [rate], at_ms, 1)  # type: ignore[no-untyped-call]
+    def admit(self, key: str, rate: Rate, at_ms: int, weight: int = 1) -> int | None:
+        decision: Any = self._store(key).check(_GCRA, [rate], at_ms, weight)  # type: ignore[no-untyped-call]
         if decision.allowed:
             return None
         return max(int(decision.retry_after_ms or 1), 1)

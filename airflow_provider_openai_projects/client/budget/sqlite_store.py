@@ -51,20 +51,20 @@ class SQLiteBudgetStore:
             raise ValueError("a sqlite URL needs a file path: sqlite:///<absolute path>")
         return cls(Path("/" + raw.lstrip("/")))
 
-    def admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
+    def admit(self, key: str, rate: Rate, at_ms: int, weight: int = 1) -> int | None:
         with self._lock:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
-                return self._admit(key, rate, at_ms)
+                return self._admit(key, rate, at_ms, weight)
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
-    def _admit(self, key: str, rate: Rate, at_ms: int) -> int | None:
+    def _admit(self, key: str, rate: Rate, at_ms: int, weight: int) -> int | None:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute("INSERT OR IGNORE INTO openai_admin_budget (key) VALUES (?)", (key,))
             (tat,) = self._db.execute("SELECT tat FROM openai_admin_budget WHERE key = ?", (key,)).fetchone()
-            state, decision = _GCRA.step([rate], (int(tat),), at_ms, 1)
+            state, decision = _GCRA.step([rate], (int(tat),), at_ms, weight)
             if decision.allowed:
                 self._db.execute("UPDATE openai_admin_budget SET tat = ? WHERE key = ?", (int(state[0]), key))
             self._db.execute("COMMIT")

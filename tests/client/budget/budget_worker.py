@@ -1,6 +1,9 @@
 """One worker process of the multi-process budget tests: reads through a connection's shared budget.
 
-    python -m tests.client.budget.budget_worker <calls per endpoint> <project id> <barrier dir>
+    python -m tests.client.budget.budget_worker <calls per endpoint> <project id> <barrier dir> [late every] [late]
+
+With ``late every`` N and ``late`` F, every N-th sleep of the pacer overruns by F intervals,
+as on a host too loaded to wake the process on time.
 
 It imports and builds its client, says so (``ready-<pid>`` in the barrier directory) and
 starts only when the test creates ``go`` there, so every worker paces at the same time
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 
 
-def main(calls: int, project_id: str, barrier: Path) -> None:
+def main(calls: int, project_id: str, barrier: Path, late_every: int = 0, late: float = 0.0) -> None:
     import json
 
     from airflow_provider_openai_projects.client import OpenAIAdminClient
@@ -35,6 +38,15 @@ def main(calls: int, project_id: str, barrier: Path) -> None:
         connection="openai_admin_default",
     )
     hook = OpenAIAdminClient(conn["password"], base_url=conn["host"], pacer=pacer)
+    if late_every:
+        sleeps = 0
+
+        def late_sleep(seconds: float) -> None:
+            nonlocal sleeps
+            sleeps += 1
+            time.sleep(seconds + (late * pacer.interval if sleeps % late_every == 0 else 0.0))
+
+        pacer._sleep = late_sleep
     (barrier / f"ready-{os.getpid()}").touch()
     while not (barrier / "go").exists():
         time.sleep(0.01)
@@ -44,4 +56,5 @@ def main(calls: int, project_id: str, barrier: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
+    extra = sys.argv[4:6]
+    main(int(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), *(int(extra[0]), float(extra[1])) if extra else ())
