@@ -25,20 +25,16 @@ from airflow_provider_openai_projects.orgfile.handlers.projects import is_active
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
+from airflow_provider_openai_projects.orgfile.read_count import expected_reads, read_organization_lists
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
-
-def expected_reads(spec: OrgSpec) -> int:
-    """The list reads a plan of ``spec`` makes at most: the projects, per project one list
-    per family it declares, the organization's users and invites."""
-    per_project = sum((p.members is not None) + (p.rate_limits is not None) for p in spec.projects.values())
-    return 1 + per_project + 2
+__all__ = ["ApplyError", "ApplyResult", "apply", "check_destructive", "expected_reads", "export", "fresh_plan_for", "plan"]
 
 
 def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
     """The changes that make the organization match ``spec``; reads only."""
     reader = LiveReader(client, progress)
-    reader.expected = expected_reads(spec)
+    read_organization_lists(spec, reader)  # first: the exact count of reads is known after them
     ctx = PlanContext(spec=spec, reader=reader)
     changes: list[Change] = []
     for handler in HANDLERS:
