@@ -28,7 +28,16 @@ from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progr
 from airflow_provider_openai_projects.orgfile.read_count import expected_reads, read_organization_lists
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
-__all__ = ["ApplyError", "ApplyResult", "apply", "check_destructive", "expected_reads", "export", "fresh_plan_for", "plan"]
+__all__ = [
+    "ApplyError",
+    "ApplyResult",
+    "apply",
+    "check_destructive",
+    "expected_reads",
+    "export",
+    "fresh_plan_for",
+    "plan",
+]
 
 
 def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:

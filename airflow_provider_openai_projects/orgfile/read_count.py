@@ -27,7 +27,6 @@ from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 
-
 def _project_reads(raw: dict[str, Any]) -> int:
     """The lists (or objects) read for one live project whose file entry is ``raw``: one
     per family it declares (an empty ``rate_limits`` manages nothing, so reads nothing)."""
