@@ -7,12 +7,15 @@ drops after it was applied. The client does not retry, so the apply either recov
 create looks before it repeats) or stops; a second apply then finishes. Afterwards the
 live state is the file's (a fresh plan is empty, the export is the uninterrupted run's),
 no object exists twice, every needed write was applied exactly once, and the only extra
-writes are the repeats of writes that failed before being applied.
+writes are the repeats of writes that failed before being applied. With a client that
+retries as the hook does, a lost response costs at most that one write repeated, and the
+single apply finishes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,15 @@ FAULTS: dict[str, dict[str, Any]] = {
     "failed-write": {"status": 500, "when": "before"},
     "dropped-connection": {"drop": True, "when": "after"},
 }
+
+
+@pytest.fixture
+def retrying_client(emulator: EmulatorServer) -> Iterator[OpenAIAdminClient]:
+    """A client that retries as the hook does (idempotent writes repeated after a 5xx)."""
+    with OpenAIAdminClient(
+        emulator.admin_key, base_url=emulator.base_url, max_retries=3, backoff_initial=0.01, backoff_max=0.02
+    ) as admin:
+        yield admin
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,32 @@ def test_an_apply_interrupted_at_a_write_converges_on_rerun_with_no_duplicate(
     assert len(applied) == minimum, [f"{e.method} {e.path} {e.status}" for e in applied]
     assert len(sent) == minimum + len(not_applied)  # the extra writes are repeats of failed ones only
     assert len(not_applied) == (1 if fault["when"] == "before" else 0)
+    assert all(kind == [] for kind in duplicates(emulator).values()), duplicates(emulator)
+    emulator.log.clear()
+    assert engine.plan(client, spec(DOCUMENT)).in_sync
+    assert engine.export(client) == ref.exported
+
+
+@pytest.mark.parametrize("k", range(WRITES), ids=lambda k: f"write{k + 1}")
+def test_an_apply_whose_client_retries_a_lost_response_converges_with_only_that_write_repeated(
+    client: OpenAIAdminClient, retrying_client: OpenAIAdminClient, emulator: EmulatorServer, k: int
+) -> None:
+    """As the hook runs it: the client repeats an idempotent write whose response was lost
+    (a create looks first instead); the one apply finishes, with at most that write twice."""
+    ref = reference(client, emulator)
+    seed_everything(emulator)
+    minimum = minimum_writes(emulator)
+    arm_fault_at_write(emulator, ref.methods, k, FAULTS["lost-response"])
+
+    engine.apply(retrying_client, spec(DOCUMENT))
+
+    assert emulator.faults.stats()["injected"] >= 1
+    sent = emulator.log.writes()
+    faulted = ref.methods[k]
+    assert minimum <= len(sent) <= minimum + 1
+    repeated = sent[k : k + 2] if len(sent) > minimum else []
+    assert all(e.method == faulted for e in repeated)
+    assert len({e.path for e in repeated}) <= 1  # the extra write is the faulted one, repeated
     assert all(kind == [] for kind in duplicates(emulator).values()), duplicates(emulator)
     emulator.log.clear()
     assert engine.plan(client, spec(DOCUMENT)).in_sync
