@@ -13,15 +13,17 @@ per-project read:
 - the roles when the file declares roles, group roles or project groups;
 - the groups when the file declares groups or project groups.
 
-:func:`expected_reads` then counts exactly, for every family of :mod:`.handlers`. Reads
-only; the reads go through the run's :class:`~.reader.LiveReader`, so nothing is read twice.
+:func:`expected_reads` then counts exactly, for every family of :mod:`.handlers`. A family
+added later counts its own reads: its handler defines ``count_reads`` (:class:`ReadCounter`),
+which is added to the total. Reads only; the reads go through the run's
+:class:`~.reader.LiveReader`, so nothing is read twice.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from airflow_provider_openai_projects.orgfile.handlers import _rbac
+from airflow_provider_openai_projects.orgfile.handlers import HANDLERS, _rbac
 from airflow_provider_openai_projects.orgfile.handlers.projects import oldest_active
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
@@ -36,6 +38,15 @@ def _project_reads(raw: dict[str, Any]) -> int:
         + bool(raw.get("rate_limits"))
         + sum(key in raw for key in ("model_permissions", "hosted_tools", "data_retention"))
     )
+
+
+class ReadCounter(Protocol):
+    """A handler that counts its own reads (optional; see the module docstring)."""
+
+    def count_reads(self, spec: OrgSpec, reader: LiveReader) -> int:
+        """The reads this family's ``plan`` makes beyond the organization-wide lists, given
+        what ``reader`` holds (at least the projects); reads nothing itself."""
+        ...
 
 
 def _projects(spec: OrgSpec) -> dict[str, dict[str, Any]]:
@@ -114,4 +125,8 @@ def expected_reads(spec: OrgSpec, reader: LiveReader) -> int:
         for name, raw in _groups(spec).items():
             if _rbac.group_named(reader, name) is not None:
                 count += ("members" in raw) + ("roles" in raw)
+    for handler in HANDLERS:  # families that count their own reads (ReadCounter)
+        count_reads = getattr(handler, "count_reads", None)
+        if count_reads is not None:
+            count += int(count_reads(spec, reader))
     return count

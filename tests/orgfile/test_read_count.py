@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.orgfile import engine
+from airflow_provider_openai_projects.orgfile import engine, read_count
+from airflow_provider_openai_projects.orgfile.changes import Change
+from airflow_provider_openai_projects.orgfile.handlers import HANDLERS, ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.projects import oldest_active
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import Progress
 from airflow_provider_openai_projects.orgfile.read_count import expected_reads, read_organization_lists
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
@@ -65,3 +71,40 @@ def test_expected_reads_is_exact_in_sync_and_when_projects_are_all_new(
         plan = engine.plan(client, spec(document), recorder)
         assert plan.reads == reads(emulator) == recorder.steps[-1][2], document["projects"].keys()
         assert len({total for _stage, _done, total in recorder.steps[5:]}) <= 1
+
+
+class ProjectObjectFamily:
+    """A family added later (as a new handler module would be): reads one object per live
+    project of the file and counts those reads itself (``count_reads``)."""
+
+    family = "project_object"
+
+    def plan(self, ctx: PlanContext) -> list[Change]:
+        get = ctx.reader.client.get_project
+        for name, project in ctx.projects.items():
+            if project is not None:
+                ctx.reader.read(f"{self.family}/{name}", ("id",), lambda pid=str(project["id"]): [get(pid)])
+        return []
+
+    def apply(self, change: Change, ctx: ApplyContext) -> int:
+        return 0
+
+    def count_reads(self, spec: OrgSpec, reader: LiveReader) -> int:
+        live = reader.snapshot.get("projects", [])
+        return sum(
+            1 for name, p in spec.projects.items() if not p.wants_archived and oldest_active(live, name) is not None
+        )
+
+
+def test_a_family_added_later_counts_its_own_reads(
+    client: OpenAIAdminClient, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_everything(emulator)
+    extended = (*HANDLERS, ProjectObjectFamily())
+    monkeypatch.setattr(engine, "HANDLERS", extended)
+    monkeypatch.setattr(read_count, "HANDLERS", extended)
+    recorder = Recorder()
+
+    plan = engine.plan(client, spec(DOCUMENT), recorder)
+
+    assert plan.reads == reads(emulator) == recorder.steps[-1][2] == 16 + 2  # team-search, team-ads
