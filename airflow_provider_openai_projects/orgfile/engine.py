@@ -1,7 +1,9 @@
 """Plan, apply and export: the org-file engine (no Airflow; it uses the client or the hook).
 
 - :func:`plan` reads the live state with the fewest list reads the file needs and returns a
-  :class:`~.changes.Plan`. It never writes.
+  :class:`~.changes.Plan`. It never writes. The organization-wide lists come first, read
+  when the file needs them, so that the number of reads (the progress's "n of N") is exact
+  before the first per-project read (:mod:`.read_count`).
 - :func:`apply` makes a plan true: from a file (plan, then apply) or from a saved plan
   (re-plan from the plan's own desired document; refuse, with no write, when the fresh
   plan differs: the saved one is stale). It refuses, with no write, a plan with more
