@@ -1,7 +1,9 @@
 """Plan, apply and export: the org-file engine (no Airflow; it uses the client or the hook).
 
 - :func:`plan` reads the live state with the fewest list reads the file needs and returns a
-  :class:`~.changes.Plan`. It never writes.
+  :class:`~.changes.Plan`. It never writes. The organization-wide lists come first, read
+  when the file needs them, so that the number of reads (the progress's "n of N") is exact
+  before the first per-project read (:mod:`.read_count`).
 - :func:`apply` makes a plan true: from a file (plan, then apply) or from a saved plan
   (re-plan from the plan's own desired document; refuse, with no write, when the fresh
   plan differs: the saved one is stale). It refuses, with no write, a plan with more
@@ -19,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.resources import AdminMethods
-from airflow_provider_openai_projects.orgfile import scoped
 from airflow_provider_openai_projects.orgfile.changes import Change, Plan
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
@@ -28,24 +29,28 @@ from airflow_provider_openai_projects.orgfile.handlers.service_accounts import r
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
+from airflow_provider_openai_projects.orgfile.read_count import expected_reads, read_organization_lists
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.sinks.base import KeySink
 
-
-def expected_reads(spec: OrgSpec) -> int:
-    """The list reads a plan of ``spec`` makes at most: the projects, per project one list
-    per family it declares, the organization's users and invites, and one per scope for
-    each spend limit, spend alerts and certificates key (:func:`.scoped.reads`)."""
-    per_project = sum((p.members is not None) + (p.rate_limits is not None) for p in spec.projects.values())
-    return 1 + per_project + 2 + scoped.reads(spec.document)
+__all__ = [
+    "ApplyError",
+    "ApplyResult",
+    "apply",
+    "check_destructive",
+    "expected_reads",
+    "export",
+    "fresh_plan_for",
+    "plan",
+]
 
 
 def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
     """The changes that make the organization match ``spec``; reads only."""
     reader = LiveReader(client, progress)
-    reader.expected = expected_reads(spec)
+    read_organization_lists(spec, reader)  # first: the exact count of reads is known after them
     ctx = PlanContext(spec=spec, reader=reader)
     changes: list[Change] = []
     for handler in HANDLERS:

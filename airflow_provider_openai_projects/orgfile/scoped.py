@@ -67,12 +67,3 @@ def check(document: Mapping[str, Any], source: str) -> None:
             if name in names:
                 raise OrgFileError(source, format_path([*where, CERTIFICATES, index]), f"{name!r} is listed twice")
             names[name] = index
-
-
-def reads(document: Mapping[str, Any]) -> int:
-    """The reads the scoped settings of ``document`` cost a plan at most: one per key per
-    scope, plus the organization's certificates once when a project declares some."""
-    count = sum(1 for _where, entry in declared(document) for key in KEYS if key in entry)
-    org_certificates = CERTIFICATES in (document.get("organization") or {})
-    project_certificates = any(CERTIFICATES in entry for where, entry in declared(document) if where[0] == "projects")
-    return count + (project_certificates and not org_certificates)

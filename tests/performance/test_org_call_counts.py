@@ -1,5 +1,6 @@
-"""The org-as-code benchmark at a small size: plan and apply make exactly the minimum reads
-and writes (formulas in ``benchmarks/org.py``), and a second apply writes nothing."""
+"""The org-as-code benchmark (members, rate limits, model permissions) at a small size: plan
+and apply make exactly the minimum reads and writes (formulas in ``benchmarks/org.py``), and a
+second apply writes nothing."""
 
 from __future__ import annotations
 
@@ -23,5 +24,5 @@ def test_org_as_code_plan_and_apply_make_the_minimum_calls_and_a_second_apply_no
     for row in (plan, apply, second):
         assert (row.calls, row.writes) == (row.min_calls, row.min_writes), row
         assert row.throttled == 0
-    assert apply.writes == 9 * 3
+    assert apply.writes == 9 * (1 + 2 + 1)  # per project: a member, the two gpt-4o* limits, the permissions
     assert second.writes == 0

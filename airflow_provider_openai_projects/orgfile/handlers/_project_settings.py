@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from airflow_provider_openai_projects.orgfile.handlers.base import PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.projects import oldest_active
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
+from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 
 def declaring(ctx: PlanContext, key: str) -> Iterator[tuple[str, dict[str, Any] | None, Any]]:
@@ -15,6 +18,18 @@ def declaring(ctx: PlanContext, key: str) -> Iterator[tuple[str, dict[str, Any] 
     for name, raw in (ctx.spec.document.get("projects") or {}).items():
         if key in (raw or {}) and name in ctx.projects:
             yield name, ctx.projects[name], raw[key]
+
+
+def live_declaring(spec: OrgSpec, reader: LiveReader, key: str) -> int:
+    """How many managed projects (not archived) of the file declare ``key`` and exist live
+    (``reader`` holds the projects): the per-project reads of a family with one read each."""
+    live = reader.snapshot.get("projects", [])
+    raw: dict[str, Any] = spec.document.get("projects") or {}
+    return sum(
+        1
+        for name, project in spec.projects.items()
+        if not project.wants_archived and key in (raw.get(name) or {}) and oldest_active(live, name) is not None
+    )
 
 
 def target(project: dict[str, Any] | None) -> dict[str, Any]:

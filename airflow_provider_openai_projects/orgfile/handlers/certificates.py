@@ -19,10 +19,13 @@ from typing import Any
 from airflow_provider_openai_projects.client.resources.certificates import MAX_IDS_PER_BATCH
 from airflow_provider_openai_projects.orgfile.changes import PHASE_ADD_MEMBER, PHASE_REMOVE, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
+from airflow_provider_openai_projects.orgfile.handlers._project_settings import live_declaring
 from airflow_provider_openai_projects.orgfile.handlers._scopes import Scope, project_of, scopes
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 from airflow_provider_openai_projects.orgfile.scoped import CERTIFICATES
+from airflow_provider_openai_projects.orgfile.scoped import declared as declared_scopes
 
 FAMILY = CERTIFICATES
 FIELDS = ("id", "name", "active")
@@ -86,12 +89,9 @@ class CertificatesHandler:
     def plan(self, ctx: PlanContext) -> list[Change]:
         changes: list[Change] = []
         for scope, names in scopes(ctx, FAMILY):
-            known = live_certificates(ctx.reader, ORGANIZATION_SCOPE if scope.is_new else scope)
-            if not set(names) <= {c.get("name") for c in known}:
-                # A project's list may leave out what is inactive there: names resolve
-                # against the organization's list (read once per run).
-                known = live_certificates(ctx.reader, ORGANIZATION_SCOPE)
-            wanted = _resolve(ctx, scope, list(names), known)
+            # Names resolve against the organization's list (read once per run): a project's
+            # list may leave out what is inactive there.
+            wanted = _resolve(ctx, scope, list(names), live_certificates(ctx.reader, ORGANIZATION_SCOPE))
             active = [] if scope.is_new else [c for c in live_certificates(ctx.reader, scope) if c.get("active")]
             wanted_ids = {c["id"] for c in wanted}
             missing = [c for c in wanted if not any(a["id"] == c["id"] for a in active)]
@@ -101,6 +101,12 @@ class CertificatesHandler:
             if extra:
                 changes.append(_change(scope, "remove", extra))
         return changes
+
+    def count_reads(self, spec: OrgSpec, reader: LiveReader) -> int:
+        """The organization's list once when any scope declares certificates, and one list
+        per live project that does."""
+        declared = any(FAMILY in entry for _where, entry in declared_scopes(spec.document))
+        return declared + live_declaring(spec, reader, FAMILY)
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         project_id = project_of(change, ctx)

@@ -35,9 +35,10 @@ from airflow_provider_openai_projects.key_generations import (
 )
 from airflow_provider_openai_projects.orgfile.changes import PHASE_REMOVE, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
-from airflow_provider_openai_projects.orgfile.handlers._project_settings import declaring, target
+from airflow_provider_openai_projects.orgfile.handlers._project_settings import declaring, live_declaring, target
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.projects import oldest_active
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 if TYPE_CHECKING:
@@ -197,6 +198,10 @@ class ServiceAccountsHandler:
             PHASE_SERVICE_ACCOUNT_CREATE,
             target={**target(project), "entry": entry_of(logical, value)},
         )
+
+    def count_reads(self, spec: OrgSpec, reader: LiveReader) -> int:
+        """One list of service accounts per live project that declares the key."""
+        return live_declaring(spec, reader, FAMILY)
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         from airflow_provider_openai_projects.operator_helpers import (
