@@ -50,6 +50,10 @@ class ExportRow:
     calls: int
     throttled: int
     seconds: float
+    #: CPU seconds of the exporting process during the export, and of the emulator's
+    #: process during the whole exporting process (its start and warm-up included).
+    export_cpu_seconds: float
+    emulator_cpu_seconds: float
     rate_per_minute: float
     rss_before_kib: int
     rss_peak_kib: int
@@ -93,11 +97,17 @@ def _export_in_this_process(start_iso: str, folder: str) -> dict[str, Any]:
     operator = AuditLogsToStorageOperator(task_id="export", path=f"file://{folder}")
     context = {"data_interval_start": start, "data_interval_end": start + timedelta(hours=1)}
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    began = time.perf_counter()
+    cpu, began = time.process_time(), time.perf_counter()
     result = operator.execute(context)  # type: ignore[arg-type]
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"records": int(result["records"]), "seconds": seconds, "rss_before_kib": before, "rss_peak_kib": peak}
+    return {
+        "records": int(result["records"]),
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rss_before_kib": before,
+        "rss_peak_kib": peak,
+    }
 
 
 def export(emulator: EmulatorServer, start: datetime, rpm: float, folder: Path) -> tuple[dict[str, Any], int, int]:
@@ -105,6 +115,7 @@ def export(emulator: EmulatorServer, start: datetime, rpm: float, folder: Path) 
     the emulator saw (all of them, and how many of those were throttled with a 429)."""
     env = {**os.environ, CONN_ENV: connection_json(emulator, requests_per_minute=rpm)}
     emulator.log.clear()
+    emulator_cpu = time.process_time()  # this process: the emulator serving (the rest idles)
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.exports", _CHILD_FLAG, start.isoformat(), str(folder)],
         cwd=ROOT,
@@ -113,12 +124,14 @@ def export(emulator: EmulatorServer, start: datetime, rpm: float, folder: Path) 
         text=True,
         check=False,
     )
+    emulator_cpu = time.process_time() - emulator_cpu
     if done.returncode != 0:
         raise RuntimeError(f"the exporting process failed:\n{done.stderr[-3000:]}")
     hour = [str(int(start.timestamp()))]
     calls = [e for e in emulator.log.entries() if e.path == AUDIT_PATH and e.query.get("effective_at[gte]") == hour]
     throttled = sum(1 for e in calls if e.status == 429)
-    return json.loads(done.stdout.strip().splitlines()[-1]), len(calls), throttled
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**report, "emulator_cpu_seconds": emulator_cpu}, len(calls), throttled
 
 
 def measure(events: int, rpm: float) -> list[ExportRow]:
@@ -139,6 +152,8 @@ def measure(events: int, rpm: float) -> list[ExportRow]:
                 calls,
                 throttled,
                 report["seconds"],
+                report["cpu_seconds"],
+                report["emulator_cpu_seconds"],
                 rpm,
                 report["rss_before_kib"],
                 report["rss_peak_kib"],
@@ -166,8 +181,8 @@ def render(rows: list[ExportRow], rpm: float, load: tuple[float, float]) -> str:
         "and after the export of the measured hour; the emulator runs in the measuring process and is not counted.",
         "",
         "| events | exported | list calls | of them 429 | ceil(N/100) | wall s | floor s | wall / floor "
-        "| RSS before MiB | peak RSS MiB | growth MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| export CPU ms/call | emulator CPU ms/call | RSS before MiB | peak RSS MiB | growth MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         cells = [
@@ -179,6 +194,8 @@ def render(rows: list[ExportRow], rpm: float, load: tuple[float, float]) -> str:
             f"{row.seconds:.1f}",
             f"{row.floor_seconds:.1f}",
             f"{row.ratio:.2f}",
+            f"{1000 * row.export_cpu_seconds / max(row.calls, 1):.1f}",
+            f"{1000 * row.emulator_cpu_seconds / max(row.calls, 1):.1f}",
             f"{row.rss_before_kib / 1024:.1f}",
             f"{row.rss_peak_kib / 1024:.1f}",
             f"{(row.rss_peak_kib - row.rss_before_kib) / 1024:.1f}",
@@ -187,7 +204,10 @@ def render(rows: list[ExportRow], rpm: float, load: tuple[float, float]) -> str:
     lines += [
         "",
         f"Load average (1 min) while measured: {load[0]:.1f} before, {load[1]:.1f} after, on {os.cpu_count()} CPUs "
-        "shared with other work.",
+        "shared with other work. CPU per call (the exporting process during the export; the emulator's process "
+        "during the whole exporting process, its start and warm-up included) is what the machine's load does not "
+        f"change: the pacing interval is {60_000 / rpm:.0f} ms a call, so wall / floor stays near 1 where both fit "
+        "into it on free CPUs, and grows with the load otherwise.",
     ]
     return "\n".join(lines) + "\n"
 
