@@ -72,7 +72,7 @@ def draw_monthly_cost_chart(cost_file: str) -> str | None:
     figure.tight_layout()
     chart = written.parent / "monthly.png"
     with cast(Any, chart).open("wb") as stream:
-        description = json.dumps({"month": month, "usd_per_project": totals}, sort_keys=True)
+        description = json.dumps({"month": month, "usd_per_project": totals})  # largest first
         figure.savefig(
             stream,
             format="png",
