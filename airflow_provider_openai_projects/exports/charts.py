@@ -39,7 +39,10 @@ def monthly_cost_per_project(lines: Iterable[str], month: str) -> dict[str, floa
 def draw_monthly_cost_chart(cost_file: str) -> str | None:
     """Draw ``monthly.png`` beside ``cost_file`` from every cost file of its month.
 
-    Returns the chart's path, or ``None`` when matplotlib is not installed.
+    Returns the chart's path, or ``None`` when matplotlib is not installed. The PNG carries
+    the figures it shows in its ``Description`` text chunk (JSON: ``month`` and
+    ``usd_per_project``, as :func:`monthly_cost_per_project` computed them), so a reader
+    or a test can check the chart against the data without reading pixels.
     """
     try:
         import matplotlib
@@ -69,7 +72,13 @@ def draw_monthly_cost_chart(cost_file: str) -> str | None:
     figure.tight_layout()
     chart = written.parent / "monthly.png"
     with cast(Any, chart).open("wb") as stream:
-        figure.savefig(stream, format="png", dpi=100)
+        description = json.dumps({"month": month, "usd_per_project": totals})  # largest first
+        figure.savefig(
+            stream,
+            format="png",
+            dpi=100,
+            metadata={"Title": f"OpenAI cost per project, {month}", "Description": description},
+        )
     plt.close(figure)
     log.info("Drew the cost chart of %s for %d project(s) at %s", month, len(totals), chart)
     return str(chart)

@@ -41,6 +41,11 @@ class ExportInterval:
     def contains(self, timestamp: int) -> bool:
         return self.start <= timestamp < self.end
 
+    def iso_bounds(self) -> tuple[str, str]:
+        """``(start, end)`` as ISO 8601 UTC strings (``2026-11-27T10:00:00+00:00``): what
+        logs, XCom and asset events show."""
+        return _iso_seconds(self.start), _iso_seconds(self.end)
+
     @property
     def file_stem(self) -> str:
         """``20261127T100000Z_20261127T110000Z``: sortable, one name per interval."""
@@ -61,6 +66,10 @@ class ExportInterval:
 
 def _stamp(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _iso_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
 
 
 def _iso(moment: datetime | None) -> str:

@@ -85,16 +85,18 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
         base = self.path if isinstance(self.path, ObjectStoragePath) else ObjectStoragePath(str(self.path))
         target = base / f"{interval.file_stem}.jsonl"
         count = write_jsonl_once(target, self.records(interval))
-        self.log.info("Exported %d %s record(s) of [%s, %s) to %s", count, self.export_kind, *_bounds(interval), target)
+        self.log.info(
+            "Exported %d %s record(s) of [%s, %s) to %s", count, self.export_kind, *interval.iso_bounds(), target
+        )
         self._emit_asset_events(context, str(target), count, interval)
-        start, end = _bounds(interval)
+        start, end = interval.iso_bounds()
         return {"path": str(target), "records": count, "data_interval_start": start, "data_interval_end": end}
 
     def _emit_asset_events(self, context: Context, path: str, count: int, interval: ExportInterval) -> None:
         outlet_events = context.get("outlet_events")
         if outlet_events is None:
             return
-        start, end = _bounds(interval)
+        start, end = interval.iso_bounds()
         for outlet in self.outlets:
             if isinstance(outlet, Asset):
                 outlet_events[outlet].extra = {
@@ -103,15 +105,6 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
                     "data_interval_start": start,
                     "data_interval_end": end,
                 }
-
-
-def _bounds(interval: ExportInterval) -> tuple[str, str]:
-    from datetime import UTC, datetime
-
-    return (
-        datetime.fromtimestamp(interval.start, UTC).isoformat(),
-        datetime.fromtimestamp(interval.end, UTC).isoformat(),
-    )
 
 
 class AuditLogsToStorageOperator(_IntervalExportOperator):

@@ -36,6 +36,11 @@ def test_the_file_name_is_the_interval_in_utc() -> None:
     assert interval.file_stem == "20261127T100000Z_20261127T110000Z"
 
 
+def test_the_bounds_shown_in_logs_and_xcom_are_iso_utc_of_the_whole_seconds() -> None:
+    interval = ExportInterval.from_datetimes(T0 + timedelta(milliseconds=500), T0 + timedelta(hours=1))
+    assert interval.iso_bounds() == ("2026-11-27T10:00:01+00:00", "2026-11-27T11:00:00+00:00")
+
+
 @pytest.mark.parametrize(("start", "end"), [(T0, T0), (None, T0), (T0, None), (T0 + timedelta(1), T0)])
 def test_a_run_without_a_data_interval_gets_one_error_naming_the_timetable(
     start: datetime | None, end: datetime | None

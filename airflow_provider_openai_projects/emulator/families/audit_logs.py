@@ -27,9 +27,12 @@ members, are listed only with ``tenant_only=true``, which then lists nothing els
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
+import secrets
+import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +43,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
 from airflow_provider_openai_projects.emulator.errors import ApiError
-from airflow_provider_openai_projects.emulator.ids import random_id
 from airflow_provider_openai_projects.emulator.pagination import check_limit
 from airflow_provider_openai_projects.emulator.state.core import locked
 from airflow_provider_openai_projects.emulator.state.organization import OrganizationOps
@@ -52,6 +54,15 @@ PROJECT_RESOURCE = "api.project"
 #: Event types listed only with ``tenant_only=true`` (and the only ones listed then).
 _TENANT_SCOPED_PREFIX = "tenant."
 _TENANT_SCOPED = frozenset({"role.bound_to_resource", "role.unbound_from_resource"})
+
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_event_id() -> str:
+    """``audit_log-`` and 20 random letters and digits (one system call: seeding 100,000
+    events must not spend seconds on ids; an event id is not a secret)."""
+    return "audit_log-" + "".join(_ID_ALPHABET[byte % len(_ID_ALPHABET)] for byte in secrets.token_bytes(20))
 
 
 def is_tenant_scoped(event_type: str) -> bool:
@@ -385,14 +396,38 @@ class AuditQuery:
 
 
 class AuditOps(OrganizationOps):
-    """The organization's audit log: recording (:meth:`record_write`) and listing."""
+    """The organization's audit log: recording (:meth:`record_write`) and listing.
+
+    ``audit_events`` is append-only, oldest first (the listing's "newest first" is its
+    reverse). Beside it, an index kept in step: each event's position (so a cursor is one
+    dictionary lookup) and each ``effective_at`` in insertion order (so, while the
+    emulated clock has never gone back between two appends, a time filter is two
+    bisections). A page then examines only the events from its cursor to its ``limit + 1``-th
+    match, whatever the log's size; ``audit_events_examined`` counts them (tests hold the
+    listing to that).
+    """
 
     audit_events: list[AuditEvent]
+    #: Events the listing has examined against a query since the last reset.
+    audit_events_examined: int
 
     @locked
     def reset(self) -> None:
         super().reset()
         self.audit_events = []
+        self.audit_events_examined = 0
+        self._audit_positions: dict[str, int] = {}
+        self._audit_times: list[int] = []
+        self._audit_times_ordered = True
+
+    def _index_audit_events(self) -> None:
+        """Bring the index up to ``audit_events`` (appended to directly, too)."""
+        for event in self.audit_events[len(self._audit_times) :]:
+            times = self._audit_times
+            if times and event.effective_at < times[-1]:
+                self._audit_times_ordered = False
+            self._audit_positions[event.id] = len(times)
+            times.append(event.effective_at)
 
     def admin_key_tracking_id(self, key_value: str) -> str:
         """The tracking id of an admin key (what an event's actor shows; never the value).
@@ -422,18 +457,42 @@ class AuditOps(OrganizationOps):
         actor: dict[str, Any] | None,
         project_id: str | None,
         resource_ids: Sequence[str],
+        effective_at: int | None = None,
     ) -> AuditEvent:
         event = AuditEvent(
-            random_id("audit_log-", 20),
+            new_event_id(),
             event_type,
-            self.now(),
+            self.now() if effective_at is None else effective_at,
             actor,
             self._project_ref(project_id),
             details,
             tuple(resource_ids),
         )
         self.audit_events.append(event)
+        self._index_audit_events()
         return event
+
+    @locked
+    def seed_audit_event(
+        self,
+        event_type: str,
+        details: dict[str, Any],
+        *,
+        effective_at: int,
+        actor: dict[str, Any] | None = None,
+        project_id: str | None = None,
+        resource_ids: Sequence[str] = (),
+    ) -> AuditEvent:
+        """Append one event as if recorded at ``effective_at`` (seeding, not an API call:
+        benchmarks and tests fill a large log this way without moving the clock)."""
+        return self._append_event(
+            event_type,
+            details,
+            actor=actor,
+            project_id=project_id,
+            resource_ids=resource_ids,
+            effective_at=effective_at,
+        )
 
     @locked
     def record_write(
@@ -477,7 +536,13 @@ class AuditOps(OrganizationOps):
     def list_audit_logs(
         self, query: AuditQuery, limit: int = 20, after: str | None = None, before: str | None = None
     ) -> dict[str, Any]:
-        """Matching events, newest first, one page (``after``/``before``: event ids)."""
+        """Matching events, newest first, one page (``after``/``before``: event ids).
+
+        ``after`` lists the matches older than that event (the ``limit`` newest of them),
+        ``before`` alone the matches newer than it (the ``limit`` oldest of them, still
+        listed newest first); both, the matches between them. Costs O(page): the cursors
+        and time bounds narrow the positions, then the walk stops at ``limit + 1`` matches.
+        """
         check_limit(limit)
         if query.tenant_only and query.event_types:
             plain = [t for t in query.event_types if not is_tenant_scoped(t)]
@@ -485,15 +550,27 @@ class AuditOps(OrganizationOps):
                 raise ApiError(
                     400, f"With tenant_only, every event type must be tenant-scoped: {plain[0]}.", param="event_types"
                 )
-        newest_first = list(reversed(self.audit_events))
-        positions = {event.id: index for index, event in enumerate(newest_first)}
+        self._index_audit_events()
         for cursor, param in ((after, "after"), (before, "before")):
-            if cursor is not None and cursor not in positions:
+            if cursor is not None and cursor not in self._audit_positions:
                 raise ApiError(400, f"Invalid '{param}': no audit log event with id '{cursor}'.", param=param)
-        low = positions[after] + 1 if after is not None else 0
-        high = positions[before] if before is not None else len(newest_first)
-        matching = [event for event in newest_first[low:high] if query.matches(event)]
-        page = matching[-limit:] if before is not None and after is None else matching[:limit]
+        # Oldest-first positions [low, high): older than ``after``, newer than ``before``.
+        low = self._audit_positions[before] + 1 if before is not None else 0
+        high = self._audit_positions[after] if after is not None else len(self.audit_events)
+        low, high = self._within_times(query.effective_at, low, high)
+        oldest_first_walk = before is not None and after is None
+        walk = range(low, high) if oldest_first_walk else range(high - 1, low - 1, -1)
+        matching: list[AuditEvent] = []
+        for position in walk:
+            event = self.audit_events[position]
+            self.audit_events_examined += 1
+            if query.matches(event):
+                matching.append(event)
+                if len(matching) > limit:
+                    break
+        page = matching[:limit]
+        if oldest_first_walk:
+            page.reverse()
         data = [event.render() for event in page]
         return {
             "object": "list",
@@ -502,6 +579,22 @@ class AuditOps(OrganizationOps):
             "last_id": data[-1]["id"] if data else None,
             "has_more": len(matching) > limit,
         }
+
+    def _within_times(self, bounds: Mapping[str, int], low: int, high: int) -> tuple[int, int]:
+        """Narrow oldest-first positions ``[low, high)`` to ``effective_at`` ``bounds`` by
+        bisection, when the log is in time order (else unchanged: the walk filters)."""
+        if not self._audit_times_ordered:
+            return low, high
+        times = self._audit_times
+        if "gt" in bounds:
+            low = max(low, bisect.bisect_right(times, bounds["gt"]))
+        if "gte" in bounds:
+            low = max(low, bisect.bisect_left(times, bounds["gte"]))
+        if "lt" in bounds:
+            high = min(high, bisect.bisect_left(times, bounds["lt"]))
+        if "lte" in bounds:
+            high = min(high, bisect.bisect_right(times, bounds["lte"]))
+        return low, high
 
     @locked
     def snapshot(self) -> dict[str, Any]:
