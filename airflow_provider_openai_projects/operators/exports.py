@@ -22,6 +22,7 @@ Never a secret: audit events and usage carry key ids and redacted values only.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +32,10 @@ from airflow.sdk import Asset, ObjectStoragePath
 from airflow_provider_openai_projects.exports.intervals import ExportInterval
 from airflow_provider_openai_projects.exports.storage import write_jsonl_once
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
+
+RECENT_IDS = 1000
+"""How many of the last exported audit-event ids the export remembers (ten pages) to drop
+an event the API repeats across a page boundary."""
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -144,7 +149,13 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
         self.resource_ids = resource_ids
 
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
-        seen: set[str] = set()
+        """The interval's events, streamed a page at a time, each once.
+
+        A cursor-paged listing of a past interval holds each event once; an event the API
+        repeats across a page boundary is dropped by a window of the last
+        :data:`RECENT_IDS` ids, so memory stays flat whatever the number of events.
+        """
+        seen: OrderedDict[str, None] = OrderedDict()
         events = self.hook.iter_audit_logs(
             effective_at={"gte": interval.start, "lt": interval.end},
             event_types=self.event_types,
@@ -157,7 +168,9 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
             event_id = str(event.get("id"))
             if event_id in seen or not interval.contains(int(event.get("effective_at", -1))):
                 continue
-            seen.add(event_id)
+            seen[event_id] = None
+            if len(seen) > RECENT_IDS:
+                seen.popitem(last=False)
             yield event
 
 
