@@ -3,7 +3,9 @@
 
 Every hour, the audit events of the past hour (`[data_interval_start, data_interval_end)`)
 are written to one newline-delimited JSON file under the base folder, with the API's own
-fields: `<base>/audit_logs/<start>_<end>.jsonl`. A retry or a re-run of an hour rewrites
+fields: `<base>/audit_logs/<start>_<end>.jsonl`; the tenant-scoped events (group
+membership, role bindings), which the API lists apart, go to `<base>/audit_logs_tenant/`
+the same way. A retry or a re-run of an hour rewrites
 that hour's file whole; an event at the boundary of two hours is in exactly one file.
 Each file written is an event of the Asset `openai_audit_logs_export` (its `extra` names
 the file), so a warehouse load can be scheduled on it.
@@ -54,6 +56,10 @@ def openai_audit_export() -> None:
     # [START howto_operator_audit_logs_to_storage]
     AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL)
     # [END howto_operator_audit_logs_to_storage]
+    # Group membership and role bindings: the API lists these tenant-scoped events apart.
+    AuditLogsToStorageOperator(
+        task_id="export_tenant_audit_logs", path=BASE_PATH + "/audit_logs_tenant", tenant_only=True, pool=POOL
+    )
 
 
 openai_audit_export()

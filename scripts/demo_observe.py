@@ -51,11 +51,13 @@ def costs_in_files(folder: Path) -> dict[str, float]:
 
 
 def emulated_audit_counts(emulator: Any, start: datetime, end: datetime) -> Counter[str]:
-    """The emulator's own audit log: events of ``[start, end)`` that the API lists."""
+    """The emulator's own audit log: events of ``[start, end)`` that the API lists (the
+    tenant-scoped ones, listed apart, included)."""
     from airflow_provider_openai_projects.emulator.families.audit_logs import AuditQuery
 
-    query = AuditQuery(effective_at={"gte": int(start.timestamp()), "lt": int(end.timestamp())})
-    return Counter(event.type for event in emulator.state.audit_events if query.matches(event))
+    effective_at = {"gte": int(start.timestamp()), "lt": int(end.timestamp())}
+    queries = [AuditQuery(effective_at=effective_at, tenant_only=tenant) for tenant in (False, True)]
+    return Counter(event.type for event in emulator.state.audit_events if any(q.matches(event) for q in queries))
 
 
 def emulated_costs(emulator: Any, start: datetime, end: datetime) -> dict[str, float]:
@@ -89,9 +91,10 @@ def observe(emulator: Any, workdir: Path, dags_test: Callable[[str, str], bool],
             return False
     audit_start = min(end - HOUR for dag_id, end, _ in runs if dag_id == "openai_audit_export")
     audit_end = max(end for dag_id, end, _ in runs if dag_id == "openai_audit_export")
-    files = sorted(p.name for p in (base / "audit_logs").glob("*.jsonl"))
+    folders = [base / "audit_logs", base / "audit_logs_tenant"]  # the tenant-scoped events apart
+    files = sorted(f"{p.parent.name}/{p.name}" for folder in folders for p in folder.glob("*.jsonl"))
     say(f"Audit events of everything above, by type (read back from {', '.join(files)}):", 5)
-    exported = audit_counts_in_files(base / "audit_logs")
+    exported = audit_counts_in_files(folders[0]) + audit_counts_in_files(folders[1])
     recorded = emulated_audit_counts(emulator, audit_start, audit_end)
     for event_type in sorted(set(exported) | set(recorded)):
         say(f"{event_type}: {exported[event_type]} exported, {recorded[event_type]} in the emulator's audit log", 7)

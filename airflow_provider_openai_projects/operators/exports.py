@@ -119,6 +119,11 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
     ``actor_ids``, ``actor_emails``, ``resource_ids``. One list call per 100 events.
     Events are de-duplicated by id within the file (a page boundary moving under new
     events cannot write one twice).
+
+    :param tenant_only: export the tenant-scoped events instead (group membership, role
+        bindings such as ``tenant.group.member.added`` or ``role.bound_to_resource``): the
+        API lists them only when asked, and then nothing else. Its asset is
+        ``openai_audit_logs_tenant_export``; give it its own ``path``.
     """
 
     template_fields: Sequence[str] = (
@@ -139,9 +144,13 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
         actor_ids: list[str] | None = None,
         actor_emails: list[str] | None = None,
         resource_ids: list[str] | None = None,
+        tenant_only: bool = False,
         **kwargs: Any,
     ) -> None:
+        if tenant_only:  # its own asset: openai_audit_logs_tenant_export
+            self.export_kind = "audit_logs_tenant"
         super().__init__(**kwargs)
+        self.tenant_only = tenant_only
         self.event_types = event_types
         self.project_ids = project_ids
         self.actor_ids = actor_ids
@@ -163,6 +172,7 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
             actor_ids=self.actor_ids,
             actor_emails=self.actor_emails,
             resource_ids=self.resource_ids,
+            tenant_only=self.tenant_only or None,
         )
         for event in events:
             event_id = str(event.get("id"))

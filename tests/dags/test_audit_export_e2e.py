@@ -1,5 +1,6 @@
 """``openai_audit_export`` end to end: one file per hour under the Variable's base folder,
-exactly the emulator's events of that hour, a re-run rewrites it, one list call per 100."""
+exactly the emulator's events of that hour, a re-run rewrites it, one list call per 100;
+the tenant-scoped events (group membership) in a file of their own."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .conftest import run_dag, set_variable, task_states, xcom
 
 AUDIT_LOGS = "/organization/audit_logs"
 TASK = "export_audit_logs"
+TENANT_TASK = "export_tenant_audit_logs"
 
 
 @pytest.fixture
@@ -54,9 +56,13 @@ def hours(org: EmulatorServer, tmp_path: Path) -> list[pendulum.DateTime]:
     return [h0, h1, h2]
 
 
-def emulated_events(emulator: EmulatorServer, start: pendulum.DateTime, end: pendulum.DateTime) -> list[Any]:
+def emulated_events(
+    emulator: EmulatorServer, start: pendulum.DateTime, end: pendulum.DateTime, tenant_only: bool = False
+) -> list[Any]:
     """The emulator's own record of the events of ``[start, end)`` that the API lists."""
-    query = AuditQuery(effective_at={"gte": int(start.timestamp()), "lt": int(end.timestamp())})
+    query = AuditQuery(
+        effective_at={"gte": int(start.timestamp()), "lt": int(end.timestamp())}, tenant_only=tenant_only
+    )
     return sorted((e.render() for e in emulator.state.audit_events if query.matches(e)), key=lambda e: e["id"])
 
 
@@ -65,10 +71,11 @@ def exported(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def list_calls(emulator: EmulatorServer) -> int:
+def list_calls(emulator: EmulatorServer, tenant_only: bool = False) -> int:
+    """The audit-log list calls of the plain (or the tenant-scoped) export."""
     entries = emulator.log.entries()
     assert {(e.method, e.path) for e in entries} <= {("GET", AUDIT_LOGS)}  # lists only, nothing else
-    return len(entries)
+    return sum(1 for e in entries if (e.query.get("tenant_only") == ["true"]) == tenant_only)
 
 
 def test_each_hour_lands_in_its_own_file_exactly_once_and_a_rerun_rewrites_it(
@@ -136,3 +143,29 @@ def test_each_file_written_is_an_asset_event_naming_it(
             "data_interval_end": hours[1].isoformat(),
         }
     ]
+
+
+def test_group_membership_lands_in_the_tenant_file_of_its_hour_and_only_there(
+    org: EmulatorServer, dag: Any, tmp_path: Path
+) -> None:
+    set_variable("openai_export_base_path", f"file://{tmp_path}/exports")
+    h0 = pendulum.now("UTC").start_of("hour").subtract(hours=3)
+    h1 = h0.add(hours=1)
+    ada = org.add_org_user("ada@example.com")
+    with OpenAIAdminClient(org.admin_key, base_url=org.base_url) as client:
+        at(org, h0.add(minutes=5))
+        group = client.create_group(name="eng")
+        client.add_group_user(group["id"], user_id=ada["id"])
+    at(org, pendulum.now("UTC"))
+    org.log.clear()
+
+    run = run_dag(dag, when=h1)
+
+    assert run.state == "success", task_states(run)
+    tenant, plain = exported(xcom(run, TENANT_TASK)), exported(xcom(run, TASK))
+    assert xcom(run, TENANT_TASK)["path"].startswith(f"file://{tmp_path}/exports/audit_logs_tenant/")
+    assert sorted(tenant, key=lambda e: e["id"]) == emulated_events(org, h0, h1, tenant_only=True)
+    assert [e["type"] for e in tenant] == ["tenant.group.member.added"]
+    assert sorted(plain, key=lambda e: e["id"]) == emulated_events(org, h0, h1)
+    assert not any(e["type"].startswith("tenant.") for e in plain)
+    assert (list_calls(org), list_calls(org, tenant_only=True)) == (1, 1)
