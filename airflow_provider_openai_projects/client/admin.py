@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Unpack, cast
+from typing import Any, Unpack
 
 import requests
 
@@ -34,7 +34,7 @@ from airflow_provider_openai_projects.client.config import (
 from airflow_provider_openai_projects.client.endpoints import Endpoint, endpoint
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.client.pacing import Pacer
-from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, iterate
+from airflow_provider_openai_projects.client.pagination import Pager
 from airflow_provider_openai_projects.client.resources import AdminMethods
 from airflow_provider_openai_projects.client.transport import Transport
 
@@ -139,20 +139,18 @@ class OpenAIAdminClient(AdminMethods):
         if row.paging is None:
             raise TypeError(f"{method_name} is not a list endpoint")
         path_params = self._path_params(row, ids)
-        query = dict(params or {})
-        if row.page_size is not None:
-            query.setdefault("limit", row.page_size)
-        cursor_param = CURSOR_PARAM[row.paging]
+        pager = Pager(
+            params, method="GET", path=row.route.format(**path_params), style=row.paging, page_size=row.page_size
+        )
+        return self._pages(row, path_params, pager)
 
-        def fetch(cursor: str | None) -> Mapping[str, Any]:
-            return cast(
-                Mapping[str, Any],
-                self._transport.request(
-                    "GET", row.route, path_params=path_params, params={**query, cursor_param: cursor}
-                ),
+    def _pages(self, row: Endpoint, path_params: Mapping[str, str], pager: Pager) -> Iterator[Any]:
+        """The loop of :meth:`_iter` (a generator of its own, so that a bad id or a
+        non-list method fails at the call, not at the first item)."""
+        while not pager.done:
+            yield from pager.take(
+                self._transport.request("GET", row.route, path_params=path_params, params=pager.params)
             )
-
-        return iterate(fetch, method="GET", path=row.route.format(**path_params), style=row.paging)
 
     # -- checks -----------------------------------------------------------------------
 

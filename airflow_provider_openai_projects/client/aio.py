@@ -55,12 +55,11 @@ from airflow_provider_openai_projects.client.errors import (
     APIResponseValidationError,
     APITimeoutError,
     OpenAIAdminError,
-    PaginationError,
     RateLimitError,
     decode_response,
 )
 from airflow_provider_openai_projects.client.pacing import Pacer
-from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, next_cursor
+from airflow_provider_openai_projects.client.pagination import Pager
 from airflow_provider_openai_projects.client.resources.audit_logs import audit_log_query
 from airflow_provider_openai_projects.client.retry import RetryLoop, parse_retry_after
 from airflow_provider_openai_projects.client.transport import past_deadline, request_headers, too_large
@@ -258,28 +257,19 @@ class AsyncOpenAIAdminClient:
         self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[Any]:
         """Every item of the list endpoint ``method_name`` (its row in
-        :data:`.endpoints.ENDPOINTS` gives the route, page size and pagination style); the
-        same cursor rule as :func:`.pagination.iterate`."""
+        :data:`.endpoints.ENDPOINTS` gives the route, page size and pagination style), paged
+        by the sync client's :class:`.pagination.Pager`."""
         row = endpoint(method_name)
         if row.paging is None:
             raise TypeError(f"{method_name} is not a list endpoint")
         path_params = dict(zip(row.path_params, ids, strict=True))
-        path = format_path(row.route, path_params)
-        query = dict(params or {})
-        if row.page_size is not None:
-            query.setdefault("limit", row.page_size)
-        cursor_param = CURSOR_PARAM[row.paging]
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = await self.request("GET", row.route, path_params=path_params, params={**query, cursor_param: cursor})
-            if not isinstance(page, Mapping):
-                raise PaginationError("a list page is not a JSON object", method="GET", path=path)
-            for item in page.get("data") or []:
+        pager = Pager(
+            params, method="GET", path=format_path(row.route, path_params), style=row.paging, page_size=row.page_size
+        )
+        while not pager.done:
+            page = await self.request("GET", row.route, path_params=path_params, params=pager.params)
+            for item in pager.take(page):
                 yield item
-            cursor = next_cursor(page, cursor, seen, method="GET", path=path, style=row.paging)
-            if cursor is None:
-                return
 
     async def call(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Any:
         """One read of the endpoint ``method_name`` (route from :data:`.endpoints.ENDPOINTS`)."""
