@@ -2,26 +2,28 @@
 
 ``AIRFLOW_CONN_<ID>`` (JSON, or a URI parsed by Airflow's ``Connection``) is read first,
 as Airflow itself would; without it, Airflow's secrets backends and metadata DB are asked
-(this imports Airflow). The extras ``timeout``, ``max_retries`` and
-``requests_per_minute`` mean what they mean for the hook.
+(this imports Airflow). This module only *reads* the connection's fields: they become a
+client configuration through the hook's own parser,
+:func:`~..hooks.connection.client_config_from_connection`, so the CLI, the hook and the
+triggers read ``host``, ``port``, ``schema``, the password and the extras the same way.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from airflow_provider_openai_projects.client.config import ClientConfig
 from airflow_provider_openai_projects.client.errors import ConfigurationError
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+from airflow_provider_openai_projects.hooks.connection import client_config_from_connection
 
 
 @dataclass(frozen=True)
 class ConnectionInfo:
+    """The fields of a connection the parser reads (a :class:`~..hooks.connection.ConnectionLike`)."""
+
     host: str | None
     password: str | None = field(repr=False)
     port: int | None = None
@@ -62,45 +64,11 @@ def read_connection(conn_id: str) -> ConnectionInfo:
     return ConnectionInfo(conn.host, conn.password, conn.port, conn.schema, conn.extra_dejson or {})
 
 
-def base_url(info: ConnectionInfo) -> str:
-    """The API base URL of the connection (as the hook computes it)."""
-    if not info.host:
-        return DEFAULT_BASE_URL
-    url = info.host if "://" in info.host else f"https://{info.host}"
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if info.port and parts.port is None:
-        netloc = f"{netloc}:{info.port}"
-    path = parts.path if parts.path not in ("", "/") else (f"/{info.schema.strip('/')}" if info.schema else "")
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
+def client_config(conn_id: str) -> ClientConfig:
+    """The client configuration of connection ``conn_id``, parsed as the hook parses it.
 
-
-def _number(extra: dict[str, Any], name: str, cast: Callable[[Any], float]) -> float | None:
-    value = extra.get(name, extra.get(f"extra__openai_admin__{name}"))
-    if value in (None, ""):
-        return None
-    try:
-        number = cast(value)
-    except (TypeError, ValueError):
-        raise ConfigurationError(f"connection extra {name!r} must be a non-negative number, got {value!r}") from None
-    if number < 0:
-        raise ConfigurationError(f"connection extra {name!r} must be a non-negative number, got {value!r}")
-    return number
-
-
-def client_kwargs(info: ConnectionInfo, conn_id: str) -> dict[str, Any]:
-    """Keyword arguments of :class:`~..client.OpenAIAdminClient` for this connection."""
-    key = (info.password or "").strip()
-    if not key:
-        raise ConfigurationError(f"connection {conn_id!r} has no admin key: set its password (sk-admin-...)")
-    options: dict[str, Any] = {"api_key": key, "base_url": base_url(info)}
-    timeout = _number(info.extra, "timeout", float)
-    if timeout:
-        options["timeout"] = timeout
-    retries = _number(info.extra, "max_retries", int)
-    if retries is not None:
-        options["max_retries"] = int(retries)
-    rpm = _number(info.extra, "requests_per_minute", float)
-    if rpm:
-        options["requests_per_minute"] = rpm
-    return options
+    :raises ConfigurationError: the connection is absent, or a field is bad (naming the
+        field, never showing the key).
+    """
+    info = read_connection(conn_id)
+    return client_config_from_connection(info, conn_id, extra=info.extra)

@@ -73,14 +73,14 @@ def _progress(stream: TextIO) -> Any:
 
 
 def _client(conn_id: str, progress: Any) -> Any:
-    from airflow_provider_openai_projects.cli.connection import client_kwargs, read_connection
+    from airflow_provider_openai_projects.cli.connection import client_config
     from airflow_provider_openai_projects.client.admin import OpenAIAdminClient
 
     def sleep(seconds: float) -> None:
         progress.waiting(seconds)
         time.sleep(seconds)
 
-    return OpenAIAdminClient(**client_kwargs(read_connection(conn_id), conn_id), sleep=sleep)
+    return OpenAIAdminClient(config=client_config(conn_id), sleep=sleep)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,22 +22,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any, Unpack
 
 import requests
 
 from airflow_provider_openai_projects.client.config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TOTAL_TIMEOUT,
     ClientConfig,
+    ClientOptions,
+    config_from_options,
 )
 from airflow_provider_openai_projects.client.endpoints import Endpoint, endpoint
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
-from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, iterate
+from airflow_provider_openai_projects.client.pacing import Pacer
+from airflow_provider_openai_projects.client.pagination import Pager
 from airflow_provider_openai_projects.client.resources import AdminMethods
-from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT
 from airflow_provider_openai_projects.client.transport import Transport
 
 
@@ -59,6 +57,9 @@ class OpenAIAdminClient(AdminMethods):
     :param config: a :class:`~.config.ClientConfig` (the hook builds one from the
         connection); when given, the other options above are not used. See it for
         ``total_timeout``, ``max_response_bytes`` and ``max_server_wait``.
+
+    The keyword options are :class:`~.config.ClientOptions` (shared with the async client);
+    their defaults live in :meth:`~.config.ClientConfig.create`.
     """
 
     def __init__(
@@ -66,40 +67,12 @@ class OpenAIAdminClient(AdminMethods):
         api_key: str | None = None,
         *,
         config: ClientConfig | None = None,
-        base_url: str | None = DEFAULT_BASE_URL,
-        timeout: float = 60.0,
-        connect_timeout: float = 10.0,
-        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
-        max_retries: int = 5,
-        max_retry_wait: float = 120.0,
-        backoff_initial: float = 1.0,
-        backoff_max: float = 30.0,
-        requests_per_minute: float | None = None,
-        pacing_burst: int = 1,
-        pacing_scope: PacingScope = "endpoint",
         pacer: Pacer | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if config is None:
-            config = ClientConfig.create(
-                api_key or "",
-                base_url=base_url,
-                timeout=timeout,
-                connect_timeout=connect_timeout,
-                total_timeout=total_timeout,
-                max_response_bytes=max_response_bytes,
-                max_server_wait=max_server_wait,
-                max_retries=max_retries,
-                max_retry_wait=max_retry_wait,
-                backoff_initial=backoff_initial,
-                backoff_max=backoff_max,
-                requests_per_minute=requests_per_minute,
-                pacing_burst=pacing_burst,
-                pacing_scope=pacing_scope,
-            )
+        config = config_from_options(api_key, config, options)
         self._transport = Transport(config=config, pacer=pacer or config.new_pacer(sleep), session=session, sleep=sleep)
 
     @property
@@ -166,20 +139,18 @@ class OpenAIAdminClient(AdminMethods):
         if row.paging is None:
             raise TypeError(f"{method_name} is not a list endpoint")
         path_params = self._path_params(row, ids)
-        query = dict(params or {})
-        if row.page_size is not None:
-            query.setdefault("limit", row.page_size)
-        cursor_param = CURSOR_PARAM[row.paging]
+        pager = Pager(
+            params, method="GET", path=row.route.format(**path_params), style=row.paging, page_size=row.page_size
+        )
+        return self._pages(row, path_params, pager)
 
-        def fetch(cursor: str | None) -> Mapping[str, Any]:
-            return cast(
-                Mapping[str, Any],
-                self._transport.request(
-                    "GET", row.route, path_params=path_params, params={**query, cursor_param: cursor}
-                ),
+    def _pages(self, row: Endpoint, path_params: Mapping[str, str], pager: Pager) -> Iterator[Any]:
+        """The loop of :meth:`_iter` (a generator of its own, so that a bad id or a
+        non-list method fails at the call, not at the first item)."""
+        while not pager.done:
+            yield from pager.take(
+                self._transport.request("GET", row.route, path_params=path_params, params=pager.params)
             )
-
-        return iterate(fetch, method="GET", path=row.route.format(**path_params), style=row.paging)
 
     # -- checks -----------------------------------------------------------------------
 

@@ -34,18 +34,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 from urllib.parse import urlsplit
 
 import httpx
 
 from airflow_provider_openai_projects.client.config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TOTAL_TIMEOUT,
     ClientConfig,
+    ClientOptions,
     PreparedCall,
     check_sent_path,
+    config_from_options,
     encode_query,
     format_path,
     prepare_call,
@@ -56,14 +55,13 @@ from airflow_provider_openai_projects.client.errors import (
     APIResponseValidationError,
     APITimeoutError,
     OpenAIAdminError,
-    PaginationError,
     RateLimitError,
     decode_response,
 )
-from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
-from airflow_provider_openai_projects.client.pagination import CURSOR_PARAM, next_cursor
+from airflow_provider_openai_projects.client.pacing import Pacer
+from airflow_provider_openai_projects.client.pagination import Pager
 from airflow_provider_openai_projects.client.resources.audit_logs import audit_log_query
-from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT, RetryLoop, parse_retry_after
+from airflow_provider_openai_projects.client.retry import RetryLoop, parse_retry_after
 from airflow_provider_openai_projects.client.transport import past_deadline, request_headers, too_large
 
 if TYPE_CHECKING:
@@ -120,40 +118,12 @@ class AsyncOpenAIAdminClient:
         api_key: str | None = None,
         *,
         config: ClientConfig | None = None,
-        base_url: str | None = DEFAULT_BASE_URL,
-        timeout: float = 60.0,
-        connect_timeout: float = 10.0,
-        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_server_wait: float = DEFAULT_MAX_SERVER_WAIT,
-        max_retries: int = 5,
-        max_retry_wait: float = 120.0,
-        backoff_initial: float = 1.0,
-        backoff_max: float = 30.0,
-        requests_per_minute: float | None = None,
-        pacing_burst: int = 1,
-        pacing_scope: PacingScope = "endpoint",
         pacer: Pacer | None = None,
         http_client: httpx.AsyncClient | None = None,
         sleep: AsyncSleep = asyncio.sleep,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if config is None:
-            config = ClientConfig.create(
-                api_key or "",
-                base_url=base_url,
-                timeout=timeout,
-                connect_timeout=connect_timeout,
-                total_timeout=total_timeout,
-                max_response_bytes=max_response_bytes,
-                max_server_wait=max_server_wait,
-                max_retries=max_retries,
-                max_retry_wait=max_retry_wait,
-                backoff_initial=backoff_initial,
-                backoff_max=backoff_max,
-                requests_per_minute=requests_per_minute,
-                pacing_burst=pacing_burst,
-                pacing_scope=pacing_scope,
-            )
+        config = config_from_options(api_key, config, options)
         self.config = config
         self.base_url = config.base_url
         self.retry = config.retry
@@ -287,28 +257,19 @@ class AsyncOpenAIAdminClient:
         self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[Any]:
         """Every item of the list endpoint ``method_name`` (its row in
-        :data:`.endpoints.ENDPOINTS` gives the route, page size and pagination style); the
-        same cursor rule as :func:`.pagination.iterate`."""
+        :data:`.endpoints.ENDPOINTS` gives the route, page size and pagination style), paged
+        by the sync client's :class:`.pagination.Pager`."""
         row = endpoint(method_name)
         if row.paging is None:
             raise TypeError(f"{method_name} is not a list endpoint")
         path_params = dict(zip(row.path_params, ids, strict=True))
-        path = format_path(row.route, path_params)
-        query = dict(params or {})
-        if row.page_size is not None:
-            query.setdefault("limit", row.page_size)
-        cursor_param = CURSOR_PARAM[row.paging]
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = await self.request("GET", row.route, path_params=path_params, params={**query, cursor_param: cursor})
-            if not isinstance(page, Mapping):
-                raise PaginationError("a list page is not a JSON object", method="GET", path=path)
-            for item in page.get("data") or []:
+        pager = Pager(
+            params, method="GET", path=format_path(row.route, path_params), style=row.paging, page_size=row.page_size
+        )
+        while not pager.done:
+            page = await self.request("GET", row.route, path_params=path_params, params=pager.params)
+            for item in pager.take(page):
                 yield item
-            cursor = next_cursor(page, cursor, seen, method="GET", path=path, style=row.paging)
-            if cursor is None:
-                return
 
     async def call(self, method_name: str, *ids: str, params: Mapping[str, Any] | None = None) -> Any:
         """One read of the endpoint ``method_name`` (route from :data:`.endpoints.ENDPOINTS`)."""

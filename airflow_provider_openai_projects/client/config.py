@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from airflow_provider_openai_projects.client.errors import ConfigurationError, InvalidInputError
@@ -246,6 +246,27 @@ def _positive(name: str, value: object, *, allow_zero: bool = False) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+class ClientOptions(TypedDict, total=False):
+    """The keyword options both clients take (``OpenAIAdminClient(key, **options)``,
+    ``AsyncOpenAIAdminClient(key, **options)``): the one list of them, read by
+    :meth:`ClientConfig.create`, where their defaults live. An option is added here and
+    there, and both clients take it."""
+
+    base_url: str | None
+    timeout: float
+    connect_timeout: float
+    total_timeout: float
+    max_response_bytes: int
+    max_server_wait: float
+    max_retries: int
+    max_retry_wait: float
+    backoff_initial: float
+    backoff_max: float
+    requests_per_minute: float | None
+    pacing_burst: int
+    pacing_scope: PacingScope
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """Everything the sync and the async client are configured with; validated on creation.
@@ -315,7 +336,7 @@ class ClientConfig:
         pacing_burst: int = 1,
         pacing_scope: PacingScope = "endpoint",
     ) -> ClientConfig:
-        """The configuration from the clients' keyword arguments (their documented options)."""
+        """The configuration from the clients' keyword arguments (:class:`ClientOptions`)."""
         retry = RetryPolicy(
             max_retries=max_retries,
             initial_delay=backoff_initial,
@@ -351,3 +372,9 @@ class ClientConfig:
     def new_pacer(self, sleep: Callable[[float], None] = time.sleep) -> Pacer:
         """A pacer of this configuration's own (when none is shared)."""
         return Pacer(self.requests_per_minute, burst=self.pacing_burst, scope=self.pacing_scope, sleep=sleep)
+
+
+def config_from_options(api_key: str | None, config: ClientConfig | None, options: ClientOptions) -> ClientConfig:
+    """What a client is configured with: ``config`` when given (``options`` then unused),
+    else :meth:`ClientConfig.create` from the key and the options. Both clients call this."""
+    return config if config is not None else ClientConfig.create(api_key or "", **options)

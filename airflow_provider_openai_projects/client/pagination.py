@@ -67,6 +67,50 @@ def next_cursor(
     return cursor
 
 
+class Pager:
+    """The paging of one list read, without I/O: the one loop shape the sync and the async
+    client both drive (sync: ``yield from pager.take(fetch(pager.params))``; async: the same
+    with ``await``), until :attr:`done`.
+
+    :param query: the list's own query parameters; ``limit`` is set to ``page_size`` unless
+        given.
+    """
+
+    def __init__(
+        self,
+        query: Mapping[str, Any] | None = None,
+        *,
+        method: str,
+        path: str,
+        style: Style = "cursor",
+        page_size: int | None = None,
+    ) -> None:
+        self.method, self.path, self.style = method, path, style
+        self._query = dict(query or {})
+        if page_size is not None:
+            self._query.setdefault("limit", page_size)
+        self.cursor: str | None = None
+        self.done = False
+        self._seen: set[str] = set()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The query of the next page (its cursor ``None`` on the first)."""
+        return {**self._query, CURSOR_PARAM[self.style]: self.cursor}
+
+    def take(self, page: object) -> Iterator[Any]:
+        """The items of ``page`` (checked: a JSON object whose ``data`` is an array), then
+        the cursor of the next page, or :attr:`done` (:func:`next_cursor`'s guard)."""
+        if not isinstance(page, Mapping):
+            raise PaginationError("a list page is not a JSON object", method=self.method, path=self.path)
+        data = page.get("data")
+        if data is not None and not isinstance(data, list):
+            raise PaginationError("a list page's data is not an array", method=self.method, path=self.path)
+        yield from data or []
+        self.cursor = next_cursor(page, self.cursor, self._seen, method=self.method, path=self.path, style=self.style)
+        self.done = self.cursor is None
+
+
 def iterate(
     fetch_page: Callable[[str | None], Mapping[str, Any]],
     *,
@@ -79,16 +123,6 @@ def iterate(
     :param fetch_page: sends one request with the given cursor (``None`` for the first
         page; the caller puts it in :data:`CURSOR_PARAM` ``[style]``) and returns the page.
     """
-    after: str | None = None
-    seen: set[str] = set()
-    while True:
-        page = fetch_page(after)
-        if not isinstance(page, Mapping):
-            raise PaginationError("a list page is not a JSON object", method=method, path=path)
-        data = page.get("data")
-        if data is not None and not isinstance(data, list):
-            raise PaginationError("a list page's data is not an array", method=method, path=path)
-        yield from data or []
-        after = next_cursor(page, after, seen, method=method, path=path, style=style)
-        if after is None:
-            return
+    pager = Pager(method=method, path=path, style=style)
+    while not pager.done:
+        yield from pager.take(fetch_page(pager.cursor))

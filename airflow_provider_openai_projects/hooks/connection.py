@@ -1,8 +1,9 @@
 """An ``openai_admin`` connection read once, strictly, into a :class:`~.client.config.ClientConfig`.
 
-The one place where a connection becomes a client configuration: the hook (sync client)
-and the triggers (async client) both call :func:`client_config_from_connection`, so they
-read the same fields the same way and key the shared pacer by the same normalised URL.
+The one place where a connection becomes a client configuration: the hook (sync client),
+the triggers (async client) and the ``openai-org`` CLI (outside Airflow, from
+``AIRFLOW_CONN_<ID>``: ``cli/connection.py``) all call :func:`client_config_from_connection`,
+so they read the same fields the same way and key the shared pacer by the same normalised URL.
 
 Fields:
 
@@ -19,7 +20,7 @@ Fields:
   ``requests_per_minute``, ``max_response_bytes``, ``max_server_wait`` (seconds, default
   3600: a longer ``Retry-After`` fails the try instead of being waited out).
 
-No Airflow import: the triggerer calls this in a worker thread.
+No Airflow import: the triggerer calls this in a worker thread, the CLI without Airflow.
 """
 
 from __future__ import annotations
@@ -39,12 +40,17 @@ _INT_EXTRAS = ("max_retries", "max_response_bytes")
 
 
 class ConnectionLike(Protocol):
-    """The fields of an Airflow ``Connection`` read here."""
+    """The fields of an Airflow ``Connection`` read here (only read: the CLI's frozen
+    ``ConnectionInfo`` has them too)."""
 
-    host: str | None
-    port: int | None
-    schema: str | None
-    password: str | None
+    @property
+    def host(self) -> str | None: ...
+    @property
+    def port(self) -> int | None: ...
+    @property
+    def schema(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
 
 
 def _field_error(conn_id: str, field: str, problem: str) -> ConfigurationError:

@@ -8,9 +8,7 @@ nothing else. The policy, the matching and the plan live in the pure module
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
@@ -151,8 +149,10 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         self.fail_on_unknown_model = fail_on_unknown_model
 
     def run(self, context: Context) -> dict[str, Any]:
-        """Check the inputs, find the targets, read and (unless a dry run) write while reading."""
+        """Check the inputs, find the targets, read and (unless a dry run) write while reading:
+        the steps and their order are :class:`~..ratelimit_sync.SyncSteps`'s."""
         from airflow_provider_openai_projects.ratelimit_policy import SyncPlan
+        from airflow_provider_openai_projects.ratelimit_sync import SyncSteps, ThreadWriter
 
         policy, project_ids, pattern, dry_run, fail_on_unknown = self._inputs()
         targets = self._targets(project_ids, pattern)
@@ -162,15 +162,17 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
                 self._defer_sync(policy, targets, dry_run=dry_run, fail_on_unknown=fail_on_unknown, paced=paced)
 
         plan = SyncPlan(policy, dry_run=dry_run)
-        writer = None if dry_run else _Writer(self._write_one)
+        steps = SyncSteps(plan, fail_on_unknown=fail_on_unknown, note=self._note)
+        writer = None if dry_run else ThreadWriter(lambda change: steps.write(change, self._update))
         try:
-            self._read(plan, targets, context, writer, wait_for_known=fail_on_unknown)
-            self._check_unknown_models(plan, policy, context, fail_on_unknown=fail_on_unknown)
-            for model, names in plan.skipped_fields().items():
-                self.log.warning(
-                    "Model %s has no %s limit: not sent (see skipped_fields in the report).", model, ", ".join(names)
-                )
-            self._finish_writes(plan, writer, context)
+            stopped_by = steps.run(targets, self.hook.list_rate_limits, writer)
+            if stopped_by is not None:
+                self._report_failure(plan, context, stopped_by=stopped_by)
+                raise stopped_by
+            unknown = steps.conclude()
+            if unknown is not None:
+                self._report_failure(plan, context)
+                raise unknown
         finally:
             if writer is not None:
                 writer.abort()
@@ -215,42 +217,6 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
                 "(there are none)" if pattern is None else f"project_name_pattern {pattern!r}",
             )
         return targets
-
-    def _check_unknown_models(
-        self, plan: SyncPlan, policy: RateLimitPolicy, context: Context, *, fail_on_unknown: bool
-    ) -> None:
-        """A policy key that matches no model read fails the run before any write (or is ignored)."""
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.ratelimit_policy import describe_unknown
-
-        unknown = plan.find_unknown_models()
-        if not unknown:
-            return
-        described = describe_unknown(policy, unknown)
-        if not fail_on_unknown:
-            self.log.warning("Ignoring policy keys that match no model: %s.", described)
-            return
-        unread = len(plan.failed_projects)
-        note = f" ({unread} targeted projects could not be read)" if unread else ""
-        self._report_failure(plan, context)
-        raise InvalidInputError(
-            f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
-            f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
-            "set fail_on_unknown_model=False to skip them",
-        )
-
-    def _finish_writes(self, plan: SyncPlan, writer: _Writer | None, context: Context) -> None:
-        """A dry run logs what it would set; otherwise the writer finishes every change."""
-        if writer is None:
-            for change in plan.changes():
-                self.log.info("DRY RUN: would set %s", change.describe())
-            return
-        if not writer.started:
-            writer.start(plan.changes())
-        stopped_by = writer.finish()
-        if stopped_by is not None:
-            self._report_failure(plan, context, stopped_by=stopped_by)
-            raise stopped_by
 
     def _defer_sync(
         self,
@@ -320,77 +286,16 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         self.log.info("%s", event["summary"])
         return report
 
-    def _read(
-        self,
-        plan: SyncPlan,
-        targets: list[tuple[str, str | None]],
-        context: Context,
-        writer: _Writer | None,
-        *,
-        wait_for_known: bool,
-    ) -> None:
-        """One listing per target; a project that fails is recorded and the others go on.
+    def _note(self, level: str, line: str) -> None:
+        """A line of the sync's steps into the task log (``change``: a change made)."""
+        if level == "change":
+            self.log_change("%s", line)
+        else:
+            getattr(self.log, level)("%s", line)
 
-        Hands each project's changes to ``writer`` as soon as writing may begin: at once
-        unless ``wait_for_known``, else when every policy key has matched a model read.
-        """
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.ratelimit_policy import project_label
-
-        models_seen: set[str] = set()
-        for project_id, name in targets:
-            if writer is not None and writer.stopped_by is not None:
-                return  # the writer met an error that stops the run; run() reports it
-            try:
-                limits = self.hook.list_rate_limits(project_id)
-            except OpenAIAdminError as error:
-                if _stops_the_run(error):
-                    if writer is not None:
-                        writer.abort()
-                    self._report_failure(plan, context, stopped_by=error)
-                    raise
-                self.log.error("Cannot read the rate limits of %s: %s", project_label(project_id, name), error)
-                plan.add_failed_project(project_id, name, str(error), transient=_is_transient(error))
-                continue
-            project = plan.add_project(project_id, name, limits)
-            if writer is None:
-                continue
-            if writer.started:
-                writer.submit(project.changes)
-                continue
-            models_seen.update(project.models)
-            if not wait_for_known or not plan.policy.unknown_keys(models_seen):
-                writer.start(plan.changes())
-
-    def _write_one(self, change: LimitChange) -> None:
-        """One update with only the differing fields; a failure that concerns only this
-        limit is recorded on it, one that concerns every call is raised."""
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-
-        try:
-            result = self.hook.update_rate_limit(change.project_id, change.rate_limit_id, **change.updates())
-        except OpenAIAdminError as error:
-            if _stops_the_run(error):
-                raise
-            change.status, change.error, change.transient = "failed", str(error), _is_transient(error)
-            self.log.error("FAILED to set %s: %s", change.describe(), error)
-            return
-        change.status = "updated"
-        self.log_change("set %s", change.describe())
-        self._warn_if_not_applied(change, result)
-
-    def _warn_if_not_applied(self, change: LimitChange, result: Mapping[str, Any]) -> None:
-        """The API may cap a value (an organization's own limit); say so instead of
-        letting every later run write it again without a word."""
-        answered = {name: result.get(name) for name in change.fields if result.get(name) != change.fields[name][1]}
-        if answered:
-            self.log.warning(
-                "The API answered %s for %s %s (asked %s); it may cap these values, so later runs will try again.",
-                answered,
-                change.project_id,
-                change.model,
-                change.updates(),
-            )
+    def _update(self, change: LimitChange) -> Mapping[str, Any]:
+        """One update with only the differing fields."""
+        return self.hook.update_rate_limit(change.project_id, change.rate_limit_id, **change.updates())
 
     def _report_failure(self, plan: SyncPlan, context: Context, stopped_by: Exception | None = None) -> None:
         """Log the summary and every failure, and push the report for whoever looks next."""
@@ -411,78 +316,3 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         if plan.retry_may_help:
             raise error
         raise AirflowFailException(str(error)) from error
-
-
-def _stops_the_run(error: Exception) -> bool:
-    """Errors that every further call would get too: bad credentials, a throttle the client
-    gave up on, no connection. Going on would only fight them."""
-    from airflow_provider_openai_projects.client.errors import (
-        APIConnectionError,
-        AuthenticationError,
-        PermissionDeniedError,
-        RateLimitError,
-    )
-
-    return isinstance(error, AuthenticationError | PermissionDeniedError | RateLimitError | APIConnectionError)
-
-
-def _is_transient(error: Exception) -> bool:
-    """A failure a later attempt may not get (5xx, 409), unlike a 404 or a 400."""
-    from airflow_provider_openai_projects.client.errors import ConflictError, ServerError
-
-    return isinstance(error, ServerError | ConflictError)
-
-
-class _Writer:
-    """Writes changes in order on one thread of its own while the reads go on.
-
-    The write endpoint has its own throttle budget, so writing while reading takes the
-    time of the busier endpoint instead of the sum. An error that stops the run ends the
-    writing; :meth:`finish` returns it for the caller to report and raise.
-    """
-
-    def __init__(self, write: Callable[[LimitChange], None]) -> None:
-        self._write = write
-        self._queue: queue.SimpleQueue[LimitChange | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._aborted = threading.Event()
-        self.stopped_by: Exception | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._thread is not None
-
-    def start(self, changes: Sequence[LimitChange]) -> None:
-        """Begin writing ``changes`` (the ones planned so far)."""
-        self.submit(changes)
-        self._thread = threading.Thread(target=self._run, name="rate-limit-writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, changes: Sequence[LimitChange]) -> None:
-        for change in changes:
-            self._queue.put(change)
-
-    def _run(self) -> None:
-        while not self._aborted.is_set():
-            change = self._queue.get()
-            if change is None:
-                return
-            try:
-                self._write(change)
-            except Exception as error:
-                self.stopped_by = error
-                return
-
-    def finish(self) -> Exception | None:
-        """Write what is queued, wait for it, and return the error that stopped it, if any."""
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join()
-        return self.stopped_by
-
-    def abort(self) -> None:
-        """Stop after the write in progress; idempotent."""
-        self._aborted.set()
-        self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join()

@@ -8,8 +8,9 @@ targeted project's limits and writes the differing ones with the asynchronous cl
 (``AsyncOpenAIAdminClient.request``), on the same connection, the same throttle budget
 (in-process or the shared ``rate_limit_backend``) and with the same rules as the operator:
 
-- the plan is the operator's (:class:`~..ratelimit_policy.SyncPlan`): the same reads, the
-  same writes, in the same order, with only the differing fields; so the same call count;
+- the plan and its steps are the operator's (:class:`~..ratelimit_policy.SyncPlan`,
+  :class:`~..ratelimit_sync.SyncSteps`): the same reads, the same writes, in the same
+  order, with only the differing fields; so the same call count;
 - writes go on while the remaining projects are read (endpoint-parallel), but only once
   every policy key has matched a model read when ``fail_on_unknown_model``: an unknown key
   still means no write at all;
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.triggers.base import TriggerEvent
 
@@ -47,7 +48,8 @@ from airflow_provider_openai_projects.triggers.base import (
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-    from airflow_provider_openai_projects.ratelimit_policy import LimitChange, SyncPlan
+    from airflow_provider_openai_projects.ratelimit_policy import LimitChange
+    from airflow_provider_openai_projects.ratelimit_sync import SyncSteps
 
 
 def stop_kind(error: Exception) -> str:
@@ -111,8 +113,8 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
 
     async def _sync(self) -> dict[str, Any]:
         await asyncio.to_thread(_import_runtime_modules)
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.ratelimit_policy import SyncPlan, describe_unknown, parse_policy
+        from airflow_provider_openai_projects.ratelimit_policy import SyncPlan, parse_policy
+        from airflow_provider_openai_projects.ratelimit_sync import SyncSteps
 
         policy = parse_policy(self.rate_limits, "rate_limits")
         try:
@@ -121,33 +123,25 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
             message = f"cannot use connection {self.openai_admin_conn_id!r}: {scrub(str(error))}"
             self.log.error("%s: %s", self.describe(), message)
             return {"status": "error", "message": message}
-        run = _SyncRun(client, SyncPlan(policy, dry_run=self.dry_run), secret)
+        lines: list[list[str]] = []
+
+        def note(level: str, line: str) -> None:
+            if level == "change":
+                level, line = "info", f"CHANGE: {line}"
+            lines.append([level, scrub(line, secret)])
+
+        plan = SyncPlan(policy, dry_run=self.dry_run)
+        steps = SyncSteps(
+            plan,
+            fail_on_unknown=self.fail_on_unknown_model,
+            note=note,
+            describe=lambda error: scrub(str(error), secret),
+        )
         try:
-            stopped = await run.execute(self.targets, wait_for_known=self.fail_on_unknown_model)
+            stopped = await self._read_and_write(client, steps)
         finally:
             await client.aclose()
-        plan = run.plan
-        unknown = [] if stopped is not None else plan.find_unknown_models()
-        unknown_message = None
-        if unknown:
-            described = describe_unknown(policy, unknown)
-            if self.fail_on_unknown_model:
-                unread = len(plan.failed_projects)
-                note = f" ({unread} targeted projects could not be read)" if unread else ""
-                unknown_message = str(
-                    InvalidInputError(
-                        f"rate_limits[{unknown[0]!r}]" if len(unknown) == 1 else "rate_limits",
-                        f"unknown model(s): {described}{note}. Nothing was written; fix the policy or "
-                        "set fail_on_unknown_model=False to skip them",
-                    )
-                )
-            else:
-                run.note("warning", f"Ignoring policy keys that match no model: {described}.")
-        for model, names in plan.skipped_fields().items():
-            run.note("warning", f"Model {model} has no {', '.join(names)} limit: not sent (see skipped_fields).")
-        if self.dry_run:
-            for change in plan.changes():
-                run.note("info", f"DRY RUN: would set {change.describe()}")
+        unknown = steps.conclude() if stopped is None else None
         self.log.info("%s: %s", self.describe(), plan.summary())
         return {
             "status": "done",
@@ -155,121 +149,31 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
             "summary": plan.summary(),
             "retry_may_help": plan.retry_may_help,
             "failure_message": scrub(plan.failure_message(), secret),
-            "unknown_message": unknown_message,
+            "unknown_message": None if unknown is None else str(unknown),
             "stopped_by": None
             if stopped is None
             else {"kind": stop_kind(stopped), "message": scrub(str(stopped), secret)},
-            "log": run.lines,
+            "log": lines,
         }
 
+    async def _read_and_write(self, client: AsyncOpenAIAdminClient, steps: SyncSteps) -> Exception | None:
+        """The reads in order, the writes on a task of their own (the steps' order is
+        :class:`~..ratelimit_sync.SyncSteps`'s); the error that stopped the run, if any."""
+        from airflow_provider_openai_projects.ratelimit_sync import TaskWriter
 
-class _SyncRun:
-    """One sync on the event loop: reads in order, writes on a task of their own."""
+        route = endpoint("update_rate_limit").route
 
-    def __init__(self, client: AsyncOpenAIAdminClient, plan: SyncPlan, secret: str) -> None:
-        self.client = client
-        self.plan = plan
-        self.secret = secret
-        self.lines: list[list[str]] = []
-        self._queue: asyncio.Queue[LimitChange | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
-        self._aborted = False
-        self._stopped_by: Exception | None = None
+        async def read(project_id: str) -> list[Any]:
+            return [item async for item in client.iter_list("list_rate_limits", project_id)]
 
-    def note(self, level: str, line: str) -> None:
-        self.lines.append([level, scrub(line, self.secret)])
+        async def update(change: LimitChange) -> Mapping[str, Any]:
+            ids = {"project_id": change.project_id, "rate_limit_id": change.rate_limit_id}
+            result = await client.request("POST", route, path_params=ids, json=change.updates(), idempotent=True)
+            return cast("Mapping[str, Any]", result)
 
-    async def execute(self, targets: list[list[str | None]], *, wait_for_known: bool) -> Exception | None:
-        """Read every target and write the changes; the error that stopped the run, if any."""
+        writer = None if steps.plan.dry_run else TaskWriter(lambda change: steps.awrite(change, update))
         try:
-            await self._read_all(targets, wait_for_known=wait_for_known)
-            may_write = self._stopped_by is None and self._writer is None and not self.plan.dry_run
-            if may_write and not (wait_for_known and self.plan.find_unknown_models()):
-                self._start(self.plan.changes())
-            if self._stopped_by is not None:
-                self._aborted = True
-            if self._writer is not None:
-                self._queue.put_nowait(None)
-                await self._writer
+            return await steps.arun(self.targets, read, writer)
         finally:
-            if self._writer is not None and not self._writer.done():
-                self._aborted = True
-                self._writer.cancel()
-        return self._stopped_by
-
-    async def _read_all(self, targets: list[list[str | None]], *, wait_for_known: bool) -> None:
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.operators.rate_limits import _is_transient, _stops_the_run
-        from airflow_provider_openai_projects.ratelimit_policy import project_label
-
-        models_seen: set[str] = set()
-        for project_id, name in targets:
-            assert project_id is not None
-            if self._stopped_by is not None:
-                return
-            try:
-                limits = [item async for item in self.client.iter_list("list_rate_limits", project_id)]
-            except OpenAIAdminError as error:
-                if _stops_the_run(error):
-                    self._stopped_by = error
-                    return
-                message = scrub(str(error), self.secret)
-                self.note("error", f"Cannot read the rate limits of {project_label(project_id, name)}: {message}")
-                self.plan.add_failed_project(project_id, name, message, transient=_is_transient(error))
-                continue
-            project = self.plan.add_project(project_id, name, limits)
-            if self.plan.dry_run:
-                continue
-            if self._writer is not None:
-                for change in project.changes:
-                    self._queue.put_nowait(change)
-                continue
-            models_seen.update(project.models)
-            if not wait_for_known or not self.plan.policy.unknown_keys(models_seen):
-                self._start(self.plan.changes())
-
-    def _start(self, changes: list[LimitChange]) -> None:
-        for change in changes:
-            self._queue.put_nowait(change)
-        self._writer = asyncio.create_task(self._write_all())
-
-    async def _write_all(self) -> None:
-        while not self._aborted:
-            change = await self._queue.get()
-            if change is None or self._aborted:
-                return
-            try:
-                await self._write_one(change)
-            except Exception as error:
-                self._stopped_by = error
-                return
-
-    async def _write_one(self, change: LimitChange) -> None:
-        from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-        from airflow_provider_openai_projects.operators.rate_limits import _is_transient, _stops_the_run
-
-        path_params = {"project_id": change.project_id, "rate_limit_id": change.rate_limit_id}
-        try:
-            result = await self.client.request(
-                "POST",
-                endpoint("update_rate_limit").route,
-                path_params=path_params,
-                json=change.updates(),
-                idempotent=True,
-            )
-        except OpenAIAdminError as error:
-            if _stops_the_run(error):
-                raise
-            change.status, change.error = "failed", scrub(str(error), self.secret)
-            change.transient = _is_transient(error)
-            self.note("error", f"FAILED to set {change.describe()}: {change.error}")
-            return
-        change.status = "updated"
-        self.note("info", f"CHANGE: set {change.describe()}")
-        answered = {n: result.get(n) for n in change.fields if result.get(n) != change.fields[n][1]}
-        if answered:
-            self.note(
-                "warning",
-                f"The API answered {answered} for {change.project_id} {change.model} (asked {change.updates()}); "
-                "it may cap these values, so later runs will try again.",
-            )
+            if writer is not None:
+                writer.cancel()

@@ -170,7 +170,37 @@ def test_a_missing_connection_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_p
     org.write_text("projects: {}\n")
     code, _, err = run("--conn-id", "nope", "plan", "-f", str(org))
     assert code == 1
-    assert err == "openai-org: error: connection 'nope' has no admin key: set its password (sk-admin-...)\n"
+    assert err == (
+        "openai-org: error: connection 'nope' has no admin key: "
+        "set its password to an OpenAI admin key (sk-admin-...)\n"
+    )
+
+
+def test_a_connection_is_parsed_as_the_hook_parses_it_naming_the_bad_field_before_any_request(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The CLI reads ``AIRFLOW_CONN_<ID>`` with the hook's parser: its strict checks apply."""
+    monkeypatch.setenv(
+        CONN,
+        json.dumps(
+            {
+                "conn_type": "openai_admin",
+                "host": emulator.base_url,
+                "password": emulator.admin_key,
+                "extra": {"max_retries": "many"},
+            }
+        ),
+    )
+    org = tmp_path / "org.yaml"
+    org.write_text("projects: {}\n")
+    code, _, err = run("plan", "-f", str(org))
+    assert code == 1
+    assert err == (
+        "openai-org: error: connection 'openai_admin_default': extra 'max_retries' must be a non-negative integer, "
+        "got 'many'\n"
+    )
+    assert emulator.admin_key not in err
+    assert emulator.log.entries() == []
 
 
 def test_the_cli_does_not_import_airflow_with_a_json_connection(conn: EmulatorServer, tmp_path: Path) -> None:

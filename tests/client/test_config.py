@@ -9,7 +9,7 @@ import pytest
 
 from airflow_provider_openai_projects.client import ConfigurationError, OpenAIAdminClient, RetryPolicy
 from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-from airflow_provider_openai_projects.client.config import ClientConfig
+from airflow_provider_openai_projects.client.config import ClientConfig, ClientOptions
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 from airflow_provider_openai_projects.hooks.connection import client_config_from_connection, connection_pacer
@@ -37,6 +37,30 @@ def test_both_clients_refuse_a_bad_configuration_with_the_same_error(
     with pytest.raises(ConfigurationError, match=problem) as async_error:
         AsyncOpenAIAdminClient(key, **options)
     assert str(sync_error.value) == str(async_error.value)
+
+
+def test_every_client_option_reaches_both_clients_config_the_same_way() -> None:
+    """One list of options (:class:`ClientOptions`) builds both clients' configuration."""
+    options: ClientOptions = {
+        "base_url": "http://127.0.0.1:8080/v1",
+        "timeout": 7.0,
+        "connect_timeout": 3.0,
+        "total_timeout": 50.0,
+        "max_response_bytes": 1024,
+        "max_server_wait": 99.0,
+        "max_retries": 2,
+        "max_retry_wait": 5.0,
+        "backoff_initial": 0.5,
+        "backoff_max": 4.0,
+        "requests_per_minute": 30.0,
+        "pacing_burst": 2,
+        "pacing_scope": "global",
+    }
+    assert set(options) == set(ClientOptions.__annotations__)
+    expected = ClientConfig.create("sk-admin-0123456789", **options)
+    assert OpenAIAdminClient("sk-admin-0123456789", **options).config == expected
+    assert AsyncOpenAIAdminClient("sk-admin-0123456789", **options).config == expected
+    assert (expected.retry.max_retries, expected.pacing_scope, expected.max_response_bytes) == (2, "global", 1024)
 
 
 def test_a_bad_retry_policy_is_a_configuration_error_on_its_own() -> None:

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient, PaginationError
-from airflow_provider_openai_projects.client.pagination import iterate
+from airflow_provider_openai_projects.client.pagination import Pager, iterate
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 
@@ -107,3 +107,13 @@ def test_each_pagination_style_refuses_a_cursor_that_does_not_advance(style: str
 
     with pytest.raises(PaginationError, match="did not advance"):
         list(iterate(fetch, method="GET", path="/x", style=style))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("page", [["not", "an", "object"], {"data": {"id": "a"}, "has_more": False}])
+def test_the_pager_both_clients_drive_refuses_a_malformed_page(page: object) -> None:
+    """One home for the page checks: the sync client's ``iterate`` and the async client's
+    ``iter_list`` both drive :class:`Pager` (the async client had no ``data`` check)."""
+    pager = Pager({"emails": ["a@example.com"]}, method="GET", path="/x", style="page", page_size=31)
+    assert pager.params == {"emails": ["a@example.com"], "limit": 31, "page": None}
+    with pytest.raises(PaginationError, match=r"not a JSON object|not an array"):
+        list(pager.take(page))

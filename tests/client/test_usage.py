@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from airflow_provider_openai_projects.client import BadRequestError, InvalidInputError, OpenAIAdminClient
+from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
+from airflow_provider_openai_projects.client.resources.usage import BUCKET_QUERIES
 from airflow_provider_openai_projects.emulator.families.usage import (
     CALL_INPUT_TOKENS,
     CALL_OUTPUT_TOKENS,
@@ -255,3 +258,14 @@ def test_the_emulator_refuses_a_limit_over_the_widths_maximum_and_a_foreign_page
     with pytest.raises(BadRequestError) as page:
         client._call("list_usage_completions", params={"start_time": 0, "page": "page_7"})
     assert page.value.param == "page"
+
+
+def test_every_usage_row_of_the_endpoint_table_has_its_query_row_and_a_method_taking_exactly_it() -> None:
+    """The usage methods are one :meth:`UsageMixin._buckets` over :data:`BUCKET_QUERIES`:
+    the table, the endpoint rows and the public signatures stay together."""
+    rows = {row.method_name for row in ENDPOINTS if row.family == "usage" and row.paging == "page"}
+    assert set(BUCKET_QUERIES) == rows
+    for name, spec in BUCKET_QUERIES.items():
+        parameters = list(inspect.signature(getattr(OpenAIAdminClient, name)).parameters)[1:]
+        expected = {"start_time", "end_time", "bucket_width", "group_by", *spec.filters, *spec.flags}
+        assert set(parameters) == expected, name

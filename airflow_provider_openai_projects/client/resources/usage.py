@@ -1,5 +1,10 @@
 """Costs and the ten usage endpoints: time buckets, paged with ``page`` (docs/design.md fact 18).
 
+The methods differ only in the filters and ``group_by`` fields they take: those are the
+rows of :data:`BUCKET_QUERIES` (one per ``usage`` row of :data:`..endpoints.ENDPOINTS`),
+and every method is the same :meth:`UsageMixin._buckets` over its row; the methods keep
+their own typed signatures (the README's hook table and type checkers read them).
+
 Every method is a read (safe to repeat) and returns every bucket of ``[start_time,
 end_time)`` over every page; each bucket's ``results`` hold the endpoint's result objects
 (grouped by ``group_by``; fields not grouped by are ``null``). Pages are as large as the
@@ -12,7 +17,8 @@ or ``group_by`` field or enum value the endpoint does not take) raise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
@@ -72,30 +78,76 @@ def bucket_query(
     return query
 
 
+@dataclass(frozen=True)
+class BucketQuery:
+    """What one costs or usage endpoint takes besides ``start_time``, ``end_time``,
+    ``bucket_width`` and ``group_by``.
+
+    :param group_by: the fields its ``group_by`` takes.
+    :param filters: its list filters, in query order: name -> the values the API takes, or
+        ``None`` for any ids.
+    :param flags: its boolean query fields (checked as booleans first, sent when given).
+    :param max_buckets: the largest page per ``bucket_width`` (the widths it takes).
+    """
+
+    group_by: tuple[str, ...]
+    filters: Mapping[str, tuple[str, ...] | None]
+    flags: tuple[str, ...] = ()
+    max_buckets: Mapping[str, int] | None = None
+
+
+_PEOPLE: dict[str, tuple[str, ...] | None] = {
+    "project_ids": None,
+    "user_ids": None,
+    "api_key_ids": None,
+    "models": None,
+}
+_PROJECTS_ONLY = BucketQuery(("project_id",), {"project_ids": None})
+
+BUCKET_QUERIES: dict[str, BucketQuery] = {
+    "list_costs": BucketQuery(
+        ("project_id", "line_item", "api_key_id"),
+        {"project_ids": None, "api_key_ids": None},
+        max_buckets=COSTS_MAX_BUCKETS,
+    ),
+    "list_usage_completions": BucketQuery((*_BY, "batch", "service_tier"), _PEOPLE, flags=("batch",)),
+    "list_usage_embeddings": BucketQuery(_BY, _PEOPLE),
+    "list_usage_moderations": BucketQuery(_BY, _PEOPLE),
+    "list_usage_images": BucketQuery(
+        (*_BY, "size", "source"), {"sources": IMAGE_SOURCES, "sizes": IMAGE_SIZES, **_PEOPLE}
+    ),
+    "list_usage_audio_speeches": BucketQuery(_BY, _PEOPLE),
+    "list_usage_audio_transcriptions": BucketQuery(_BY, _PEOPLE),
+    "list_usage_vector_stores": _PROJECTS_ONLY,
+    "list_usage_code_interpreter_sessions": _PROJECTS_ONLY,
+    "list_usage_file_search_calls": BucketQuery(
+        ("project_id", "user_id", "api_key_id", "vector_store_id"),
+        {"project_ids": None, "user_ids": None, "api_key_ids": None, "vector_store_ids": None},
+    ),
+    "list_usage_web_search_calls": BucketQuery((*_BY, "context_level"), {**_PEOPLE, "context_levels": CONTEXT_LEVELS}),
+}
+"""The costs and usage endpoints' arguments, keyed by their methods' names (the ``usage``
+rows of :data:`..endpoints.ENDPOINTS`; a test holds the two and the signatures together)."""
+
+
 class UsageMixin(EndpointCaller):
-    def _buckets(
-        self,
-        method_name: str,
-        *,
-        start_time: int,
-        end_time: int | None,
-        bucket_width: str,
-        group_by: Sequence[str] | None,
-        allowed_group_by: Sequence[str],
-        filters: dict[str, tuple[Sequence[str] | None, Sequence[str] | None]],
-        max_buckets: dict[str, int] = USAGE_MAX_BUCKETS,
-        extra: dict[str, Any] | None = None,
-    ) -> list[UsageBucket]:
+    def _buckets(self, method_name: str, arguments: Mapping[str, Any]) -> list[UsageBucket]:
+        """Every bucket of the costs or usage endpoint ``method_name``, from its method's
+        ``arguments`` checked against its :data:`BUCKET_QUERIES` row."""
+        spec = BUCKET_QUERIES[method_name]
+        for flag in spec.flags:
+            if arguments[flag] is not None and not isinstance(arguments[flag], bool):
+                raise InvalidInputError(flag, "must be a boolean")
         query = bucket_query(
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            max_buckets=max_buckets,
-            group_by=group_by,
-            allowed_group_by=allowed_group_by,
-            filters=filters,
+            start_time=arguments["start_time"],
+            end_time=arguments["end_time"],
+            bucket_width=arguments["bucket_width"],
+            max_buckets=dict(spec.max_buckets or USAGE_MAX_BUCKETS),
+            group_by=arguments["group_by"],
+            allowed_group_by=spec.group_by,
+            filters={name: (arguments[name], allowed) for name, allowed in spec.filters.items()},
         )
-        query.update({name: value for name, value in (extra or {}).items() if value is not None})
+        query.update({flag: arguments[flag] for flag in spec.flags if arguments[flag] is not None})
         return cast(list[UsageBucket], self._list(method_name, params=query))
 
     def list_costs(
@@ -110,16 +162,7 @@ class UsageMixin(EndpointCaller):
     ) -> list[UsageBucket]:
         """Daily costs (``organization.costs.result``: ``amount {value, currency}``), grouped
         by ``project_id``, ``line_item`` and/or ``api_key_id``."""
-        return self._buckets(
-            "list_costs",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=("project_id", "line_item", "api_key_id"),
-            filters={"project_ids": (project_ids, None), "api_key_ids": (api_key_ids, None)},
-            max_buckets=COSTS_MAX_BUCKETS,
-        )
+        return self._buckets("list_costs", locals())
 
     def list_usage_completions(
         self,
@@ -136,18 +179,7 @@ class UsageMixin(EndpointCaller):
     ) -> list[UsageBucket]:
         """Completions usage (tokens and requests); ``batch`` keeps batch (``True``) or
         non-batch (``False``) jobs only."""
-        if batch is not None and not isinstance(batch, bool):
-            raise InvalidInputError("batch", "must be a boolean")
-        return self._buckets(
-            "list_usage_completions",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=(*_BY, "batch", "service_tier"),
-            filters=_people(project_ids, user_ids, api_key_ids, models),
-            extra={"batch": batch},
-        )
+        return self._buckets("list_usage_completions", locals())
 
     def list_usage_embeddings(
         self,
@@ -162,15 +194,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Embeddings usage (input tokens and requests)."""
-        return self._buckets(
-            "list_usage_embeddings",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=_BY,
-            filters=_people(project_ids, user_ids, api_key_ids, models),
-        )
+        return self._buckets("list_usage_embeddings", locals())
 
     def list_usage_moderations(
         self,
@@ -185,15 +209,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Moderations usage (input tokens and requests)."""
-        return self._buckets(
-            "list_usage_moderations",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=_BY,
-            filters=_people(project_ids, user_ids, api_key_ids, models),
-        )
+        return self._buckets("list_usage_moderations", locals())
 
     def list_usage_images(
         self,
@@ -210,19 +226,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Images usage (images and requests); ``sources`` and ``sizes`` take the spec's values."""
-        return self._buckets(
-            "list_usage_images",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=(*_BY, "size", "source"),
-            filters={
-                "sources": (sources, IMAGE_SOURCES),
-                "sizes": (sizes, IMAGE_SIZES),
-                **_people(project_ids, user_ids, api_key_ids, models),
-            },
-        )
+        return self._buckets("list_usage_images", locals())
 
     def list_usage_audio_speeches(
         self,
@@ -237,15 +241,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Audio speeches usage (characters and requests)."""
-        return self._buckets(
-            "list_usage_audio_speeches",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=_BY,
-            filters=_people(project_ids, user_ids, api_key_ids, models),
-        )
+        return self._buckets("list_usage_audio_speeches", locals())
 
     def list_usage_audio_transcriptions(
         self,
@@ -260,15 +256,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Audio transcriptions usage (seconds and requests)."""
-        return self._buckets(
-            "list_usage_audio_transcriptions",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=_BY,
-            filters=_people(project_ids, user_ids, api_key_ids, models),
-        )
+        return self._buckets("list_usage_audio_transcriptions", locals())
 
     def list_usage_vector_stores(
         self,
@@ -280,15 +268,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Vector stores usage (bytes), groupable by ``project_id`` only."""
-        return self._buckets(
-            "list_usage_vector_stores",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=("project_id",),
-            filters={"project_ids": (project_ids, None)},
-        )
+        return self._buckets("list_usage_vector_stores", locals())
 
     def list_usage_code_interpreter_sessions(
         self,
@@ -300,15 +280,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Code interpreter sessions, groupable by ``project_id`` only."""
-        return self._buckets(
-            "list_usage_code_interpreter_sessions",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=("project_id",),
-            filters={"project_ids": (project_ids, None)},
-        )
+        return self._buckets("list_usage_code_interpreter_sessions", locals())
 
     def list_usage_file_search_calls(
         self,
@@ -323,20 +295,7 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """File search calls (requests)."""
-        return self._buckets(
-            "list_usage_file_search_calls",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=("project_id", "user_id", "api_key_id", "vector_store_id"),
-            filters={
-                "project_ids": (project_ids, None),
-                "user_ids": (user_ids, None),
-                "api_key_ids": (api_key_ids, None),
-                "vector_store_ids": (vector_store_ids, None),
-            },
-        )
+        return self._buckets("list_usage_file_search_calls", locals())
 
     def list_usage_web_search_calls(
         self,
@@ -352,29 +311,4 @@ class UsageMixin(EndpointCaller):
         group_by: Sequence[str] | None = None,
     ) -> list[UsageBucket]:
         """Web search calls (model requests and searches); ``context_levels``: low/medium/high."""
-        return self._buckets(
-            "list_usage_web_search_calls",
-            start_time=start_time,
-            end_time=end_time,
-            bucket_width=bucket_width,
-            group_by=group_by,
-            allowed_group_by=(*_BY, "context_level"),
-            filters={
-                **_people(project_ids, user_ids, api_key_ids, models),
-                "context_levels": (context_levels, CONTEXT_LEVELS),
-            },
-        )
-
-
-def _people(
-    project_ids: Sequence[str] | None,
-    user_ids: Sequence[str] | None,
-    api_key_ids: Sequence[str] | None,
-    models: Sequence[str] | None,
-) -> dict[str, tuple[Sequence[str] | None, Sequence[str] | None]]:
-    return {
-        "project_ids": (project_ids, None),
-        "user_ids": (user_ids, None),
-        "api_key_ids": (api_key_ids, None),
-        "models": (models, None),
-    }
+        return self._buckets("list_usage_web_search_calls", locals())
