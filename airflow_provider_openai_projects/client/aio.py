@@ -192,10 +192,17 @@ class AsyncOpenAIAdminClient:
                     await self._sleep(delay)
 
     async def _await_slot(self, endpoint: str) -> None:
-        # A shared budget reserves its slot with a round trip to its store (SQLite, Redis,
-        # PostgreSQL): never on the triggerer's event loop.
-        delay = await asyncio.to_thread(self.pacer.reserve, endpoint)
-        if delay > 0:
+        # As the synchronous transport's ``pacer.wait``: a shared budget gives its unit when
+        # the sender is awake and about to send (``admit_now``), so a late wake-up does not
+        # spend a slot it missed; each ask is a round trip to the budget's store (SQLite,
+        # Redis, PostgreSQL), never made on the triggerer's event loop.
+        admit_now = getattr(self.pacer, "admit_now", None)
+        if admit_now is None:  # the per-process pacer: reserve, then sleep until the slot
+            delay = await asyncio.to_thread(self.pacer.reserve, endpoint)
+            if delay > 0:
+                await self._sleep(delay)
+            return
+        while (delay := await asyncio.to_thread(admit_now, endpoint)) > 0:
             await self._sleep(delay)
 
     async def _send_once(self, call: PreparedCall, *, params: Mapping[str, Any] | None, json: Any) -> Any:
