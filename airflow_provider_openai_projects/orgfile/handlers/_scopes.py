@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_openai_projects.orgfile.changes import Change
-from airflow_provider_openai_projects.orgfile.handlers._project_settings import declaring
+from airflow_provider_openai_projects.orgfile.handlers._project_settings import declaring, live_declaring
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.model import OrgSpec
+from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 ORGANIZATION = "organization"
 
@@ -50,6 +52,12 @@ def scopes(ctx: PlanContext, key: str) -> Iterator[tuple[Scope, Any]]:
         yield Scope(ORGANIZATION, (ORGANIZATION, key), False, None), organization[key]
     for name, project, wanted in declaring(ctx, key):
         yield Scope(name, ("projects", name, key), True, project), wanted
+
+
+def scope_reads(spec: OrgSpec, reader: LiveReader, key: str) -> int:
+    """The reads of a key read once per scope: the organization's when it declares ``key``,
+    and one per live project that does (``reader`` holds the projects)."""
+    return (key in (spec.document.get(ORGANIZATION) or {})) + live_declaring(spec, reader, key)
 
 
 def project_of(change: Change, ctx: ApplyContext) -> str | None:

@@ -14,8 +14,7 @@ from typing import Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.orgfile.changes import PHASE_REMOVE, PHASE_SETTINGS, Change
-from airflow_provider_openai_projects.orgfile.handlers._project_settings import live_declaring
-from airflow_provider_openai_projects.orgfile.handlers._scopes import Scope, project_of, scopes
+from airflow_provider_openai_projects.orgfile.handlers._scopes import Scope, project_of, scope_reads, scopes
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
@@ -91,7 +90,7 @@ class SpendLimitHandler:
 
     def count_reads(self, spec: OrgSpec, reader: LiveReader) -> int:
         """One read for the organization when it declares the key, one per live project that does."""
-        return (SPEND_LIMIT in (spec.document.get("organization") or {})) + live_declaring(spec, reader, SPEND_LIMIT)
+        return scope_reads(spec, reader, SPEND_LIMIT)
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         project_id = project_of(change, ctx)
