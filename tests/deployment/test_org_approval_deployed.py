@@ -10,6 +10,7 @@ is proven on both versions. Runs over the same deployment as the example-DAG tes
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ pytestmark = [pytest.mark.deployment, pytest.mark.timeout(900)]
 DAG_ID = "openai_org_as_code"
 OWNER = "owner@example.com"
 RUN_TIMEOUT = 240.0
+READING_TIME = 5.0
+"""Seconds a question waits before it is answered (see :func:`_answer_until_finished`)."""
 
 
 def _org_file(deployment: Deployment, project: str) -> Path:
@@ -63,9 +66,12 @@ def _pending_approval(api: AirflowApi, run_id: str) -> dict[str, Any] | None:
 def _answer_until_finished(api: AirflowApi, deployment: Deployment, run_id: str, choice: str) -> list[str]:
     """Give ``choice`` to every question the run asks until it finishes; the bodies answered.
 
-    A try of the approval task that a loaded host's executor loses is retried, and the retry
-    asks again: it gets the same answer, as a person watching the UI would give it."""
+    Each question is answered once it has waited :data:`READING_TIME` (a person reads the
+    plan first): Airflow 3.3 loses a try whose answer lands within a second of the task
+    pausing (the executor's report of the paused workload then meets the resumed task, which
+    is marked up for retry). A retried try asks again and gets the same answer."""
     bodies: list[str] = []
+    first_seen: dict[int, float] = {}
 
     def finished() -> str | None:
         deployment.check_alive()
@@ -74,9 +80,11 @@ def _answer_until_finished(api: AirflowApi, deployment: Deployment, run_id: str,
             return state
         detail = _pending_approval(api, run_id)
         if detail is not None:
-            assert detail["options"] == ["Approve", "Reject"]
-            bodies.append(str(detail["body"]))
-            api.patch(_hitl_path(run_id), {"chosen_options": [choice], "params_input": {}})
+            asked_at = first_seen.setdefault(int(detail["task_instance"]["try_number"]), time.monotonic())
+            if time.monotonic() - asked_at >= READING_TIME:
+                assert detail["options"] == ["Approve", "Reject"]
+                bodies.append(str(detail["body"]))
+                api.patch(_hitl_path(run_id), {"chosen_options": [choice], "params_input": {}})
         return None
 
     assert wait_for(f"run {run_id} to finish", finished, timeout=RUN_TIMEOUT, interval=1) == "success"
