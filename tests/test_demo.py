@@ -90,12 +90,19 @@ def assert_the_ending_reads_back_what_the_emulator_recorded(out: str) -> None:
     assert all(exported == recorded for exported, recorded in audit.values()), audit
     on_disk = Counter(
         json.loads(line)["type"]
-        for path in Path(base.group(1), "audit_logs").glob("*.jsonl")
+        for folder in ("audit_logs", "audit_logs_tenant")  # the tenant-scoped events apart
+        for path in Path(base.group(1), folder).glob("*.jsonl")
         for line in path.read_text().splitlines()
     )
     assert on_disk == Counter({kind: exported for kind, (exported, _) in audit.items() if exported})
     # What the story did is there: projects made, a service account's key rotated, Ada invited and removed.
-    for kind in ("project.created", "service_account.created", "service_account.deleted", "invite.sent"):
+    for kind in (
+        "project.created",
+        "service_account.created",
+        "service_account.deleted",
+        "invite.sent",
+        "tenant.group.member.added",
+    ):
         assert audit.get(kind, (0, 0))[0] > 0, kind
     costs = {name: (project, exported, recorded) for name, project, exported, recorded in COST_LINE.findall(out)}
     assert all(exported == recorded for _, exported, recorded in costs.values()), costs

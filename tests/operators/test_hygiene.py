@@ -129,7 +129,7 @@ def test_rotation_generations_are_recognised_by_their_name(name: str, managed: b
 def test_an_admin_key_the_redacted_values_cannot_single_out_fails_before_any_report(
     admin_conn: EmulatorServer, seeded: dict[str, Any]
 ) -> None:
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     # Another admin key with this connection's prefix and last four characters: same redacted value.
     twin = admin_conn.admin_key[:-8] + "zzzz" + admin_conn.admin_key[-4:]
