@@ -80,7 +80,11 @@ def test_auto_approved_run_plans_applies_reports_and_emits_the_org_file_asset_ev
 
 class Approver:
     """A person who approves (or rejects) the pending approval through the same code path as
-    the Airflow UI and REST API (the public HITL route's function, with a real DB session)."""
+    the Airflow UI and REST API (the public HITL route's function, with a real DB session).
+
+    They answer once the task is parked awaiting input, as the UI offers it: an answer
+    recorded while the task is still running is stored but resumes nothing (the route only
+    resumes a parked task), and the run would wait forever."""
 
     def __init__(self, dag_id: str, choice: str) -> None:
         self.dag_id = dag_id
@@ -103,6 +107,7 @@ class Approver:
         from airflow.models.hitl import HITLDetail
         from airflow.models.taskinstance import TaskInstance
         from airflow.utils.session import create_session
+        from airflow.utils.state import TaskInstanceState
         from sqlalchemy import select
 
         class Reviewer:
@@ -118,6 +123,7 @@ class Approver:
                     select(TaskInstance.run_id, HITLDetail.body)
                     .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
                     .where(TaskInstance.dag_id == self.dag_id, TaskInstance.task_id == "approve")
+                    .where(TaskInstance.state == TaskInstanceState.AWAITING_INPUT)
                     .where(HITLDetail.responded_at.is_(None))
                 ).first()
                 if row is not None:

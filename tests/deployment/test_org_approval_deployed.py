@@ -66,8 +66,9 @@ def _pending_approval(api: AirflowApi, run_id: str) -> dict[str, Any] | None:
 def _answer_until_finished(api: AirflowApi, deployment: Deployment, run_id: str, choice: str) -> list[str]:
     """Give ``choice`` to every question the run asks until it finishes; the bodies answered.
 
-    Each question is answered once it has waited :data:`READING_TIME` (a person reads the
-    plan first): Airflow 3.3 loses a try whose answer lands within a second of the task
+    Each question is answered once its task is parked (awaiting input on 3.3, deferred on
+    3.2: an answer to a running task resumes nothing) and it has waited :data:`READING_TIME`
+    (a person reads the plan first): Airflow 3.3 loses a try whose answer lands within a second of the task
     pausing (the executor's report of the paused workload then meets the resumed task, which
     is marked up for retry). A retried try asks again and gets the same answer."""
     bodies: list[str] = []
@@ -81,7 +82,8 @@ def _answer_until_finished(api: AirflowApi, deployment: Deployment, run_id: str,
         detail = _pending_approval(api, run_id)
         if detail is not None:
             asked_at = first_seen.setdefault(int(detail["task_instance"]["try_number"]), time.monotonic())
-            if time.monotonic() - asked_at >= READING_TIME:
+            parked = api.task_instance(DAG_ID, run_id, "approve")["state"] in ("awaiting_input", "deferred")
+            if parked and time.monotonic() - asked_at >= READING_TIME:
                 assert detail["options"] == ["Approve", "Reject"]
                 bodies.append(str(detail["body"]))
                 api.patch(_hitl_path(run_id), {"chosen_options": [choice], "params_input": {}})
