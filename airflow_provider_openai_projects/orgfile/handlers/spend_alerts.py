@@ -15,6 +15,7 @@ removes the copy); projects' are not (one read per project).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
@@ -125,13 +126,11 @@ class SpendAlertsHandler:
         project_id = project_of(change, ctx)
         client = ctx.client
         if change.action == "remove":
-            try:
+            with contextlib.suppress(NotFoundError):  # already gone: the rerun of an interrupted delete
                 if project_id is None:
                     client.delete_organization_spend_alert(change.target["alert_id"])
                 else:
                     client.delete_project_spend_alert(project_id, change.target["alert_id"])
-            except NotFoundError:
-                pass  # already gone: the rerun of an interrupted delete
             return 1
         wanted = change.target["set"]
         channel: Any = {

@@ -10,6 +10,7 @@ limit is exported; projects' are not (one read per project).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
@@ -96,13 +97,11 @@ class SpendLimitHandler:
         project_id = project_of(change, ctx)
         client = ctx.client
         if change.action == "remove":
-            try:
+            with contextlib.suppress(NotFoundError):  # already gone: the rerun of an interrupted delete
                 if project_id is None:
                     client.delete_organization_spend_limit()
                 else:
                     client.delete_project_spend_limit(project_id)
-            except NotFoundError:
-                pass  # already gone: the rerun of an interrupted delete
             return 1
         wanted = change.target["set"]
         if project_id is None:
