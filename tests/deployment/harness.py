@@ -254,8 +254,12 @@ class Deployment:
             raise DeploymentError(f"component(s) exited: {dead}{tails}")
 
     def _log_tail(self, name: str, lines: int = 20) -> str:
+        """The end of a component's output, with the emulator's admin key and control token
+        (which it prints on start) replaced by ``***``."""
         log = self.process_logs / f"{name}.log"
         text = log.read_text(errors="replace") if log.exists() else ""
+        for secret in (self.admin_key, self.control_token):
+            text = text.replace(secret, "***")
         return "\n".join(text.splitlines()[-lines:])
 
     def _all_healthy(self) -> bool:
@@ -301,8 +305,7 @@ class Deployment:
         """The tail of each component's output and the list of task logs (for a failure report)."""
         parts = [f"deployment directory: {self.root}"]
         for path in sorted(self.process_logs.glob("*.log")):
-            lines = path.read_text(errors="replace").splitlines()[-tail_lines:]
-            parts.append(f"----- {path.name} (last {len(lines)} lines) -----\n" + "\n".join(lines))
+            parts.append(f"----- {path.name} (last {tail_lines} lines) -----\n" + self._log_tail(path.stem, tail_lines))
         task_logs = sorted((self.home / "logs").rglob("*.log")) if (self.home / "logs").exists() else []
         parts.append("----- task logs -----\n" + "\n".join(str(p) for p in task_logs))
         return "\n".join(parts)
