@@ -31,12 +31,12 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, TriggerRule, Variable, conf, dag, task, task_group
 
-from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import (
     DeleteServiceAccountGenerationsOperator,
     RotateServiceAccountOperator,
 )
 from airflow_provider_openai_projects.sensors import ApiKeyUsageSensor
+from airflow_provider_openai_projects.utils import reporting
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {

@@ -32,8 +32,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import OffboardUserOperator
+from airflow_provider_openai_projects.utils import reporting
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {

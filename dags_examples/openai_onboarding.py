@@ -39,7 +39,7 @@ import pendulum
 from airflow.sdk import Param, TriggerRule, conf, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_openai_projects import reporting
+from airflow_provider_openai_projects.domain.ratelimit_policy import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.operators import (
     AddGroupUserOperator,
     AddProjectUserOperator,
@@ -48,8 +48,8 @@ from airflow_provider_openai_projects.operators import (
     RotateServiceAccountOperator,
     SyncRateLimitsOperator,
 )
-from airflow_provider_openai_projects.ratelimit_policy import RATE_LIMIT_FIELDS
 from airflow_provider_openai_projects.sensors import OrganizationUserSensor
+from airflow_provider_openai_projects.utils import reporting
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {

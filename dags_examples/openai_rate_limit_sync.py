@@ -27,8 +27,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, Variable, dag, task
 
-from airflow_provider_openai_projects import reporting
 from airflow_provider_openai_projects.operators import SyncRateLimitsOperator
+from airflow_provider_openai_projects.utils import reporting
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {
@@ -59,7 +59,7 @@ def openai_rate_limit_sync() -> None:
         """The Variable's JSON if set, else the YAML file; read strictly (a repeated key is refused)."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_openai_projects.ratelimit_policy import load_policy_document
+        from airflow_provider_openai_projects.domain.ratelimit_policy import load_policy_document
 
         raw = Variable.get(POLICY_VARIABLE, default=None)
         source = f"Variable {POLICY_VARIABLE!r}" if raw is not None else f"file {POLICY_FILE}"

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
+from airflow_provider_openai_projects.domain.validation import require_id
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
-from airflow_provider_openai_projects.validation import require_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -28,7 +28,7 @@ from airflow_provider_openai_projects.client.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from airflow_provider_openai_projects.operator_helpers import log_change
+from airflow_provider_openai_projects.domain.change_log import log_change
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

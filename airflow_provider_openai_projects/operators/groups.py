@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operator_helpers import person_email, require_person
+from airflow_provider_openai_projects.domain.people import person_email, require_person
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _inputs(
     group_id: object, group_name: object, user_id: object, email: object
 ) -> tuple[str | None, str | None, str | None, str | None]:
     """Validate "exactly one of group_id/group_name" and "exactly one of user_id/email"."""
-    from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
+    from airflow_provider_openai_projects.domain.validation import require_id, require_name, require_one_of
 
     field, value = require_one_of({"group_id": group_id, "group_name": group_name})
     gid = require_id("group_id", value) if field == "group_id" else None
@@ -135,7 +135,7 @@ class AddGroupUserOperator(_GroupUserOperator):
     def run(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_openai_projects.idempotency import create_once
+        from airflow_provider_openai_projects.domain.idempotency import create_once
 
         group_id, group_name, user_id, email = _inputs(self.group_id, self.group_name, self.user_id, self.user_email)
         group = resolve_group(self.hook, group_id=group_id, group_name=group_name)

@@ -4,7 +4,7 @@ certificates; with ``act=True`` delete the idle user keys and idle service accou
 Report first: the task log gets a readable table and XCom a JSON summary (ids, names,
 reasons; never a key value). Deletion only with ``act=True``, and never of a service
 account the key rotation manages or of a name in ``exclude_names`` (see
-:mod:`airflow_provider_openai_projects.hygiene`). Idempotent: a second run with ``act``
+:mod:`airflow_provider_openai_projects.domain.hygiene`). Idempotent: a second run with ``act``
 finds nothing left to delete; "already gone" counts as done.
 """
 
@@ -15,9 +15,9 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.hygiene import HygienePolicy, act, scan
+from airflow_provider_openai_projects.domain.hygiene import HygienePolicy, act, scan
+from airflow_provider_openai_projects.domain.validation import require_bool
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
-from airflow_provider_openai_projects.validation import require_bool
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

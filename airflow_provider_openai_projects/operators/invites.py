@@ -10,16 +10,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.idempotency import create_once
-from airflow_provider_openai_projects.operator_helpers import person_email
-from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
-from airflow_provider_openai_projects.validation import (
+from airflow_provider_openai_projects.domain.idempotency import create_once
+from airflow_provider_openai_projects.domain.people import person_email
+from airflow_provider_openai_projects.domain.validation import (
     ORGANIZATION_ROLES,
     PROJECT_ROLES,
     require_choice,
     require_email,
     require_id,
 )
+from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import BadRequestError, NotFoundError
-from airflow_provider_openai_projects.idempotency import create_once
-from airflow_provider_openai_projects.operator_helpers import (
+from airflow_provider_openai_projects.domain.idempotency import create_once
+from airflow_provider_openai_projects.domain.people import (
     describe_person,
     find_project_user,
     person_email,
     require_person,
 )
+from airflow_provider_openai_projects.domain.validation import PROJECT_ROLES, require_choice, require_id
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
-from airflow_provider_openai_projects.validation import PROJECT_ROLES, require_choice, require_id
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

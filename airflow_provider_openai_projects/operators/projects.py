@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
+from airflow_provider_openai_projects.domain.validation import require_choice, require_id, require_name
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
-from airflow_provider_openai_projects.validation import require_choice, require_id, require_name
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -3,7 +3,7 @@
 The Admin API is throttled to a handful of requests per minute per endpoint, so the sync
 is built around its call count: one read per project, one write per limit that differs,
 nothing else. The policy, the matching and the plan live in the pure module
-:mod:`airflow_provider_openai_projects.ratelimit_policy`.
+:mod:`airflow_provider_openai_projects.domain.ratelimit_policy`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOpera
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_openai_projects.ratelimit_policy import LimitChange, RateLimitPolicy, SyncPlan
+    from airflow_provider_openai_projects.domain.ratelimit_policy import LimitChange, RateLimitPolicy, SyncPlan
 
 REPORT_XCOM_KEY = "rate_limit_report"
 
@@ -30,7 +30,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     >= 0. When several keys match a model, each field comes from the most specific key
     that sets it: an exact name beats any glob, a glob with more literal characters beats
     one with fewer, and the first declared wins a tie (details in
-    :mod:`airflow_provider_openai_projects.ratelimit_policy`).
+    :mod:`airflow_provider_openai_projects.domain.ratelimit_policy`).
 
     Targets: the projects in ``project_ids`` (used as given, not listed), or the active
     projects whose name matches ``project_name_pattern`` (case-sensitive glob), or, with
@@ -151,8 +151,8 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     def run(self, context: Context) -> dict[str, Any]:
         """Check the inputs, find the targets, read and (unless a dry run) write while reading:
         the steps and their order are :class:`~..ratelimit_sync.SyncSteps`'s."""
-        from airflow_provider_openai_projects.ratelimit_policy import SyncPlan
-        from airflow_provider_openai_projects.ratelimit_sync import SyncSteps, ThreadWriter
+        from airflow_provider_openai_projects.domain.ratelimit_policy import SyncPlan
+        from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps, ThreadWriter
 
         policy, project_ids, pattern, dry_run, fail_on_unknown = self._inputs()
         targets = self._targets(project_ids, pattern)
@@ -185,7 +185,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     def _inputs(self) -> tuple[RateLimitPolicy, list[str] | None, str | None, bool, bool]:
         """The checked inputs (one error naming the field, before any request)."""
         from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.ratelimit_policy import (
+        from airflow_provider_openai_projects.domain.ratelimit_policy import (
             parse_flag,
             parse_name_pattern,
             parse_policy,
@@ -206,7 +206,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
 
     def _targets(self, project_ids: list[str] | None, pattern: str | None) -> list[tuple[str, str | None]]:
         """``(project id, name or None)``: the ids as given, or the active projects matching."""
-        from airflow_provider_openai_projects.ratelimit_policy import select_projects
+        from airflow_provider_openai_projects.domain.ratelimit_policy import select_projects
 
         if project_ids is not None:
             return [(project_id, None) for project_id in project_ids]
@@ -253,7 +253,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
         :meth:`run` does (same errors, same retry rules); return the report."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
+        from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitSyncError
 
         if not event or event.get("status") != "done":
             message = (event or {}).get("message") or "the rate-limit sync trigger ended without a result"
@@ -310,7 +310,7 @@ class SyncRateLimitsOperator(OpenAIAdminBaseOperator):
     def _raise_failed(plan: SyncPlan) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
+        from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitSyncError
 
         error = RateLimitSyncError(plan.failure_message(), plan.report())
         if plan.retry_may_help:

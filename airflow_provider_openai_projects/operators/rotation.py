@@ -2,7 +2,7 @@
 
 A service-account key can only be revoked by deleting its service account (docs/design.md,
 fact 6), so a *logical* account ``team`` is a series of generations ``team--<generation>``
-(naming rules in :mod:`airflow_provider_openai_projects.key_generations`). Two operators:
+(naming rules in :mod:`airflow_provider_openai_projects.domain.key_generations`). Two operators:
 
 - :class:`RotateServiceAccountOperator` runs the rotation protocol of docs/design.md: create the
   generation of this DAG run, store its key as *pending*, verify it works, promote it to
@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
-from airflow_provider_openai_projects.idempotency import create_once
-from airflow_provider_openai_projects.key_generations import (
+from airflow_provider_openai_projects.domain.change_log import Log
+from airflow_provider_openai_projects.domain.idempotency import create_once
+from airflow_provider_openai_projects.domain.key_generations import (
     default_secret_variable,
     generation_account_name,
     generation_from_run,
@@ -50,18 +51,22 @@ from airflow_provider_openai_projects.key_generations import (
     require_generation,
     require_logical_name,
 )
-from airflow_provider_openai_projects.operator_helpers import (
-    Log,
+from airflow_provider_openai_projects.domain.service_accounts import (
     delete_service_account,
     load_entry,
     require_entry_owner,
     resolve_sink,
     store_new_key,
 )
+from airflow_provider_openai_projects.domain.validation import (
+    require_bool,
+    require_id,
+    require_name,
+    require_non_negative_int,
+)
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
 from airflow_provider_openai_projects.sinks.base import store_key
-from airflow_provider_openai_projects.validation import require_bool, require_id, require_name, require_non_negative_int
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -617,7 +622,7 @@ def revoke_generations(
     prefer: Sequence[str | None],
     keep_previous: int,
 ) -> tuple[list[str], list[str]]:
-    """Delete the generations :func:`~airflow_provider_openai_projects.key_generations.plan_revoke`
+    """Delete the generations :func:`~airflow_provider_openai_projects.domain.key_generations.plan_revoke`
     selects; returns (deleted ids, kept ids). An account already gone counts as deleted."""
     plan = plan_revoke(accounts, protect=protect, keep_previous=keep_previous, prefer=prefer)
     accounts_by_id = {a["id"]: a for a in accounts}

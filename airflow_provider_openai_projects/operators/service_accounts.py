@@ -16,15 +16,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
-from airflow_provider_openai_projects.key_generations import default_secret_variable, require_entry_name
-from airflow_provider_openai_projects.operator_helpers import (
+from airflow_provider_openai_projects.domain.key_generations import default_secret_variable, require_entry_name
+from airflow_provider_openai_projects.domain.service_accounts import (
     delete_service_account,
     provision_service_account,
     resolve_sink,
 )
+from airflow_provider_openai_projects.domain.validation import require_id, require_name, require_one_of
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
-from airflow_provider_openai_projects.validation import require_id, require_name, require_one_of
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

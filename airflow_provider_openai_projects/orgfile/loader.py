@@ -15,11 +15,11 @@ from typing import Any
 import yaml
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.domain.ratelimit_policy import parse_policy
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers import service_accounts
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
 from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
-from airflow_provider_openai_projects.ratelimit_policy import parse_policy
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_openai_projects.ratelimit_policy import RateLimitPolicy
+from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitPolicy
 
 DEFAULT_MAX_DESTRUCTIVE_CHANGES = 10
 

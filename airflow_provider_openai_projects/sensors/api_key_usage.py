@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.domain.validation import require_id
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
-from airflow_provider_openai_projects.validation import require_id
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.errors import OpenAIAdminError

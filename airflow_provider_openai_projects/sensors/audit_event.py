@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.audit_events import AuditEventFilter
+from airflow_provider_openai_projects.domain.audit_events import AuditEventFilter
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.operator_helpers import person_email
+from airflow_provider_openai_projects.domain.people import person_email
+from airflow_provider_openai_projects.domain.validation import require_email
 from airflow_provider_openai_projects.sensors.base import OpenAIAdminBaseSensor
-from airflow_provider_openai_projects.validation import require_email
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.types import User

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects import DEFAULT_CONN_ID
-from airflow_provider_openai_projects.audit_events import AuditEventFilter
+from airflow_provider_openai_projects.domain.audit_events import AuditEventFilter
 from airflow_provider_openai_projects.triggers.base import OpenAIAdminPollingTrigger
 
 if TYPE_CHECKING:

@@ -48,8 +48,8 @@ from airflow_provider_openai_projects.triggers.base import (
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-    from airflow_provider_openai_projects.ratelimit_policy import LimitChange
-    from airflow_provider_openai_projects.ratelimit_sync import SyncSteps
+    from airflow_provider_openai_projects.domain.ratelimit_policy import LimitChange
+    from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps
 
 
 def stop_kind(error: Exception) -> str:
@@ -113,8 +113,8 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
 
     async def _sync(self) -> dict[str, Any]:
         await asyncio.to_thread(_import_runtime_modules)
-        from airflow_provider_openai_projects.ratelimit_policy import SyncPlan, parse_policy
-        from airflow_provider_openai_projects.ratelimit_sync import SyncSteps
+        from airflow_provider_openai_projects.domain.ratelimit_policy import SyncPlan, parse_policy
+        from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps
 
         policy = parse_policy(self.rate_limits, "rate_limits")
         try:
@@ -159,7 +159,7 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
     async def _read_and_write(self, client: AsyncOpenAIAdminClient, steps: SyncSteps) -> Exception | None:
         """The reads in order, the writes on a task of their own (the steps' order is
         :class:`~..ratelimit_sync.SyncSteps`'s); the error that stopped the run, if any."""
-        from airflow_provider_openai_projects.ratelimit_sync import TaskWriter
+        from airflow_provider_openai_projects.domain.ratelimit_sync import TaskWriter
 
         route = endpoint("update_rate_limit").route
 

@@ -13,8 +13,8 @@ import pendulum
 import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.domain.key_generations import generation_account_name, generation_from_run
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.key_generations import generation_account_name, generation_from_run
 
 from .conftest import run_dag, run_texts, task_states, xcom
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.domain.hygiene import is_rotation_managed
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.hygiene import is_rotation_managed
 from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperator
 from tests.operators.conftest import make_context
 

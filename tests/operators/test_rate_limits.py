@@ -11,11 +11,11 @@ from airflow.sdk import DAG
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client import AuthenticationError, RateLimitError
+from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitSyncError
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.rate_limits import SyncRateLimitsOperator
-from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
 
 from .conftest import make_context
 

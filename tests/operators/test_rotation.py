@@ -19,9 +19,7 @@ from airflow.sdk._shared.secrets_masker import redact
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client import ServerError
-from airflow_provider_openai_projects.emulator.faults import FaultRule
-from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.key_generations import (
+from airflow_provider_openai_projects.domain.key_generations import (
     default_secret_variable,
     generation_from_run,
     generation_of,
@@ -29,6 +27,8 @@ from airflow_provider_openai_projects.key_generations import (
     redacted,
     slug,
 )
+from airflow_provider_openai_projects.emulator.faults import FaultRule
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.rotation import (
     DeleteServiceAccountGenerationsOperator,
     KeyVerificationError,

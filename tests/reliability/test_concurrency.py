@@ -32,14 +32,14 @@ from typing import Any
 import pendulum
 import pytest
 
-from airflow_provider_openai_projects.emulator.faults import FaultRule
-from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.key_generations import (
+from airflow_provider_openai_projects.domain.key_generations import (
     default_secret_variable,
     generation_from_run,
     generation_of,
     pending_entry_name,
 )
+from airflow_provider_openai_projects.emulator.faults import FaultRule
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.rate_limits import SyncRateLimitsOperator
 from airflow_provider_openai_projects.operators.rotation import RotateServiceAccountOperator
 from airflow_provider_openai_projects.sinks.base import KeySink

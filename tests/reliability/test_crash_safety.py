@@ -33,9 +33,13 @@ from typing import Any
 import pendulum
 import pytest
 
+from airflow_provider_openai_projects.domain.key_generations import (
+    generation_from_run,
+    generation_of,
+    pending_entry_name,
+)
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.key_generations import generation_from_run, generation_of, pending_entry_name
 from airflow_provider_openai_projects.operators.rotation import RotateServiceAccountOperator
 from airflow_provider_openai_projects.sinks.base import KeySink
 from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink

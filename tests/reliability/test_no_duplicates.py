@@ -26,9 +26,9 @@ import pytest
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_openai_projects.domain.key_generations import generation_from_run, pending_entry_name
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.key_generations import generation_from_run, pending_entry_name
 from airflow_provider_openai_projects.operators.invites import InviteUserOperator
 from airflow_provider_openai_projects.operators.offboarding import OffboardUserOperator
 from airflow_provider_openai_projects.operators.project_users import AddProjectUserOperator

@@ -114,7 +114,7 @@ def test_ordinary_unicode_names_still_pass(conn: EmulatorServer) -> None:
     ],
 )
 def test_a_yaml_policy_file_refuses_repeated_keys_and_huge_integers(text: str, problem: str) -> None:
-    from airflow_provider_openai_projects.ratelimit_policy import load_policy_document
+    from airflow_provider_openai_projects.domain.ratelimit_policy import load_policy_document
 
     with pytest.raises(InvalidInputError, match=problem) as caught:
         load_policy_document(text, "file config/rate_limits.yaml", yaml_document=True)
@@ -122,7 +122,7 @@ def test_a_yaml_policy_file_refuses_repeated_keys_and_huge_integers(text: str, p
 
 
 def test_a_json_policy_variable_refuses_repeated_keys() -> None:
-    from airflow_provider_openai_projects.ratelimit_policy import load_policy_document
+    from airflow_provider_openai_projects.domain.ratelimit_policy import load_policy_document
 
     text = '{"rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 1}}, "rate_limits": {}}'
     with pytest.raises(InvalidInputError, match="twice"):

@@ -128,8 +128,8 @@ def test_an_unknown_model_fails_after_the_deferral_without_any_write(
 def test_a_failed_write_is_reported_like_in_the_worker_and_the_others_go_on(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitSyncError
     from airflow_provider_openai_projects.emulator.faults import FaultRule
-    from airflow_provider_openai_projects.ratelimit_policy import RateLimitSyncError
 
     policy = _seed(emulator, monkeypatch, requests_per_minute=RATE, max_retries=0)
     target = list(emulator.state.projects)[-1].id

@@ -17,7 +17,7 @@ import contextlib
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers import _rbac

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import PHASE_INVITE, PHASE_ORG_ROLE, Change
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import BadRequestError, OpenAIAdminError
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import PHASE_ARCHIVE, PHASE_CREATE_PROJECT, Change
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 

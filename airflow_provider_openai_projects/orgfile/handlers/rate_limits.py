@@ -1,6 +1,6 @@
 """Per-model rate limits: only the models the file lists (globs included) are managed.
 
-Precedence between keys is :mod:`airflow_provider_openai_projects.ratelimit_policy`'s (exact
+Precedence between keys is :mod:`airflow_provider_openai_projects.domain.ratelimit_policy`'s (exact
 name, then the most literal characters, then declaration order, per field). A field a
 model's limit does not carry is never sent. A key that matches no model of its project
 is a file error, raised after the reads and before any write.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_openai_projects.domain.ratelimit_policy import RateLimitPolicy, parse_policy
 from airflow_provider_openai_projects.orgfile.changes import PHASE_SETTINGS, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
-from airflow_provider_openai_projects.ratelimit_policy import RateLimitPolicy, parse_policy
 
 FAMILY = "rate_limits"
 NEW_PROJECT = "(every listed model)"

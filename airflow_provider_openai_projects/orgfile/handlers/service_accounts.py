@@ -5,7 +5,7 @@ rotation operator's generations, :mod:`...key_generations`). Authoritative per p
 that declares the key:
 
 - a logical account with no live account is created as ``L--initial`` and its key goes
-  to the sink, through :func:`...operator_helpers.provision_service_account`, the
+  to the sink, through :func:`...domain.service_accounts.provision_service_account`, the
   ``CreateServiceAccountOperator``'s own path (look, reconcile a lost response, store at
   once or delete the account). The entry (default ``openai_<slug(L)>_api_key``, the
   operators' default) is the one ``RotateServiceAccountOperator`` then rotates.
@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.key_generations import (
+from airflow_provider_openai_projects.domain.key_generations import (
     GENERATION_SEPARATOR,
     default_secret_variable,
     generation_account_name,
@@ -204,7 +204,7 @@ class ServiceAccountsHandler:
         return live_declaring(spec, reader, FAMILY)
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
-        from airflow_provider_openai_projects.operator_helpers import (
+        from airflow_provider_openai_projects.domain.service_accounts import (
             delete_service_account,
             provision_service_account,
         )

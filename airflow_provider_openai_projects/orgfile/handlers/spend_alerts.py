@@ -20,7 +20,7 @@ from typing import Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.client.resources.spend import same_spend_alert
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import PHASE_REMOVE, PHASE_SETTINGS, Change
 from airflow_provider_openai_projects.orgfile.handlers._scopes import Scope, project_of, scope_reads, scopes
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.validation import (
+from airflow_provider_openai_projects.domain.validation import (
     PROJECT_ROLES,
     require_bool,
     require_choice,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.key_generations import (
+from airflow_provider_openai_projects.domain.key_generations import (
     default_secret_variable,
     generation_account_name,
     generation_from_run,

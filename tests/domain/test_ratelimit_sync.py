@@ -1,4 +1,4 @@
-"""The rate-limit sync's steps (:mod:`airflow_provider_openai_projects.ratelimit_sync`),
+"""The rate-limit sync's steps (:mod:`airflow_provider_openai_projects.domain.ratelimit_sync`),
 driven once with the sync client and a writer thread and once with the async client and a
 writer task, over real HTTP to the emulator: the same calls, the same report, the same lines."""
 
@@ -11,9 +11,9 @@ from typing import Any
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
 from airflow_provider_openai_projects.client.endpoints import endpoint
+from airflow_provider_openai_projects.domain.ratelimit_policy import LimitChange, SyncPlan, parse_policy
+from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps, TaskWriter, ThreadWriter
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.ratelimit_policy import LimitChange, SyncPlan, parse_policy
-from airflow_provider_openai_projects.ratelimit_sync import SyncSteps, TaskWriter, ThreadWriter
 from benchmarks import scenarios
 
 ROUTE = endpoint("update_rate_limit").route

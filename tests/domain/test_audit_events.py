@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_openai_projects.audit_events import AuditEventFilter
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.domain.audit_events import AuditEventFilter
 
 
 def event(eid: str, kind: str, at: int, *, project: str | None = None, email: str | None = None) -> dict[str, Any]:

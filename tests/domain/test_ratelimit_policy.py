@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.ratelimit_policy import (
+from airflow_provider_openai_projects.domain.ratelimit_policy import (
     SyncPlan,
     parse_flag,
     parse_name_pattern,

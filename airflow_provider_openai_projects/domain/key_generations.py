@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.validation import require_name
+from airflow_provider_openai_projects.domain.validation import require_name
 
 GENERATION_SEPARATOR = "--"
 PENDING_SUFFIX = "_pending"

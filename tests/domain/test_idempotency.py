@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_openai_projects.client.errors import OpenAIAdminError
-from airflow_provider_openai_projects.idempotency import create_once
+from airflow_provider_openai_projects.domain.idempotency import create_once
 
 
 class Api:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_openai_projects import reporting
-from airflow_provider_openai_projects.reporting import ReportError
+from airflow_provider_openai_projects.utils import reporting
+from airflow_provider_openai_projects.utils.reporting import ReportError
 
 VARIABLE = "openai_key_rotation_entries"
 

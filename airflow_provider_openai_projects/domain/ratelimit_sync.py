@@ -43,7 +43,12 @@ from airflow_provider_openai_projects.client.errors import (
     RateLimitError,
     ServerError,
 )
-from airflow_provider_openai_projects.ratelimit_policy import LimitChange, SyncPlan, describe_unknown, project_label
+from airflow_provider_openai_projects.domain.ratelimit_policy import (
+    LimitChange,
+    SyncPlan,
+    describe_unknown,
+    project_label,
+)
 
 Note = Callable[[str, str], None]
 """``note(level, line)``: ``level`` is ``info``, ``warning``, ``error`` or ``change``."""

@@ -54,7 +54,7 @@ from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
 from airflow_provider_openai_projects.client.types import RATE_LIMIT_FIELDS
-from airflow_provider_openai_projects.validation import (
+from airflow_provider_openai_projects.domain.validation import (
     INT64_MAX,
     control_character,
     require_id,

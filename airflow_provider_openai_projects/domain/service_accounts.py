@@ -1,86 +1,26 @@
-"""Helpers shared by the operators and sensors: people, project members, key-sink entries,
-service-account deletion and key storage.
+"""Service accounts whose key lives in a key sink: sink entries, storing a new key, provisioning.
 
-Each takes what it needs (a hook, a logger, a sink), never an operator, so any operator,
-sensor or test can call it. Nothing here imports the HTTP client: the hook is passed in
-by the caller, which builds it when a task runs (the org-file engine passes its client,
-which has the same methods). Importing this module does not import Airflow.
+Shared by the service-account and rotation operators and the org file's ``service_accounts``
+family. Each function takes what it needs (a hook or the org-file engine's client, which has
+the same methods; a logger; a sink), never an operator. Importing this module does not import
+Airflow or the HTTP client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError, OpenAIAdminError
-from airflow_provider_openai_projects.idempotency import create_once
-from airflow_provider_openai_projects.key_generations import redacted
+from airflow_provider_openai_projects.domain.change_log import Log, log_change
+from airflow_provider_openai_projects.domain.idempotency import create_once
+from airflow_provider_openai_projects.domain.key_generations import redacted
 from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey, store_key
 from airflow_provider_openai_projects.sinks.variable import VariableKeySink
-from airflow_provider_openai_projects.validation import require_email, require_id, require_one_of
 
 if TYPE_CHECKING:
-    from airflow_provider_openai_projects.client.types import ProjectUser, ServiceAccountCreated
+    from airflow_provider_openai_projects.client.types import ServiceAccountCreated
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
-
-
-class Log(Protocol):
-    """The logging calls the helpers make (an operator's ``self.log`` has them)."""
-
-    def info(self, msg: str, /, *args: Any) -> Any: ...
-    def error(self, msg: str, /, *args: Any) -> Any: ...
-    def exception(self, msg: str, /, *args: Any) -> Any: ...
-
-
-def log_change(log: Log, message: str, *args: Any) -> None:
-    """Log one line for one change made to the organization (never with a secret in it)."""
-    log.info("CHANGE: " + message, *args)
-
-
-# -- people ---------------------------------------------------------------------------------
-
-
-def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
-    """The email of the person an operator or sensor acts on, as its caller gave it.
-
-    ``email`` is also BaseOperator's address for failure alerts, and Airflow copies
-    ``default_args["email"]`` into every ``__init__`` parameter of that name. An
-    ``email`` equal to the DAG's alert address is that copy, not a person to invite or
-    remove: it counts as not given. Operators keep the person's email as ``user_email``,
-    never as ``self.email``, so the person never receives the task's alerts.
-    """
-    defaults = operator_kwargs.get("default_args") or {}
-    return None if email is not None and email == defaults.get("email") else email
-
-
-def same_email(a: str | None, b: str | None) -> bool:
-    """Both given and equal ignoring case (the API compares emails case-insensitively)."""
-    return a is not None and b is not None and a.lower() == b.lower()
-
-
-def describe_person(user_id: str | None, email: str | None) -> str:
-    """``user <id>`` or the quoted email, for log lines and messages."""
-    return f"user {user_id}" if user_id is not None else f"{email!r}"
-
-
-def require_person(user_id: object, email: object) -> tuple[str | None, str | None]:
-    """Validate "exactly one of user_id/email" and the one given; ``(user_id, email)``."""
-    field, value = require_one_of({"user_id": user_id, "email": email})
-    if field == "user_id":
-        return require_id("user_id", value), None
-    return None, require_email("email", value)
-
-
-def find_project_user(
-    users: Sequence[ProjectUser], *, user_id: str | None = None, email: str | None = None
-) -> ProjectUser | None:
-    """The member with this user id, or with this email (compared case-insensitively)."""
-    for user in users:
-        if user_id is not None and user.get("id") == user_id:
-            return user
-        if email is not None and (user.get("email") or "").lower() == email.lower():
-            return user
-    return None
 
 
 # -- key-sink entries -------------------------------------------------------------------------

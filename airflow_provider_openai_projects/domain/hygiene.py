@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.client.resources import AdminMethods
-from airflow_provider_openai_projects.key_generations import GENERATION_SEPARATOR
+from airflow_provider_openai_projects.domain.key_generations import GENERATION_SEPARATOR
 
 DAY = 86400
 

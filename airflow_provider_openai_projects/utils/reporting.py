@@ -164,7 +164,7 @@ def team_service_account(
     None too when the account's Variable already holds a generation of it: rotation may
     have replaced ``initial`` since, and minting it again would roll the key back.
     """
-    from airflow_provider_openai_projects.key_generations import default_secret_variable, generation_of
+    from airflow_provider_openai_projects.domain.key_generations import default_secret_variable, generation_of
     from airflow_provider_openai_projects.sinks.variable import VariableKeySink
 
     if not account:

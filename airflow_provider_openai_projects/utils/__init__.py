@@ -1,0 +1,1 @@
+"""Helpers for pipelines built on the provider: the example DAGs' reports (``reporting``)."""
