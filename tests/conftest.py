@@ -109,7 +109,7 @@ def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
 def _fresh_shared_pacers() -> Iterator[None]:
     """Hooks and triggers of one connection share a pacer per process; a 429 cooldown
     from one test must not hold back the next."""
-    from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
+    from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 
     forget_shared_pacers()
     yield

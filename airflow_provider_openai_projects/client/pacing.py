@@ -6,7 +6,7 @@ The admin endpoints are throttled at a few requests per minute each, often witho
 form) and, after any 429, makes every thread using the same client wait out a shared
 cooldown rather than pile more requests onto a throttled endpoint.
 
-:func:`shared_pacer` is the one factory the hook and the triggers use: without a
+:func:`~.shared_pacers.shared_pacer` is the one factory the hook and the triggers use: without a
 ``rate_limit_backend`` it gives the process's in-process :class:`Pacer` of a connection;
 with one, a :class:`~.budget.SharedPacer` whose budget and cooldown every process shares.
 Both pace :data:`PACING_MARGIN` slower than configured, so requests spaced exactly at the
@@ -122,43 +122,3 @@ class Pacer:
         bucket = self._bucket(endpoint)
         with bucket.lock:
             bucket.cooldown_until = max(bucket.cooldown_until, self._clock() + seconds)
-
-
-_SHARED: dict[tuple[str, float | None, str | None], Pacer] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_pacer(
-    key: str, requests_per_minute: float | None, *, backend: str | None = None, connection: str = ""
-) -> Pacer:
-    """The one pacer of ``key`` (a connection and its base URL) in this process, made on first use.
-
-    Clients built for the same connection (several hooks in one task, every trigger of a
-    triggerer) share it, so together they keep to the pace and all hold back after a 429.
-    With ``backend`` (the connection extra ``rate_limit_backend``) the budget and the 429
-    cooldown are kept there and shared by every process and host that uses it.
-
-    :raises ~.budget.BudgetUnavailableError: ``backend`` is set but cannot be reached (naming
-        the extra ``rate_limit_backend`` of ``connection``); never a silent fallback.
-    """
-    backend = (backend or "").strip() or None
-    with _SHARED_LOCK:
-        pacer = _SHARED.get((key, requests_per_minute, backend))
-        if pacer is None:
-            if backend is None:
-                pacer = Pacer(requests_per_minute, margin=PACING_MARGIN)
-            else:
-                from airflow_provider_openai_projects.client.budget import SharedPacer, open_store
-
-                store = open_store(backend, connection)
-                pacer = SharedPacer(
-                    store, key, requests_per_minute, margin=PACING_MARGIN, url=backend, connection=connection
-                )
-            _SHARED[(key, requests_per_minute, backend)] = pacer
-        return pacer
-
-
-def forget_shared_pacers() -> None:
-    """Drop every shared pacer (and its in-process 429 cooldowns); for tests."""
-    with _SHARED_LOCK:
-        _SHARED.clear()

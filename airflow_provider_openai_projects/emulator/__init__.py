@@ -18,9 +18,9 @@ from .app import create_app
 from .errors import ApiError
 from .faults import FaultInjector, FaultRule
 from .model_catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
+from .organization_state import DEFAULT_ADMIN_KEY, EmulatorState
 from .requestlog import LoggedRequest, RequestLog
 from .server import EmulatorServer
-from .state import DEFAULT_ADMIN_KEY, EmulatorState
 
 __all__ = [
     "DEFAULT_ADMIN_KEY",

@@ -27,11 +27,11 @@ from .families.roles import role_routes
 from .families.usage import usage_routes
 from .faults import FaultInjector
 from .gateway import Gateway
+from .organization_state import EmulatorState
 from .requestlog import RequestLog
 from .routes_control import control_routes
 from .routes_org import org_routes
 from .routes_projects import project_routes
-from .state import EmulatorState
 
 
 def _param(location: Sequence[Any]) -> str | None:

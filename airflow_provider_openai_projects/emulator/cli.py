@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .gateway import CONTROL_TOKEN_HEADER
+from .organization_state import DEFAULT_ADMIN_KEY
 from .server import EmulatorServer, is_loopback
-from .state import DEFAULT_ADMIN_KEY
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -45,8 +45,8 @@ from .connection_faults import ABORT_CONNECTION
 from .errors import ApiError
 from .faults import FaultInjector, FaultRule, InjectedResponse
 from .ids import redact_key
+from .organization_state import EmulatorState
 from .requestlog import KeyKindLabel, RequestLog
-from .state import EmulatorState
 
 API_PREFIX = "/v1"
 CONTROL_PREFIX = "/_emulator"

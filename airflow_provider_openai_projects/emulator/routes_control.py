@@ -33,8 +33,8 @@ from starlette.responses import JSONResponse
 from . import bodies
 from .errors import ApiError
 from .faults import FaultInjector, FaultRule
+from .organization_state import EmulatorState
 from .requestlog import RequestLog
-from .state import EmulatorState
 
 _T = TypeVar("_T")
 

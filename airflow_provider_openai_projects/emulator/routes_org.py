@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from . import bodies
 from .errors import ApiError, required_param
-from .state import EmulatorState
+from .organization_state import EmulatorState
 
 #: Fields of the spec's ``UserRoleUpdateRequest`` that the emulator does not emulate.
 _UNEMULATED_USER_FIELDS = ("role_id", "technical_level", "developer_persona")

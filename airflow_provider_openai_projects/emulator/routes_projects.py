@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from . import bodies
 from .errors import required_param
-from .state import EmulatorState
+from .organization_state import EmulatorState
 
 
 def project_routes(state: EmulatorState) -> APIRouter:

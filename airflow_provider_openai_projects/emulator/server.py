@@ -33,8 +33,8 @@ from .connection_faults import ConnectionAborter
 from .faults import FaultInjector
 from .gateway import CONTROL_TOKEN_HEADER
 from .model_catalog import ModelSpec
+from .organization_state import DEFAULT_ADMIN_KEY, EmulatorState
 from .requestlog import RequestLog
-from .state import DEFAULT_ADMIN_KEY, EmulatorState
 
 _START_TIMEOUT = 10.0
 

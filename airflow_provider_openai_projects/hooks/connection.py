@@ -33,7 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 from airflow_provider_openai_projects import CONN_TYPE
 from airflow_provider_openai_projects.client.config import DEFAULT_BASE_URL, ClientConfig, check_api_key, origin
 from airflow_provider_openai_projects.client.errors import ConfigurationError
-from airflow_provider_openai_projects.client.pacing import Pacer, shared_pacer
+from airflow_provider_openai_projects.client.pacing import Pacer
+from airflow_provider_openai_projects.client.shared_pacers import shared_pacer
 
 _FLOAT_EXTRAS = ("timeout", "connect_timeout", "total_timeout", "requests_per_minute", "max_server_wait")
 _INT_EXTRAS = ("max_retries", "max_response_bytes")

@@ -223,7 +223,7 @@ def test_the_emulator_refuses_an_unknown_cursor_and_a_limit_over_100(
 
 
 def test_organization_settings_events_name_the_organization() -> None:
-    from airflow_provider_openai_projects.emulator.state import EmulatorState
+    from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 
     state = EmulatorState()
     event = state.record_write("Updateorganizationspendlimit", {}, {"threshold_amount": 100}, {}, "k" * 20)

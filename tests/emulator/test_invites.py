@@ -9,7 +9,7 @@ import pytest
 
 from airflow_provider_openai_projects.emulator.errors import ApiError
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.emulator.state import INVITE_TTL_SECONDS
+from airflow_provider_openai_projects.emulator.organization_state import INVITE_TTL_SECONDS
 
 from .conftest import Api, assert_error
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_openai_projects.emulator.errors import ApiError
-from airflow_provider_openai_projects.emulator.state import EmulatorState
+from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 
 
 @pytest.fixture

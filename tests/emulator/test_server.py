@@ -12,7 +12,7 @@ import requests
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from airflow_provider_openai_projects.emulator import EmulatorServer, EmulatorState, FaultRule
-from airflow_provider_openai_projects.emulator.state import DEFAULT_ADMIN_KEY
+from airflow_provider_openai_projects.emulator.organization_state import DEFAULT_ADMIN_KEY
 
 from .conftest import Api
 

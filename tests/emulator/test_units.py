@@ -7,7 +7,7 @@ import pytest
 from airflow_provider_openai_projects.emulator.errors import ApiError
 from airflow_provider_openai_projects.emulator.ids import new_key_value, random_id, redact_key
 from airflow_provider_openai_projects.emulator.model_catalog import DEFAULT_MODELS, ModelSpec, synthetic_catalog
-from airflow_provider_openai_projects.emulator.state import EmulatorState
+from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 
 
 def test_ids_have_the_prefix_and_length() -> None:

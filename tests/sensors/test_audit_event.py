@@ -10,7 +10,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
-from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
+from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sensors.audit_event import AuditEventSensor
 from airflow_provider_openai_projects.triggers.audit_event import AuditEventTrigger

@@ -15,7 +15,7 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout, TaskDeferred
 
-from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
+from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.faults import FaultRule
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sensors import OrganizationUserSensor

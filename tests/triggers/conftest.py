@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from airflow.triggers.base import TriggerEvent
 
-from airflow_provider_openai_projects.client.pacing import forget_shared_pacers
+from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.triggers import ApiKeyUsageTrigger
 from airflow_provider_openai_projects.triggers.base import OpenAIAdminPollingTrigger

@@ -27,7 +27,7 @@ def main(calls: int, project_id: str, barrier: Path, late_every: int = 0, late: 
     import json
 
     from airflow_provider_openai_projects.client import OpenAIAdminClient
-    from airflow_provider_openai_projects.client.pacing import shared_pacer
+    from airflow_provider_openai_projects.client.shared_pacers import shared_pacer
 
     conn = json.loads(os.environ["AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"])
     extra = conn["extra"]

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_openai_projects.client.budget import BudgetUnavailableError, SharedPacer, open_store
-from airflow_provider_openai_projects.client.pacing import PACING_MARGIN, forget_shared_pacers, shared_pacer
+from airflow_provider_openai_projects.client.pacing import PACING_MARGIN
+from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers, shared_pacer
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
