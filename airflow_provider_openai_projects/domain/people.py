@@ -27,11 +27,6 @@ def person_email(email: Any, operator_kwargs: dict[str, Any]) -> Any:
     return None if email is not None and email == defaults.get("email") else email
 
 
-def same_email(a: str | None, b: str | None) -> bool:
-    """Both given and equal ignoring case (the API compares emails case-insensitively)."""
-    return a is not None and b is not None and a.lower() == b.lower()
-
-
 def describe_person(user_id: str | None, email: str | None) -> str:
     """``user <id>`` or the quoted email, for log lines and messages."""
     return f"user {user_id}" if user_id is not None else f"{email!r}"

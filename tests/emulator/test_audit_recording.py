@@ -25,9 +25,9 @@ from airflow_provider_openai_projects.emulator.families.audit_logs import (
     write_operation_ids,
 )
 from airflow_provider_openai_projects.emulator.faults import FaultInjector
+from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 from airflow_provider_openai_projects.emulator.requestlog import RequestLog
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 from tests.conformance.spec_validation import load_spec_document
 from tests.x509_certificates import make_pem_certificate
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_openai_projects.emulator.errors import ApiError
-from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.emulator.organization_state import INVITE_TTL_SECONDS
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 from .conftest import Api, assert_error
 

@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEADER
-from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.emulator.organization_state import DEFAULT_ADMIN_KEY
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
 SCRIPT = Path(sys.executable).parent / "openai-admin-emulator"
 

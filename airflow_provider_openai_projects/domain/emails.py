@@ -1,0 +1,80 @@
+"""Emails that name people: what makes one unusable, and when two only look alike.
+
+The API compares emails ignoring case. A person named by an email that merely looks like a
+member's (a Cyrillic ``\u0430`` for a Latin ``a``, a zero-width space, ``+tag`` plus-addressing,
+a trailing dot) is someone else, or no one: an offboarding by such an email would succeed
+and remove nobody, an invite would reach an address that passes for a colleague's. The
+look-alike test is Unicode's (UTS #39): the ``confusable-homoglyphs`` library's data for
+confusable characters and scripts, not a table of ours.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from confusable_homoglyphs import confusables
+
+from airflow_provider_openai_projects.domain.display import is_hidden, printable
+
+#: Spaces and other separators that have no place in an address.
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp"})
+
+
+def hidden_characters(email: str) -> list[str]:
+    """The control, format (zero-width, bidi) and space characters in ``email``, escaped."""
+    return [printable(c) for c in email if is_hidden(c) or unicodedata.category(c) in _SEPARATOR_CATEGORIES]
+
+
+def email_problem(email: str) -> str | None:
+    """Why ``email`` cannot name a person, or ``None``.
+
+    Refused: hidden characters (controls, format characters, spaces), and a local part or
+    domain that mixes scripts (``ex\u0430mple`` with a Cyrillic ``\u0430``). The message quotes the
+    email escaped, never raw.
+    """
+    hidden = hidden_characters(email)
+    if hidden:
+        return f"contains invisible or control characters ({', '.join(hidden)}): {printable(email)!r}"
+    for part in email.split("@"):
+        if part and confusables.is_mixed_script(part):
+            return f"mixes scripts (a look-alike of another address?): {printable(email)!r}"
+    return None
+
+
+def normalized(email: str) -> str:
+    """``email`` as mail servers commonly route it: case folded, NFKC, hidden characters
+    dropped, ``+tag`` dropped from the local part, a trailing dot dropped from the domain."""
+    text = unicodedata.normalize("NFKC", email).casefold()
+    text = "".join(c for c in text if not is_hidden(c) and unicodedata.category(c) not in _SEPARATOR_CATEGORIES)
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text
+    local = local.split("+", 1)[0]
+    return f"{local}@{domain.rstrip('.')}"
+
+
+def skeleton(email: str) -> str:
+    """The UTS #39 skeleton of the normalized email: every character confusable with a Latin
+    one replaced by it, so two addresses that look alike have the same skeleton."""
+    out = []
+    for char in normalized(email):
+        if char.isascii():
+            out.append(char)
+            continue
+        found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=False)
+        latin = [h["c"] for h in found[0]["homoglyphs"] if h["c"].isascii()] if found else []
+        out.append(latin[0].casefold() if latin else char)
+    return "".join(out)
+
+
+def same_email(a: str | None, b: str | None) -> bool:
+    """Both given and equal ignoring case (the API compares emails case-insensitively)."""
+    return a is not None and b is not None and a.lower() == b.lower()
+
+
+def near_matches(email: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates that are not ``email`` (ignoring case) but look like it or route to the
+    same mailbox: same skeleton after normalization. Sorted, deduplicated."""
+    key = skeleton(email)
+    return sorted({c for c in candidates if not same_email(c, email) and skeleton(c) == key})
