@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
+from airflow_provider_openai_projects.domain.emails import same_email
 from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.people import (
     describe_person,
     find_project_user,
     person_email,
     require_person,
-    same_email,
 )
 from airflow_provider_openai_projects.domain.validation import require_bool, require_email, require_id
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
