@@ -50,3 +50,14 @@ def test_design_doc_numbers_the_api_facts_1_to_18() -> None:
     assert _numbered_facts(design[design.index("## Facts about the Admin API") : design.index("## Why")]) == set(
         range(1, 19)
     )
+
+
+def test_every_module_the_layer_section_names_exists() -> None:
+    design = DESIGN.read_text()
+    section = design[design.index("## Layers") : design.index("## Facts about the Admin API")]
+    block = section[section.index("```") + 3 : section.rindex("```")]
+    named = [line.split()[0] for line in block.splitlines() if line.strip()]
+    package = ROOT / "airflow_provider_openai_projects"
+    missing = [path for path in named if not ((package / path).exists() or (ROOT / path).exists())]
+    assert len(named) >= 30
+    assert missing == []

@@ -9,6 +9,7 @@ Airflow or the HTTP client.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError, OpenAIAdminError
@@ -134,6 +135,35 @@ def store_new_key(
     return metadata
 
 
+@dataclass
+class Provisioning:
+    """What one provisioning knows as it goes: the inputs, the entry the sink holds, the
+    accounts of that name, and the outcome (never the key)."""
+
+    hook: OpenAIAdminHook
+    log: Log
+    sink: KeySink
+    entry: str
+    project_id: str
+    name: str
+    extra: Mapping[str, Any]
+    owns: Callable[[str], bool]
+    stored: StoredKey | None = None
+    held: Mapping[str, Any] | None = None
+    deleted: list[str] = field(default_factory=list)
+
+    def result(self, **outcome: Any) -> dict[str, Any]:
+        """The operator's XCom: what was provisioned and how (ids, redacted value), never the key."""
+        return {
+            "project_id": self.project_id,
+            "service_account_name": self.name,
+            "secret_variable": self.entry,
+            "key_sink": type(self.sink).__name__,
+            "deleted_orphans": self.deleted,
+            **outcome,
+        }
+
+
 def provision_service_account(
     hook: OpenAIAdminHook,
     log: Log,
@@ -154,6 +184,10 @@ def provision_service_account(
     account deleted if storing fails. An entry holding another account's key is refused
     (:class:`InvalidInputError` ``secret_variable``) before any write.
 
+    The steps: **check the entry** (whose key it holds), **reconcile** (list the accounts of
+    that name once, keep the one the entry holds, delete the keyless ones), then either
+    **keep** the held account or **create and store** a new one.
+
     :param extra: more metadata stored with a new key (JSON-able, never the value).
     :param owns: which account names recorded in an existing entry may be replaced
         (default: exactly ``name``).
@@ -161,64 +195,81 @@ def provision_service_account(
         ``deleted_orphans``, ``service_account_id``, ``api_key_id``, ``redacted_value``,
         ``created``. Never the key.
     """
-    stored = load_entry(sink, entry)
-    if stored is not None:
+    job = Provisioning(hook, log, sink, entry, project_id, name, extra or {}, owns or (lambda n: n == name))
+    _check_entry(job)
+    _reconcile(job)
+    if job.held is not None and job.stored is not None:
+        return _keep(job, job.held, job.stored)
+    return _create_and_store(job)
+
+
+def _check_entry(job: Provisioning) -> None:
+    """Load the entry; refuse it (before any write) if it holds another account's key."""
+    job.stored = load_entry(job.sink, job.entry)
+    if job.stored is not None:
         require_entry_owner(
             "secret_variable",
-            entry,
-            stored,
-            project_id,
-            owns or (lambda n: n == name),
-            expected=f"service account {name!r}",
+            job.entry,
+            job.stored,
+            job.project_id,
+            job.owns,
+            expected=f"service account {job.name!r}",
         )
-    same_name = [a for a in hook.list_service_accounts(project_id) if a["name"] == name]
-    held_id = stored.metadata.get("service_account_id") if stored is not None else None
-    held = next((a for a in same_name if a["id"] == held_id), None)
+
+
+def _reconcile(job: Provisioning) -> None:
+    """List the accounts of this name once: keep the one whose key the entry holds, delete the rest
+    (their keys are held by nobody: docs/design.md, fact 6)."""
+    same_name = [a for a in job.hook.list_service_accounts(job.project_id) if a["name"] == job.name]
+    held_id = job.stored.metadata.get("service_account_id") if job.stored is not None else None
+    job.held = next((a for a in same_name if a["id"] == held_id), None)
     orphan = "its key is not in the key sink"
-    deleted = [a["id"] for a in same_name if a is not held and delete_service_account(hook, log, project_id, a, orphan)]
-    result: dict[str, Any] = {
-        "project_id": project_id,
-        "service_account_name": name,
-        "secret_variable": entry,
-        "key_sink": type(sink).__name__,
-        "deleted_orphans": deleted,
-    }
-    if held is not None and stored is not None:
-        log.info("Service account %r (%s) exists and its key is stored at %r.", name, held["id"], entry)
-        return {
-            **result,
-            "service_account_id": held["id"],
-            "api_key_id": stored.metadata.get("api_key_id"),
-            "redacted_value": stored.metadata.get("redacted_value"),
-            "created": False,
-        }
+    for account in same_name:
+        if account is not job.held and delete_service_account(job.hook, job.log, job.project_id, account, orphan):
+            job.deleted.append(account["id"])
+
+
+def _keep(job: Provisioning, held: Mapping[str, Any], stored: StoredKey) -> dict[str, Any]:
+    """The held account stays, with no write."""
+    job.log.info("Service account %r (%s) exists and its key is stored at %r.", job.name, held["id"], job.entry)
+    return job.result(
+        service_account_id=held["id"],
+        api_key_id=stored.metadata.get("api_key_id"),
+        redacted_value=stored.metadata.get("redacted_value"),
+        created=False,
+    )
+
+
+def _create_and_store(job: Provisioning) -> dict[str, Any]:
+    """Create the account (a lost response reconciled, never blindly repeated: fact 5) and store
+    its key at once (or delete the account)."""
 
     def orphans_of_a_lost_create() -> None:
-        for account in hook.list_service_accounts(project_id):
-            if account["name"] == name:
-                delete_service_account(hook, log, project_id, account, "a create's lost response left it keyless")
-                deleted.append(account["id"])
+        for account in job.hook.list_service_accounts(job.project_id):
+            if account["name"] == job.name:
+                why = "a create's lost response left it keyless"
+                delete_service_account(job.hook, job.log, job.project_id, account, why)
+                job.deleted.append(account["id"])
         return None
 
     created = create_once(
-        lambda: hook.create_service_account(project_id, name=name),
+        lambda: job.hook.create_service_account(job.project_id, name=job.name),
         orphans_of_a_lost_create,
-        what=f"service account {name!r} in {project_id}",
+        what=f"service account {job.name!r} in {job.project_id}",
     )
-    metadata = store_new_key(hook, log, sink, entry, project_id, created, extra or {})
+    metadata = store_new_key(job.hook, job.log, job.sink, job.entry, job.project_id, created, job.extra)
     log_change(
-        log,
+        job.log,
         "created service account %r (%s) in %s; key %s stored at %r",
-        name,
+        job.name,
         created["id"],
-        project_id,
+        job.project_id,
         metadata["redacted_value"],
-        entry,
+        job.entry,
     )
-    return {
-        **result,
-        "service_account_id": created["id"],
-        "api_key_id": metadata["api_key_id"],
-        "redacted_value": metadata["redacted_value"],
-        "created": True,
-    }
+    return job.result(
+        service_account_id=created["id"],
+        api_key_id=metadata["api_key_id"],
+        redacted_value=metadata["redacted_value"],
+        created=True,
+    )
