@@ -23,7 +23,8 @@ MAX_MESSAGE = 1000
 def format_path(parts: tuple[object, ...] | list[object]) -> str:
     """``projects['team-search'].members['ada@example.com']``: a path inside the file.
 
-    Keys are escaped (no control or format character) and cut at :data:`MAX_PATH_PART`."""
+    Keys are quoted with ``repr`` (which escapes control, format and other unprintable
+    characters) and cut at :data:`MAX_PATH_PART`."""
     text = ""
     for part in parts:
         if isinstance(part, int) and not isinstance(part, bool):
@@ -33,7 +34,7 @@ def format_path(parts: tuple[object, ...] | list[object]) -> str:
         else:
             shown = str(part)
             shown = shown if len(shown) <= MAX_PATH_PART else shown[: MAX_PATH_PART - 1] + "…"
-            text += f"[{printable(shown)!r}]"
+            text += f"[{shown!r}]"  # repr escapes controls, format and other unprintable characters
     return text or "(top level)"
 
 

@@ -32,17 +32,6 @@ from airflow_provider_openai_projects.orgfile.values import check_values
 
 __all__ = ["load_document", "load_file", "load_text", "parse_yaml", "schema"]
 
-#: JSON types by the names the schema uses (``integer`` excludes booleans and floats).
-_JSON_TYPES = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "null": "null",
-}
-
 
 @cache
 def schema() -> dict[str, Any]:
@@ -64,19 +53,20 @@ def _validator() -> Any:
 
 
 def _kind(value: object) -> str:
+    """The JSON type of a value, by the schema's names (``string``, ``integer``...)."""
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, int):
-        return "an integer"
+        return "integer"
     if isinstance(value, float):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "a string"
+        return "string"
     if isinstance(value, dict):
-        return "a mapping"
+        return "object"
     if isinstance(value, list):
-        return "a list"
-    return "null" if value is None else f"a {type(value).__name__}"
+        return "array"
+    return "null" if value is None else type(value).__name__
 
 
 def _problem(error: Any) -> str:
@@ -85,11 +75,11 @@ def _problem(error: Any) -> str:
     value, rule, bound = error.instance, error.validator, error.validator_value
     if rule == "type":
         expected = bound if isinstance(bound, list) else [bound]
-        return f"must be {' or '.join(_JSON_TYPES.get(str(t), str(t)) for t in expected)}, got {_kind(value)}"
+        return f"must be {' or '.join(map(str, expected))}, got {_kind(value)}"  # the type, never the value
     if rule == "enum":
         return f"{excerpt(value)} is not one of {', '.join(map(str, bound))}"
     if rule == "const":
-        return f"must be {json.dumps(bound)}, got {excerpt(value)}"
+        return f"{bound!r} was expected"
     if rule == "minimum":
         return f"{excerpt(value)} is less than the minimum of {bound}"
     if rule == "maximum":
@@ -101,13 +91,15 @@ def _problem(error: Any) -> str:
     if rule == "pattern":
         return f"{excerpt(value)} does not match the pattern {bound}"
     if rule == "minItems":
+        if value == [] and bound == 1:
+            return "[] should be non-empty"
         return f"must list at least {bound} item{'s' if bound != 1 else ''}"
     if rule == "minProperties":
         return f"must have at least {bound} key{'s' if bound != 1 else ''}"
     if rule in ("required", "dependentRequired"):
         return str(error.message)  # names keys, never values
     if rule in ("oneOf", "anyOf"):
-        return f"{_kind(value)} that matches none of the forms allowed here (see the schema's description)"
+        return f"this {_kind(value)} matches none of the forms allowed here (see the schema's description)"
     return f"does not satisfy the schema's {rule} rule"
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, Event, ScalarEvent
 
 from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError
@@ -65,8 +65,20 @@ def excerpt(value: object, limit: int = 40) -> str:
     return f"a {type(value).__name__}"
 
 
+def _refusal(event: Event, depth: int) -> str | None:
+    """Why the parser event ``event`` (at nesting ``depth``, counting it) is refused."""
+    if isinstance(event, AliasEvent):
+        return "aliases (*name) are not allowed in an org file: write the value out"
+    if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
+        return "anchors (&name) are not allowed in an org file: write the value out"
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep (refused)"
+    return None
+
+
 class BoundedLoader(yaml.SafeLoader):
-    """``SafeLoader`` with the limits of the module docstring."""
+    """``SafeLoader`` (pure Python) with the limits of the module docstring, checked as it
+    composes."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -74,25 +86,40 @@ class BoundedLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
-        if isinstance(event, AliasEvent):
-            raise ComposerError(
-                None, None, "aliases (*name) are not allowed in an org file: write the value out", event.start_mark
-            )
-        if isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None:
-            raise ComposerError(
-                None, None, "anchors (&name) are not allowed in an org file: write the value out", event.start_mark
-            )
+        nested = isinstance(event, CollectionStartEvent)
+        refused = _refusal(event, self._depth + nested)
+        if refused is not None:
+            raise ComposerError(None, None, refused, event.start_mark)
+        if not nested:
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_FAST_LOADER: Any = None
+if hasattr(yaml, "CSafeLoader"):  # libyaml: about three times faster on a large file
+
+    class _FastBoundedLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+        """libyaml's parser and composer, our constructors; used after :func:`_prescan`."""
+
+    _FAST_LOADER = _FastBoundedLoader
+
+
+def _prescan(text: str) -> None:
+    """Check every parser event (libyaml's, iterative) for the limits before libyaml
+    composes the document (its composer expands aliases and recurses)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
         if isinstance(event, CollectionStartEvent):
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep (refused)", event.start_mark
-                )
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self._depth -= 1
-        return super().compose_node(parent, index)
+            depth += 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        refused = _refusal(event, depth)
+        if refused is not None:
+            raise ComposerError(None, None, refused, event.start_mark)
 
 
 def _construct_mapping(loader: BoundedLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -122,16 +149,25 @@ def _construct_int(loader: BoundedLoader, node: yaml.ScalarNode) -> Any:
     return yaml.SafeLoader.construct_yaml_int(loader, node)
 
 
-BoundedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+for _loader in (BoundedLoader, _FAST_LOADER):
+    if _loader is not None:
+        _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+        _loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
-def parse_yaml(text: str, source: str) -> Any:
+def parse_yaml(text: str, source: str, *, fast: bool = True) -> Any:
     """The YAML document in ``text`` (plain values; :class:`TooLargeInteger` markers for
     overlong integers); :class:`OrgFileError` on bad YAML, a repeated key, an anchor or
-    alias, or nesting deeper than :data:`MAX_DEPTH`."""
+    alias, or nesting deeper than :data:`MAX_DEPTH`.
+
+    With libyaml installed (and ``fast``), its parser is used, after a scan of its events
+    for the same limits; otherwise :class:`BoundedLoader`. Both give the same values.
+    """
     try:
+        if fast and _FAST_LOADER is not None:
+            _prescan(text)
+            return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a CSafeLoader subclass
         return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -139,6 +175,7 @@ def parse_yaml(text: str, source: str) -> Any:
         problem = printable(str(error.problem or error.context or "invalid YAML"))[:200]
         raise OrgFileError(source, "(YAML)", f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as error:
-        raise OrgFileError(source, "(YAML)", f"invalid YAML: {printable(str(error))[:200]}") from None
+        first = (str(error).splitlines() or ["invalid YAML"])[0]
+        raise OrgFileError(source, "(YAML)", f"invalid YAML: {printable(first)[:200]}") from None
     except (RecursionError, MemoryError, ValueError, OverflowError):
         raise OrgFileError(source, "(YAML)", "invalid YAML: too large or too deeply nested") from None
