@@ -129,7 +129,9 @@ def test_a_secret_file_inside_the_root_is_not_quoted_by_the_schema_error(
 ) -> None:
     """The leak of issue 17: ``(top level): must be object, got str 'pg-Pr0d-Passw0rd-7f3a9c'``."""
     (tmp_path / "secret.yaml").write_text(SECRET + "\n")
-    with pytest.raises(AirflowFailException, match=r"secret.yaml: \(top level\): must be object, got string$") as raised:
+    with pytest.raises(
+        AirflowFailException, match=r"secret.yaml: \(top level\): must be object, got string$"
+    ) as raised:
         OrgPlanOperator(task_id="plan", org_file="secret.yaml").execute(context)
     assert SECRET not in str(raised.value)
     assert admin_conn.log.entries() == []

@@ -29,7 +29,9 @@ def test_an_alias_expansion_bomb_is_refused_at_once(fast: bool) -> None:
 
 @LOADERS
 def test_an_alias_without_an_anchor_is_refused_too(fast: bool) -> None:
-    with pytest.raises(OrgFileError, match=r"\(YAML\): invalid YAML: (aliases \(\*name\) are not allowed|found undefined alias)"):
+    with pytest.raises(
+        OrgFileError, match=r"\(YAML\): invalid YAML: (aliases \(\*name\) are not allowed|found undefined alias)"
+    ):
         parse_yaml("a: *x\n", "org.yaml", fast=fast)
 
 

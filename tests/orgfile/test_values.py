@@ -31,16 +31,31 @@ HIDDEN = pytest.mark.parametrize(
         ('roles:\n  r:\n    permissions: ["api.organization.read\\0"]\n', "roles.r.permissions[0]", "\\x00"),
         ('projects:\n  p:\n    groups: {"eng": "Project\\u2028Owner"}\n', "projects.p.groups.eng", "\\u2028"),
         (
-            'organization:\n  spend_alerts: [{threshold_amount: 5, recipients: [a@example.com], '
+            "organization:\n  spend_alerts: [{threshold_amount: 5, recipients: [a@example.com], "
             'subject_prefix: "\\x9b31m"}]\n',
             "organization.spend_alerts[0].subject_prefix",
             "\\x9b",
         ),
         ('projects:\n  p:\n    certificates: ["mtls\\uFEFF"]\n', "projects.p.certificates[0]", "\\ufeff"),
-        ('projects:\n  p:\n    rate_limits: {"gpt-4o\\u202e": {max_requests_per_1_minute: 1}}\n', "projects.p.rate_limits", "\\u202e"),
+        (
+            'projects:\n  p:\n    rate_limits: {"gpt-4o\\u202e": {max_requests_per_1_minute: 1}}\n',
+            "projects.p.rate_limits",
+            "\\u202e",
+        ),
         ("roles:\n  r:\n    description: |\n      read only\n", "roles.r.description", "a line break"),
     ],
-    ids=["project", "group", "invite", "description", "permission", "role", "subject", "certificate", "model", "newline"],
+    ids=[
+        "project",
+        "group",
+        "invite",
+        "description",
+        "permission",
+        "role",
+        "subject",
+        "certificate",
+        "model",
+        "newline",
+    ],
 )
 
 
@@ -104,9 +119,18 @@ def test_an_integer_beyond_64_bits_is_refused_with_its_path_before_any_request(
             "organization.spend_alerts[0].threshold_amount: -1 is less than the minimum of 0",
         ),
         ("settings:\n  max_destructive_changes: 1000001\n", "settings.max_destructive_changes: 1000001 is more than"),
-        ("organization:\n  spend_limit: {threshold_amount: 1.0}\n", "organization.spend_limit.threshold_amount: must be integer, got number"),
-        ("organization:\n  spend_limit: {threshold_amount: true}\n", "organization.spend_limit.threshold_amount: must be integer, got boolean"),
-        ("organization:\n  spend_limit: {threshold_amount: .inf}\n", "organization.spend_limit.threshold_amount: must be integer, got number"),
+        (
+            "organization:\n  spend_limit: {threshold_amount: 1.0}\n",
+            "organization.spend_limit.threshold_amount: must be integer, got number",
+        ),
+        (
+            "organization:\n  spend_limit: {threshold_amount: true}\n",
+            "organization.spend_limit.threshold_amount: must be integer, got boolean",
+        ),
+        (
+            "organization:\n  spend_limit: {threshold_amount: .inf}\n",
+            "organization.spend_limit.threshold_amount: must be integer, got number",
+        ),
     ],
 )
 def test_integers_take_the_specs_bounds_and_only_integers(text: str, expected: str) -> None:
