@@ -88,7 +88,7 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         configured = Variable.get(ORG_ROOT_VARIABLE, default=None)
         if configured:
             return str(configured)
-        fileloc = getattr(self.dag, "fileloc", None) if self.has_dag() else None
+        fileloc = getattr(self.dag, "fileloc", None) if self.has_dag() else None  # type: ignore[no-untyped-call]
         if not fileloc:
             from airflow_provider_openai_projects.domain.display import printable
 
@@ -125,7 +125,8 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
             for line in drift_report(result.to_dict()):
                 self.log.warning("DRIFT: %s", line)
             raise AirflowFailException(
-                f"{printable(self.org_file)}: the live organization drifted from the file ({len(result.changes)} changes)"
+                f"{printable(self.org_file)}: the live organization drifted from the file "
+                f"({len(result.changes)} changes)"
             )
         return {"summary": result.summary(), "table": table, "plan_uri": self.plan_uri, "in_sync": result.in_sync}
 

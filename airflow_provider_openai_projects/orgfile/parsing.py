@@ -85,7 +85,7 @@ class BoundedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
         nested = isinstance(event, CollectionStartEvent)
         refused = _refusal(event, self._depth + nested)
         if refused is not None:
@@ -102,7 +102,7 @@ class BoundedLoader(yaml.SafeLoader):
 _FAST_LOADER: Any = None
 if hasattr(yaml, "CSafeLoader"):  # libyaml: about three times faster on a large file
 
-    class _FastBoundedLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class _FastBoundedLoader(yaml.CSafeLoader):
         """libyaml's parser and composer, our constructors; used after :func:`_prescan`."""
 
     _FAST_LOADER = _FastBoundedLoader
@@ -119,7 +119,8 @@ def _prescan(text: str) -> None:
             depth -= 1
         refused = _refusal(event, depth)
         if refused is not None:
-            raise ComposerError(None, None, refused, event.start_mark)
+            mark: Any = event.start_mark  # libyaml's Mark, the same fields
+            raise ComposerError(None, None, refused, mark)
 
 
 def _construct_mapping(loader: BoundedLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -149,7 +150,8 @@ def _construct_int(loader: BoundedLoader, node: yaml.ScalarNode) -> Any:
     return yaml.SafeLoader.construct_yaml_int(loader, node)
 
 
-for _loader in (BoundedLoader, _FAST_LOADER):
+_LOADERS: list[Any] = [BoundedLoader, _FAST_LOADER]
+for _loader in _LOADERS:
     if _loader is not None:
         _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
         _loader.add_constructor("tag:yaml.org,2002:int", _construct_int)

@@ -101,7 +101,7 @@ def test_an_email_that_looks_like_a_member_is_refused_at_plan_time_with_the_peop
 def test_a_member_named_exactly_passes_even_beside_a_look_alike_member() -> None:
     document = {"organization": {"members": {"ada@example.com": "owner"}}}
     check_live_emails(document, "org.yaml", ["Ada@Example.com", "ada+old@example.com"])
-    with pytest.raises(OrgFileError, match="looks like the organization member 'ada@example.com'"):
+    with pytest.raises(OrgFileError, match=r"looks like the organization member 'ada@example\.com'"):
         check_live_emails(
             {"organization": {"members": {"ada+new@example.com": "owner"}}}, "org.yaml", ["ada@example.com"]
         )

@@ -68,7 +68,7 @@ def test_a_link_put_in_place_after_the_path_was_resolved_is_not_followed(root: P
 
 
 def test_a_missing_root_is_an_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(OrgFileError, match="the org files' folder '.*nowhere' does not exist"):
+    with pytest.raises(OrgFileError, match=r"the org files' folder '.*nowhere' does not exist"):
         load_file("org.yaml", root=tmp_path / "nowhere")
 
 
