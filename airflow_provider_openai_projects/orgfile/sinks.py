@@ -87,9 +87,7 @@ def check_sinks_usable(changes: Iterable[Change], source: str, sinks: Mapping[st
             )
 
 
-def resolve_usable_sinks(
-    changes: list[Change], source: str, given: Mapping[str, KeySink] | None
-) -> dict[str, KeySink]:
+def resolve_usable_sinks(changes: list[Change], source: str, given: Mapping[str, KeySink] | None) -> dict[str, KeySink]:
     """The sink objects the plan's creates need, by name (``given`` first, then the
     built-in ones), each proven usable here; :class:`OrgFileError` before any write."""
     sinks = resolve_key_sinks(changes, source, given)
