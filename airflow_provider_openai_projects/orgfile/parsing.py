@@ -164,12 +164,16 @@ def parse_yaml(text: str, source: str, *, fast: bool = True) -> Any:
     alias, or nesting deeper than :data:`MAX_DEPTH`.
 
     With libyaml installed (and ``fast``), its parser is used, after a scan of its events
-    for the same limits; otherwise :class:`BoundedLoader`. Both give the same values.
+    for the same limits; otherwise, and to word any error, :class:`BoundedLoader`. Both
+    give the same values.
     """
-    try:
-        if fast and _FAST_LOADER is not None:
+    if fast and _FAST_LOADER is not None:
+        try:
             _prescan(text)
             return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506 - a CSafeLoader subclass
+        except yaml.YAMLError:
+            pass  # told as the pure-Python loader tells it (its lines and words), below
+    try:
         return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
