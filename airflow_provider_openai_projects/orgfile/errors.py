@@ -29,11 +29,12 @@ def format_path(parts: tuple[object, ...] | list[object]) -> str:
     for part in parts:
         if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        elif _IDENTIFIER.match(str(part)):
-            text += f".{part}" if text else str(part)
+            continue
+        shown = str(part)
+        shown = shown if len(shown) <= MAX_PATH_PART else shown[: MAX_PATH_PART - 1] + "…"
+        if _IDENTIFIER.match(shown):
+            text += f".{shown}" if text else shown
         else:
-            shown = str(part)
-            shown = shown if len(shown) <= MAX_PATH_PART else shown[: MAX_PATH_PART - 1] + "…"
             text += f"[{shown!r}]"  # repr escapes controls, format and other unprintable characters
     return text or "(top level)"
 
