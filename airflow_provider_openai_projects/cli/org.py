@@ -164,8 +164,11 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.plan:
         try:
             saved = Plan.from_dict(json.loads(Path(args.plan).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            err.write(f"openai-org: error: {args.plan}: not a readable plan ({error.__class__.__name__}: {error})\n")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            detail = printable(str(error))[:200]  # a list, a deeply nested or a hand-edited file: one line
+            err.write(
+                f"openai-org: error: {printable(args.plan)}: not a readable plan ({type(error).__name__}: {detail})\n"
+            )
             return EXIT_ERROR
     if saved is not None:
         _check_cli_can_apply(saved)  # before any request

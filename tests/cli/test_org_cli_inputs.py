@@ -160,3 +160,53 @@ def test_the_source_of_an_applied_plan_is_printed_escaped(conn: EmulatorServer, 
     assert code == 0, out
     assert "\x1b" not in out
     assert "org\\x1b[2J.yaml: applied 1 changes" in out
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[1, 2]", "[" * 100_000 + "]" * 100_000, '{"source": "x"}', "not json"],
+    ids=["a-list", "deeply-nested", "not-a-plan", "not-json"],
+)
+def test_a_malformed_plan_file_is_one_line_exit_1_and_no_request(
+    conn: EmulatorServer, tmp_path: Path, content: str
+) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(content)
+    code, _, err = run("apply", "--plan", str(saved))
+    assert code == 1
+    assert err.startswith(f"openai-org: error: {saved}: not a readable plan ("), err
+    assert err.count("\n") == 1
+    assert conn.log.entries() == []
+
+
+@pytest.mark.parametrize(
+    ("connection", "message"),
+    [
+        (
+            {"password": "sk-admin-x", "extra": "not json{"},
+            "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT: extra is not valid JSON",
+        ),
+        ({"password": "sk-admin-x", "extra": [1]}, "extra must be a JSON object, got list"),
+        ({"password": "sk-admin-x", "extra": 5}, "extra must be a JSON object, got int"),
+        ({"password": 12345}, "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT: password must be a string, got int"),
+        ({"password": "sk-admin-x", "host": ["a"]}, "host must be a string, got list"),
+        ({"password": "sk-admin-x", "port": 1.5}, "port must be an integer, got float"),
+    ],
+)
+def test_a_malformed_json_connection_is_one_line_exit_1_and_no_request(
+    emulator: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    connection: dict[str, object],
+    message: str,
+) -> None:
+    monkeypatch.setenv(CONN, json.dumps({"conn_type": "openai_admin", **connection}))
+    org = tmp_path / "org.yaml"
+    org.write_text("projects: {}\n")
+    emulator.log.clear()
+    code, _, err = run("plan", "-f", str(org))
+    assert code == 1
+    assert message in err, err
+    assert err.count("\n") == 1
+    assert "sk-admin-x" not in err
+    assert emulator.log.entries() == []
