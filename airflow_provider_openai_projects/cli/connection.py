@@ -78,10 +78,10 @@ def _from_json(conn_id: str, raw: str) -> ConnectionInfo:
     for name in ("host", "password", "schema"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise ConfigurationError(f"{where}: {name} must be a string, got {type(data[name]).__name__}")
-    port: Any = data.get("port")  # a string is the parser's to judge, as for a URI connection
+    port = data.get("port")  # a string is the parser's to judge, as for a URI connection
     if port is not None and (isinstance(port, bool) or not isinstance(port, int | str)):
         raise ConfigurationError(f"{where}: port must be an integer, got {type(port).__name__}")
-    return ConnectionInfo(data.get("host"), data.get("password"), port, data.get("schema"), extra)
+    return ConnectionInfo(data.get("host"), data.get("password"), data.get("port"), data.get("schema"), extra)
 
 
 def client_config(conn_id: str) -> ClientConfig:
