@@ -149,36 +149,6 @@ def test_apply_of_a_saved_plan_with_a_sink_the_cli_cannot_use_sends_nothing(
     assert conn.log.entries() == []
 
 
-def test_the_source_of_an_applied_plan_is_printed_escaped(conn: EmulatorServer, tmp_path: Path) -> None:
-    org, saved = tmp_path / "org\x1b[2J.yaml", tmp_path / "plan.json"
-    org.write_text("projects:\n  team-new: {}\n")
-    assert run("plan", "-f", str(org), "--out", str(saved))[0] == 2
-    assert "\x1b" not in json.loads(saved.read_text())["source"]
-
-    code, out, _ = run("apply", "--plan", str(saved))
-
-    assert code == 0, out
-    assert "\x1b" not in out
-    assert "org\\x1b[2J.yaml: applied 1 changes" in out
-
-
-@pytest.mark.parametrize(
-    "content",
-    ["[1, 2]", "[" * 100_000 + "]" * 100_000, '{"source": "x"}', "not json"],
-    ids=["a-list", "deeply-nested", "not-a-plan", "not-json"],
-)
-def test_a_malformed_plan_file_is_one_line_exit_1_and_no_request(
-    conn: EmulatorServer, tmp_path: Path, content: str
-) -> None:
-    saved = tmp_path / "plan.json"
-    saved.write_text(content)
-    code, _, err = run("apply", "--plan", str(saved))
-    assert code == 1
-    assert err.startswith(f"openai-org: error: {saved}: not a readable plan ("), err
-    assert err.count("\n") == 1
-    assert conn.log.entries() == []
-
-
 @pytest.mark.parametrize(
     ("connection", "message"),
     [
