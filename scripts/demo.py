@@ -339,6 +339,8 @@ def main() -> int:
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
             # The DAGs' deferrable waits check every second here (default: every 5 minutes).
             "AIRFLOW__OPENAI_ADMIN_EXAMPLES__POLL_INTERVAL_SECONDS": "1",
+            # The org files the demo writes live here; OrgPlanOperator reads only from its org root.
+            "AIRFLOW_VAR_OPENAI_ORG_ROOT": str(workdir),
         }
     )
     for name in ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY"):

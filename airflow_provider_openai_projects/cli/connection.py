@@ -39,14 +39,7 @@ def read_connection(conn_id: str) -> ConnectionInfo:
     """The connection ``conn_id``; :class:`ConfigurationError` (never showing the key) if absent or bad."""
     raw = os.environ.get(env_var(conn_id))
     if raw is not None and raw.strip().startswith("{"):
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ConfigurationError(f"{env_var(conn_id)} is not valid JSON") from None
-        extra = data.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra or "{}")
-        return ConnectionInfo(data.get("host"), data.get("password"), data.get("port"), data.get("schema"), extra)
+        return _from_json(conn_id, raw)
     try:
         if raw is not None:
             from airflow.models.connection import Connection
@@ -62,6 +55,33 @@ def read_connection(conn_id: str) -> ConnectionInfo:
             "to its JSON or URI, or pass --conn-id"
         ) from None
     return ConnectionInfo(conn.host, conn.password, conn.port, conn.schema, conn.extra_dejson or {})
+
+
+def _from_json(conn_id: str, raw: str) -> ConnectionInfo:
+    """A JSON connection, each field of the type Airflow gives it; a bad one is one
+    :class:`ConfigurationError` naming the field (never its value: it may be the key)."""
+    where = env_var(conn_id)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ConfigurationError(f"{where} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{where} must be a JSON object")
+    extra = data.get("extra") or {}
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra or "{}")
+        except (ValueError, RecursionError):
+            raise ConfigurationError(f"{where}: extra is not valid JSON") from None
+    if not isinstance(extra, dict):
+        raise ConfigurationError(f"{where}: extra must be a JSON object, got {type(extra).__name__}")
+    for name in ("host", "password", "schema"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise ConfigurationError(f"{where}: {name} must be a string, got {type(data[name]).__name__}")
+    port = data.get("port")  # a string is the parser's to judge, as for a URI connection
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int | str)):
+        raise ConfigurationError(f"{where}: port must be an integer, got {type(port).__name__}")
+    return ConnectionInfo(data.get("host"), data.get("password"), data.get("port"), data.get("schema"), extra)
 
 
 def client_config(conn_id: str) -> ClientConfig:

@@ -133,9 +133,19 @@ def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         progress.finish()
     if args.out:
+        _check_cli_can_apply(result)  # a saved plan apply --plan could not finish is a plan error
         Path(args.out).write_text(result.to_json(), encoding="utf-8")
     out.write((result.to_json() if args.json else plan_table(result)) + "\n")
     return EXIT_OK if result.in_sync else EXIT_CHANGES
+
+
+def _check_cli_can_apply(the_plan: Any) -> None:
+    """Refuse (:class:`OrgFileError` at the account's path) a plan whose service-account
+    creates name a key sink this process cannot use: the CLI runs outside any Airflow task,
+    so a ``variable`` sink would fail after the writes before it."""
+    from airflow_provider_openai_projects.orgfile.sinks import resolve_usable_sinks
+
+    resolve_usable_sinks(the_plan.changes, the_plan.source, None)
 
 
 def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -156,6 +166,8 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (OSError, ValueError, KeyError, TypeError) as error:
             err.write(f"openai-org: error: {args.plan}: not a readable plan ({error.__class__.__name__}: {error})\n")
             return EXIT_ERROR
+    if saved is not None:
+        _check_cli_can_apply(saved)  # before any request
     progress = _progress(err)
     try:
         result = apply(_client(args.conn_id, progress), spec, saved=saved, progress=progress)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from airflow_provider_openai_projects.sinks.base import KeySink
 
 PLAN_XCOM_KEY = "plan"
+#: The Airflow Variable naming the folder org files are read from (when no ``org_root``).
+ORG_ROOT_VARIABLE = "openai_org_root"
 
 
 def drift_report(plan: dict[str, Any]) -> list[str]:
@@ -41,7 +44,12 @@ def drift_report(plan: dict[str, Any]) -> list[str]:
 class OrgPlanOperator(OpenAIAdminBaseOperator):
     """Plan an org file against the live organization; never writes.
 
-    :param org_file: path of the org file (YAML) on the worker (templated).
+    :param org_file: path of the org file (YAML) on the worker (templated), absolute or
+        relative to the org root; it must lie inside the org root (``..``, other absolute
+        paths and symbolic links that lead out are refused, and an error never quotes a
+        file's content), so a run parameter cannot make the worker read another file.
+    :param org_root: the folder org files are read from (templated). Default: the Airflow
+        Variable ``openai_org_root`` if set, else the folder of the DAG file.
     :param plan_uri: where to write the plan JSON (an ``ObjectStoragePath`` URI, templated);
         ``None`` pushes it to XCom under the key ``plan``.
     :param fail_on_changes: fail the task (after writing the plan) when the live state
@@ -51,31 +59,60 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
     readable table, where the plan is. Never a key (the plan holds none).
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "org_file", "plan_uri")
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "org_file", "org_root", "plan_uri")
     ui_color = "#e6f0fa"
 
     def __init__(
-        self, *, org_file: str, plan_uri: str | None = None, fail_on_changes: bool = False, **kwargs: Any
+        self,
+        *,
+        org_file: str,
+        plan_uri: str | None = None,
+        fail_on_changes: bool = False,
+        org_root: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.org_file = org_file
+        self.org_root = org_root
         self.plan_uri = plan_uri
         self.fail_on_changes = fail_on_changes
+
+    def _org_root(self) -> str:
+        """``org_root``, else the Variable :data:`ORG_ROOT_VARIABLE`, else the DAG's folder."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        if self.org_root:
+            return str(self.org_root)
+        from airflow.sdk import Variable
+
+        configured = Variable.get(ORG_ROOT_VARIABLE, default=None)
+        if configured:
+            return str(configured)
+        fileloc = getattr(self.dag, "fileloc", None) if self.has_dag() else None  # type: ignore[no-untyped-call]
+        if not fileloc:
+            from airflow_provider_openai_projects.domain.display import printable
+
+            raise AirflowFailException(
+                f"{printable(self.org_file)}: org_file: no folder to read org files from "
+                f"(give org_root or set the Variable {ORG_ROOT_VARIABLE})"
+            )
+        return str(Path(fileloc).resolve().parent)
 
     def run(self, context: Context) -> Any:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from airflow_provider_openai_projects.domain.display import printable
         from airflow_provider_openai_projects.orgfile.engine import plan
         from airflow_provider_openai_projects.orgfile.errors import OrgFileError
         from airflow_provider_openai_projects.orgfile.loader import load_file
         from airflow_provider_openai_projects.orgfile.render import plan_table
 
         try:
-            result = plan(self.hook, load_file(self.org_file))
+            result = plan(self.hook, load_file(self.org_file, root=self._org_root()))
         except OrgFileError as error:
             raise AirflowFailException(str(error)) from None
         table = plan_table(result)
-        self.log.info("Plan of %s:\n%s", self.org_file, table)
+        self.log.info("Plan of %s:\n%s", printable(self.org_file), table)
         if self.plan_uri:
             from airflow.sdk import ObjectStoragePath
 
@@ -88,7 +125,8 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
             for line in drift_report(result.to_dict()):
                 self.log.warning("DRIFT: %s", line)
             raise AirflowFailException(
-                f"{self.org_file}: the live organization drifted from the file ({len(result.changes)} changes)"
+                f"{printable(self.org_file)}: the live organization drifted from the file "
+                f"({len(result.changes)} changes)"
             )
         return {"summary": result.summary(), "table": table, "plan_uri": self.plan_uri, "in_sync": result.in_sync}
 

@@ -1,7 +1,14 @@
-"""Load an org file: YAML (duplicate keys refused), the shipped JSON Schema, then the model.
+"""Load an org file: bounded YAML, every value, the shipped JSON Schema, emails, then the model.
+
+In order, each step before the next: the file (:mod:`.source`: at most 5 MB, a regular
+file, UTF-8), the YAML (:mod:`.parsing`: no anchors or aliases, no repeated key, nesting
+and integers bounded), every value (:mod:`.values`: no control or format character in any
+string, no integer beyond 64 bits), the JSON Schema (types, enums, the spec's bounds), the
+emails (:mod:`.emails`: usable, no two look-alikes), then the checks of meaning.
 
 Every problem raises one :class:`~.errors.OrgFileError` naming the file, the path inside
-it and the problem (with the line when YAML knows it). Nothing here sends a request.
+it and the problem (with the line when YAML knows it); a message never quotes more than a
+short, escaped excerpt of a value. Nothing here sends a request.
 """
 
 from __future__ import annotations
@@ -12,14 +19,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.domain.ratelimit_policy import parse_policy
+from airflow_provider_openai_projects.orgfile.emails import check_file_emails
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers import service_accounts
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
+from airflow_provider_openai_projects.orgfile.parsing import excerpt, parse_yaml
 from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
+from airflow_provider_openai_projects.orgfile.source import read_org_file
+from airflow_provider_openai_projects.orgfile.values import check_values
+
+__all__ = ["load_document", "load_file", "load_text", "parse_yaml", "schema"]
 
 
 @cache
@@ -29,60 +40,81 @@ def schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key repeated in one mapping (YAML would keep the last)."""
+@cache
+def _validator() -> Any:
+    import jsonschema  # type: ignore[import-untyped]
+
+    def is_integer(_checker: Any, instance: object) -> bool:  # 1.0 is a float, not an integer
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
+    return strict(schema())
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            seen = key in result
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"unhashable key {key!r}", key_node.start_mark
-            ) from None
-        if seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=deep)
-    return result
+def _kind(value: object) -> str:
+    """The JSON type of a value, by the schema's names (``string``, ``integer``...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "null" if value is None else type(value).__name__
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def parse_yaml(text: str, source: str) -> Any:
-    """The YAML document in ``text``; :class:`OrgFileError` on bad YAML or a repeated key."""
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = str(error.problem or error.context or "invalid YAML")
-        return _raise(OrgFileError(source, "(YAML)", f"invalid YAML: {problem}", line))
-    except yaml.YAMLError as error:
-        return _raise(OrgFileError(source, "(YAML)", f"invalid YAML: {error}"))
-
-
-def _raise(error: OrgFileError) -> Any:
-    raise error
+def _problem(error: Any) -> str:
+    """A schema error's problem in words, quoting at most a short excerpt of the value
+    (jsonschema's own messages ``repr()`` the whole value)."""
+    value, rule, bound = error.instance, error.validator, error.validator_value
+    if rule == "type":
+        expected = bound if isinstance(bound, list) else [bound]
+        return f"must be {' or '.join(map(str, expected))}, got {_kind(value)}"  # the type, never the value
+    if rule == "enum":
+        return f"{excerpt(value)} is not one of {', '.join(map(str, bound))}"
+    if rule == "const":
+        return f"{bound!r} was expected"
+    if rule == "minimum":
+        return f"{excerpt(value)} is less than the minimum of {bound}"
+    if rule == "maximum":
+        return f"{excerpt(value)} is more than the maximum of {bound}"
+    if rule == "maxLength":
+        return f"is {len(value)} characters long, more than the maximum of {bound}"
+    if rule == "minLength":
+        return "must not be empty" if bound == 1 else f"must be at least {bound} characters long"
+    if rule == "pattern":
+        return f"{excerpt(value)} does not match the pattern {bound}"
+    if rule == "minItems":
+        if value == [] and bound == 1:
+            return "[] should be non-empty"
+        return f"must list at least {bound} item{'s' if bound != 1 else ''}"
+    if rule == "minProperties":
+        return f"must have at least {bound} key{'s' if bound != 1 else ''}"
+    if rule in ("required", "dependentRequired"):
+        return str(error.message)  # names keys, never values
+    if rule in ("oneOf", "anyOf"):
+        return f"this {_kind(value)} matches none of the forms allowed here (see the schema's description)"
+    return f"does not satisfy the schema's {rule} rule"
 
 
 def _schema_error(document: Any, source: str) -> OrgFileError | None:
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is None:
         return None
     path = list(error.absolute_path)
-    problem = error.message
+    problem = _problem(error)
     if "propertyNames" in list(error.absolute_schema_path):
         path.append(str(error.instance))
         kind = "an email address" if "@" in str(error.validator_value) else "a valid name here"
-        problem = f"bad key: {error.instance!r} is not {kind}"
+        problem = f"bad key: {excerpt(error.instance)} is not {kind}"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         unknown = sorted(str(k) for k in error.instance if k not in allowed)
@@ -90,10 +122,6 @@ def _schema_error(document: Any, source: str) -> OrgFileError | None:
             path.append(unknown[0])
             known = ", ".join(sorted(allowed)) or "none"
             problem = f"unknown key (known keys here: {known})"
-    elif error.validator == "enum":
-        problem = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    elif error.validator == "type":
-        problem = f"must be {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
     return OrgFileError(source, format_path(path), problem)
 
 
@@ -111,9 +139,11 @@ def load_document(document: Any, source: str) -> OrgSpec:
     """Validate a parsed document (schema, then meaning) and build the :class:`OrgSpec`."""
     if document is None:
         document = {}
+    check_values(document, source)
     error = _schema_error(document, source)
     if error is not None:
         raise error
+    check_file_emails(document, source)
     service_accounts.check_document(document, source)
     check_scoped(document, source)
     projects: dict[str, ProjectSpec] = {}
@@ -154,11 +184,9 @@ def load_text(text: str, source: str = "<org file>") -> OrgSpec:
     return load_document(parse_yaml(text, source), source)
 
 
-def load_file(path: str | Path) -> OrgSpec:
-    """An :class:`OrgSpec` from a file; a missing or unreadable file is an :class:`OrgFileError` too."""
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise OrgFileError(source, "(file)", f"cannot read the file: {error.__class__.__name__}: {error}") from None
+def load_file(path: str | Path, root: str | Path | None = None) -> OrgSpec:
+    """An :class:`OrgSpec` from a file, read by :func:`.source.read_org_file` (bounded; with
+    ``root``, only a file inside that folder). A missing, unreadable, oversized or confined-out
+    file is an :class:`OrgFileError` too, and never quotes the file's content."""
+    source, text = read_org_file(path, root)
     return load_text(text, source)

@@ -72,8 +72,12 @@ def example_dags(airflow_db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def org(emulator: EmulatorServer, airflow_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    """The emulator (reset) behind ``openai_admin_default``, and no Airflow Variable left over."""
+def org(
+    emulator: EmulatorServer, airflow_db: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[EmulatorServer]:
+    """The emulator (reset) behind ``openai_admin_default``, and no Airflow Variable left over.
+    Org files are read from the test's ``tmp_path`` (the Variable ``openai_org_root``)."""
+    monkeypatch.setenv("AIRFLOW_VAR_OPENAI_ORG_ROOT", str(tmp_path))
     monkeypatch.setenv(
         "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT",
         json.dumps({"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key}),

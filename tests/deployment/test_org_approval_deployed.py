@@ -28,7 +28,7 @@ READING_TIME = 5.0
 
 
 def _org_file(deployment: Deployment, project: str) -> Path:
-    path = deployment.root / f"org-{project}.yaml"
+    path = deployment.dags_folder / f"org-{project}.yaml"  # OrgPlanOperator reads only from the DAGs' folder
     path.write_text(
         f"""
 projects:

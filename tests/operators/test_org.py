@@ -16,6 +16,12 @@ from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY
 ORG = 'projects:\n  team-search:\n    rate_limits:\n      "gpt-4o*": {max_requests_per_1_minute: 500}\n'
 
 
+@pytest.fixture(autouse=True)
+def _org_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Org files are read only from the org root: here the Variable names the test's folder."""
+    monkeypatch.setenv("AIRFLOW_VAR_OPENAI_ORG_ROOT", str(tmp_path))
+
+
 @pytest.fixture
 def org_file(tmp_path: Path, admin_conn: EmulatorServer) -> Path:
     admin_conn.state.create_project("team-search")
@@ -85,3 +91,89 @@ def test_a_bad_file_fails_the_task_at_once_with_no_request(
 def test_apply_needs_exactly_one_plan_source() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         OrgApplyOperator(task_id="apply")
+
+
+# -- org_file is confined to the org root (issue 17, point 9) --------------------------------
+
+SECRET = "pg-Pr0d-Passw0rd-7f3a9c"
+
+
+@pytest.fixture
+def secret_outside(tmp_path: Path) -> Path:
+    """A one-line secret file next to (not inside) the org root ``tmp_path/dags``."""
+    (tmp_path / "dags").mkdir()
+    secret = tmp_path / "db_password"
+    secret.write_text(SECRET + "\n")
+    return secret
+
+
+@pytest.mark.parametrize("how", ["dot-dot", "absolute", "symlink"])
+def test_an_org_file_outside_the_org_root_is_refused_without_reading_or_quoting_it(
+    how: str, secret_outside: Path, tmp_path: Path, admin_conn: EmulatorServer, context: Any
+) -> None:
+    root = tmp_path / "dags"
+    if how == "symlink":
+        (root / "org.yaml").symlink_to(secret_outside)
+    org_file = {"dot-dot": "../db_password", "absolute": str(secret_outside), "symlink": "org.yaml"}[how]
+
+    with pytest.raises(AirflowFailException) as raised:
+        OrgPlanOperator(task_id="plan", org_file=org_file, org_root=str(root)).execute(context)
+
+    assert "is outside the org files' folder" in str(raised.value)
+    assert SECRET not in str(raised.value)
+    assert admin_conn.log.entries() == []
+
+
+def test_a_secret_file_inside_the_root_is_not_quoted_by_the_schema_error(
+    tmp_path: Path, admin_conn: EmulatorServer, context: Any
+) -> None:
+    """The leak of issue 17: ``(top level): must be object, got str 'pg-Pr0d-Passw0rd-7f3a9c'``."""
+    (tmp_path / "secret.yaml").write_text(SECRET + "\n")
+    with pytest.raises(
+        AirflowFailException, match=r"secret.yaml: \(top level\): must be object, got string$"
+    ) as raised:
+        OrgPlanOperator(task_id="plan", org_file="secret.yaml").execute(context)
+    assert SECRET not in str(raised.value)
+    assert admin_conn.log.entries() == []
+
+
+def test_without_org_root_or_variable_the_dag_folder_is_the_root(
+    tmp_path: Path, admin_conn: EmulatorServer, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk import DAG
+
+    monkeypatch.delenv("AIRFLOW_VAR_OPENAI_ORG_ROOT")
+    dags = tmp_path / "dags"
+    (dags / "config").mkdir(parents=True)
+    (dags / "config" / "org.yaml").write_text("projects: {}\n")
+    (tmp_path / "elsewhere.yaml").write_text("projects: {}\n")
+    with DAG("org", schedule=None) as dag:
+        inside = OrgPlanOperator(task_id="inside", org_file="config/org.yaml")
+        outside = OrgPlanOperator(task_id="outside", org_file=str(tmp_path / "elsewhere.yaml"))
+    dag.fileloc = str(dags / "org_dag.py")
+
+    assert inside.execute(context)["in_sync"] is True
+    with pytest.raises(AirflowFailException, match="is outside the org files' folder"):
+        outside.execute(context)
+
+
+def test_without_any_root_the_plan_is_refused_before_reading(
+    tmp_path: Path, admin_conn: EmulatorServer, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_VAR_OPENAI_ORG_ROOT")
+    (tmp_path / "org.yaml").write_text("projects: {}\n")
+    with pytest.raises(AirflowFailException, match="no folder to read org files from"):
+        OrgPlanOperator(task_id="plan", org_file=str(tmp_path / "org.yaml")).execute(context)
+    assert admin_conn.log.entries() == []
+
+
+def test_the_org_file_name_is_logged_and_reported_escaped(
+    tmp_path: Path, admin_conn: EmulatorServer, context: Any
+) -> None:
+    admin_conn.state.create_project("team-search")
+    name = "org\x1b[2J.yaml"
+    (tmp_path / name).write_text(ORG)
+    with pytest.raises(AirflowFailException) as raised:
+        OrgPlanOperator(task_id="plan", org_file=name, fail_on_changes=True).execute(context)
+    assert "\x1b" not in str(raised.value)
+    assert "org\\x1b[2J.yaml: the live organization drifted" in str(raised.value)

@@ -63,7 +63,10 @@ def test_the_shipped_schema_is_a_valid_json_schema_and_accepts_the_example_file(
             "org.yaml: projects.a.members['ada@x.com']: this person is listed twice",
         ),
         ("projects:\n  a:\n    archived: true\n    members: {}\n", "org.yaml: projects.a: an archived project cannot"),
-        ("settings:\n  max_destructive_changes: many\n", "org.yaml: settings.max_destructive_changes: must be integer"),
+        (
+            "settings:\n  max_destructive_changes: many\n",
+            "org.yaml: settings.max_destructive_changes: must be integer, got string",
+        ),
         (
             "projects:\n  a:\n    members:\n      not-an-email: owner\n",
             "org.yaml: projects.a.members['not-an-email']: bad key: 'not-an-email' is not an email address",

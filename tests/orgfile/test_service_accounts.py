@@ -273,7 +273,9 @@ def test_no_key_reaches_the_plan_json_the_result_the_logs_or_the_apply_operators
     context = make_context()
     caplog.set_level(logging.DEBUG)
 
-    planned = OrgPlanOperator(task_id="plan", org_file=str(org_file), plan_uri=uri).execute(context)
+    planned = OrgPlanOperator(task_id="plan", org_file=str(org_file), plan_uri=uri, org_root=str(tmp_path)).execute(
+        context
+    )
     applied = OrgApplyOperator(task_id="apply", plan_uri=uri, key_sinks={"vault": vault}).execute(context)
 
     stored = vault.load("openai_search_reporter_api_key")

@@ -1,0 +1,25 @@
+"""Org-file errors: one line, escaped, bounded, whatever the file or its name holds."""
+
+from __future__ import annotations
+
+from airflow_provider_openai_projects.orgfile.errors import MAX_MESSAGE, MAX_PATH_PART, OrgFileError, format_path
+
+
+def test_a_path_quotes_keys_escaped_and_cut() -> None:
+    assert format_path(["projects", "team-search", "members", "ada@example.com"]) == (
+        "projects['team-search'].members['ada@example.com']"
+    )
+    assert format_path(["groups", "eng\x1b[2K\u202e", 0]) == "groups['eng\\x1b[2K\\u202e'][0]"
+    long = format_path(["projects", "x" * 5000])
+    assert long == f"projects[{'x' * (MAX_PATH_PART - 1) + '…'!r}]"
+    assert format_path([]) == "(top level)"
+
+
+def test_an_error_is_one_escaped_line_of_bounded_length() -> None:
+    error = OrgFileError("org\x1b[31m.yaml", "(file)", "bad\nnews " + "y" * 5000, line=3)
+    message = str(error)
+    assert message.startswith("org\\x1b[31m.yaml, line 3: (file): bad\\x0anews ")
+    assert len(message) == MAX_MESSAGE
+    assert message.endswith("…")
+    assert error.path == "(file)"
+    assert error.line == 3
