@@ -3,7 +3,8 @@
 
 Roles are predefined (``predefined_role: true``: seeded, cannot be changed or deleted:
 400) or custom (``{role_name, permissions[], description?}``, organization-level).
-Predefined roles (:data:`PREDEFINED_ROLES`): the organization roles ``Owner`` and
+Role names are unique among all roles, predefined ones included (400 naming ``role_name``;
+compared case-insensitively). Predefined roles (:data:`PREDEFINED_ROLES`): the organization roles ``Owner`` and
 ``Reader`` (``resource_type: api.organization``) and the project roles ``Project Owner``,
 ``Project Member`` and ``Project Viewer`` (``api.project``; what a project group's ``role``
 names). Only organization roles can be assigned to users and groups (400 otherwise).
@@ -186,10 +187,21 @@ class RoleOps(GroupOps):
         page = self.roles.page_next(limit, after, order=order)
         return next_list_body([r.render() for r in page.items], page)
 
+    def _check_unique_role_name(self, role_name: str, role_id: str | None = None) -> None:
+        """400 naming ``role_name`` if another role, predefined ones included, has that name
+        (the spec: "Unique name for the role"; compared case-insensitively, a choice)."""
+        wanted = role_name.strip().casefold()
+        for role in self.roles:
+            if role.id != role_id and role.name.strip().casefold() == wanted:
+                raise ApiError(
+                    400, f"A role named '{role.name}' already exists ({role.id}); role names are unique.", param="role_name"
+                )
+
     @locked
     def create_role(self, role_name: str, permissions: list[str], description: str | None = None) -> dict[str, Any]:
-        """A custom organization role (names are not unique: look before you create)."""
+        """A custom organization role; its name is unique among all roles (400 otherwise)."""
         _check_role_name(role_name)
+        self._check_unique_role_name(role_name)
         perms = _check_permissions(permissions)
         now = self.now()
         role = Role(random_id("role_"), role_name, description, perms, ORGANIZATION_RESOURCE, False, now, now)
@@ -212,6 +224,7 @@ class RoleOps(GroupOps):
         role = self._custom_role(role_id)
         if role_name is not None:
             _check_role_name(role_name)
+            self._check_unique_role_name(role_name, role_id)
         perms = _check_permissions(permissions) if permissions is not None else None
         if role_name is not None:
             role.name = role_name
