@@ -193,9 +193,8 @@ class RoleOps(GroupOps):
         wanted = role_name.strip().casefold()
         for role in self.roles:
             if role.id != role_id and role.name.strip().casefold() == wanted:
-                raise ApiError(
-                    400, f"A role named '{role.name}' already exists ({role.id}); role names are unique.", param="role_name"
-                )
+                message = f"A role named '{role.name}' already exists ({role.id}); role names are unique."
+                raise ApiError(400, message, param="role_name")
 
     @locked
     def create_role(self, role_name: str, permissions: list[str], description: str | None = None) -> dict[str, Any]:
