@@ -21,7 +21,7 @@ shows both tables (``scripts/fidelity_table.py`` writes them; a test keeps them 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["holds", "not emulated"]
 
@@ -69,6 +69,8 @@ class Statement:
     quote: str
     status: Status = "holds"
     note: str = ""
+    #: Operations it speaks of besides those of its locations (a schema's statement).
+    operations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status != "holds" and not self.note:
@@ -97,8 +99,18 @@ STATEMENTS: tuple[Statement, ...] = (
     S("costs.project-filter", (f"{COSTS}#param:project_ids",), "Return only costs for these projects."),
     S("costs.key-filter", (f"{COSTS}#param:api_key_ids",), "Return only costs for these API keys."),
     # -- audit logs --------------------------------------------------------------------
-    S("audit.admin-key-default-project", ("schema:AuditLog/project",), "associated with the default project"),
-    S("audit.absent-project", ("schema:AuditLog/project",), "Absent for actions not scoped to projects"),
+    S(
+        "audit.admin-key-default-project",
+        ("schema:AuditLog/project",),
+        "associated with the default project",
+        operations=("GET /organization/audit_logs",),
+    ),
+    S(
+        "audit.absent-project",
+        ("schema:AuditLog/project",),
+        "Absent for actions not scoped to projects",
+        operations=("GET /organization/audit_logs",),
+    ),
     S("audit.effective-at", ("GET /organization/audit_logs#param:effective_at",), "is in this range"),
     S("audit.project-filter", ("GET /organization/audit_logs#param:project_ids[]",), "events for these projects"),
     S("audit.type-filter", ("GET /organization/audit_logs#param:event_types[]",), "with a `type` in one of these"),
@@ -116,11 +128,17 @@ STATEMENTS: tuple[Statement, ...] = (
     ),
     S("audit.cursor-after", ("GET /organization/audit_logs#param:after",), "fetch the next page"),
     S("audit.cursor-before", ("GET /organization/audit_logs#param:before",), "fetch the previous page"),
-    S("audit.certificate-updated", ("schema:AuditLog/certificate.updated/name",), "The name of the certificate."),
+    S(
+        "audit.certificate-updated",
+        ("schema:AuditLog/certificate.updated/name",),
+        "The name of the certificate.",
+        operations=("GET /organization/audit_logs",),
+    ),
     S(
         "audit.certificate-deleted",
         ("schema:AuditLog/certificate.deleted/name", "schema:AuditLog/certificate.deleted/certificate"),
         "certificate",
+        operations=("GET /organization/audit_logs",),
     ),
     S(
         "audit.role-permissions",
@@ -129,6 +147,7 @@ STATEMENTS: tuple[Statement, ...] = (
             "schema:AuditLog/role.updated/changes_requested/permissions_removed",
         ),
         "The permissions",
+        operations=("GET /organization/audit_logs",),
     ),
     # -- lists -------------------------------------------------------------------------
     S("list.limit-1-100", _at(LIST_1_100, "param:limit"), "Limit can range between 1 and 100, and the default is 20."),
@@ -187,11 +206,28 @@ STATEMENTS: tuple[Statement, ...] = (
         ("DELETE /organization/certificates/{certificate_id}#op",),
         "must be inactive for the organization and all projects",
     ),
-    S("cert.get-without-active", ("schema:Certificate/active",), "Not returned when getting details"),
+    S(
+        "cert.get-without-active",
+        ("schema:Certificate/active",),
+        "Not returned when getting details",
+        operations=("GET /organization/certificates/{certificate_id}",),
+    ),
     # -- invites, users, projects --------------------------------------------------------
     S("invite.accept-first", ("POST /organization/invites#op",), "must be accepted by the user before"),
     S("invite.delete-accepted", ("DELETE /organization/invites/{invite_id}#op",), "it cannot be deleted"),
-    S("invite.projects", ("schema:InviteRequest/projects",), "granted at the same time the org invite is accepted"),
+    S(
+        "invite.projects",
+        ("schema:InviteRequest/projects",),
+        "granted at the same time the org invite is accepted",
+        operations=("POST /organization/invites",),
+    ),
+    S(
+        "projects.residency",
+        ("schema:ProjectCreateRequest/residency",),
+        "must have access to the requested residency",
+        status="not emulated",
+        note="the emulated organization has access to every residency of the enum",
+    ),
     S("projects.no-delete", ("POST /organization/projects#op",), "cannot be deleted"),
     S("projects.archived-hidden", ("GET /organization/projects#param:include_archived",), "not included by default"),
     S(
@@ -205,12 +241,23 @@ STATEMENTS: tuple[Statement, ...] = (
         ("POST /organization/projects/{project_id}/users#op",),
         "must already be members of the organization",
     ),
-    S("project-users.roles", ("schema:ProjectUserUpdateRequest/role",), "`owner` or `member`"),
-    S("users.role-id", ("schema:UserRoleUpdateRequest/role_id",), "Role ID to assign to the user."),
+    S(
+        "project-users.roles",
+        ("schema:ProjectUserUpdateRequest/role",),
+        "`owner` or `member`",
+        operations=("POST /organization/projects/{project_id}/users/{user_id}",),
+    ),
+    S(
+        "users.role-id",
+        ("schema:UserRoleUpdateRequest/role_id",),
+        "Role ID to assign to the user.",
+        operations=("POST /organization/users/{user_id}",),
+    ),
     S(
         "users.metadata",
         ("schema:UserRoleUpdateRequest/technical_level", "schema:UserRoleUpdateRequest/developer_persona"),
         "metadata.",
+        operations=("POST /organization/users/{user_id}",),
     ),
     # -- service accounts, keys ------------------------------------------------------------
     S(
@@ -222,11 +269,13 @@ STATEMENTS: tuple[Statement, ...] = (
         "sa.roles",
         ("schema:ProjectServiceAccountCreateResponse/role",),
         "default project membership have role `member`",
+        operations=("POST /organization/projects/{project_id}/service_accounts",),
     ),
     S(
         "admin-key.value-once",
         ("schema:AdminApiKeyCreateResponse/value",),
         "Only shown on create.",
+        operations=("POST /organization/admin_api_keys",),
     ),
     S(
         "admin-key.expiry",
@@ -242,13 +291,20 @@ STATEMENTS: tuple[Statement, ...] = (
             for field in ("currency", "interval")
         ),
         "only",
+        operations=("POST /organization/spend_limit", "POST /organization/projects/{project_id}/spend_limit"),
     ),
-    S("spend.email-channel", ("schema:SpendAlertNotificationChannel/type",), "only `email` is supported"),
+    S(
+        "spend.email-channel",
+        ("schema:SpendAlertNotificationChannel/type",),
+        "only `email` is supported",
+        operations=("POST /organization/spend_alerts", "POST /organization/projects/{project_id}/spend_alerts"),
+    ),
     # -- roles and groups ----------------------------------------------------------------
     S(
         "roles.unique-names",
         ("schema:PublicCreateOrganizationRoleBody/role_name", "schema:Role/name"),
         "Unique name",
+        operations=("POST /organization/roles", "POST /organization/roles/{role_id}"),
     ),
     S(
         "project-groups.group-type",
@@ -326,3 +382,110 @@ CHOICES: tuple[Choice, ...] = (
 def location_count() -> int:
     """Statements found: one per location."""
     return sum(len(statement.locations) for statement in STATEMENTS)
+
+
+#: Operations whose spec text states nothing beyond the shapes ``tests/conformance`` holds
+#: (a field's type, an object's name): no behavioural statement to test.
+SHAPE_ONLY: tuple[str, ...] = (
+    "GET /organization/admin_api_keys",
+    "GET /organization/admin_api_keys/{key_id}",
+    "DELETE /organization/admin_api_keys/{key_id}",
+    "GET /organization/data_retention",
+    "POST /organization/data_retention",
+    "GET /organization/spend_limit",
+    "DELETE /organization/spend_limit",
+    "GET /organization/spend_alerts/{alert_id}",
+    "POST /organization/spend_alerts/{alert_id}",
+    "DELETE /organization/spend_alerts/{alert_id}",
+    "GET /organization/groups/{group_id}",
+    "GET /organization/groups/{group_id}/users/{user_id}",
+    "POST /organization/groups",
+    "POST /organization/groups/{group_id}",
+    "DELETE /organization/groups/{group_id}",
+    "POST /organization/groups/{group_id}/users",
+    "DELETE /organization/groups/{group_id}/users/{user_id}",
+    "GET /organization/groups/{group_id}/roles",
+    "POST /organization/groups/{group_id}/roles",
+    "GET /organization/groups/{group_id}/roles/{role_id}",
+    "DELETE /organization/groups/{group_id}/roles/{role_id}",
+    "GET /organization/invites/{invite_id}",
+    "GET /organization/projects/{project_id}",
+    "GET /organization/projects/{project_id}/api_keys/{api_key_id}",
+    "DELETE /organization/projects/{project_id}/api_keys/{api_key_id}",
+    "GET /organization/projects/{project_id}/data_retention",
+    "POST /organization/projects/{project_id}/data_retention",
+    "POST /organization/projects/{project_id}/groups",
+    "DELETE /organization/projects/{project_id}/groups/{group_id}",
+    "GET /organization/projects/{project_id}/hosted_tool_permissions",
+    "POST /organization/projects/{project_id}/hosted_tool_permissions",
+    "GET /organization/projects/{project_id}/model_permissions",
+    "POST /organization/projects/{project_id}/model_permissions",
+    "DELETE /organization/projects/{project_id}/model_permissions",
+    "POST /organization/projects/{project_id}/rate_limits/{rate_limit_id}",
+    "GET /organization/projects/{project_id}/service_accounts/{service_account_id}",
+    "POST /organization/projects/{project_id}/service_accounts/{service_account_id}",
+    "DELETE /organization/projects/{project_id}/service_accounts/{service_account_id}",
+    "POST /organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys",
+    "GET /organization/projects/{project_id}/spend_limit",
+    "DELETE /organization/projects/{project_id}/spend_limit",
+    "GET /organization/projects/{project_id}/spend_alerts/{alert_id}",
+    "POST /organization/projects/{project_id}/spend_alerts/{alert_id}",
+    "DELETE /organization/projects/{project_id}/spend_alerts/{alert_id}",
+    "GET /organization/projects/{project_id}/users/{user_id}",
+    "DELETE /organization/projects/{project_id}/users/{user_id}",
+    "GET /organization/roles/{role_id}",
+    "DELETE /organization/roles/{role_id}",
+    "GET /organization/users/{user_id}",
+    "DELETE /organization/users/{user_id}",
+    "GET /organization/users/{user_id}/roles",
+    "POST /organization/users/{user_id}/roles",
+    "GET /organization/users/{user_id}/roles/{role_id}",
+    "DELETE /organization/users/{user_id}/roles/{role_id}",
+)
+
+
+def spec_operations(spec: dict[str, Any]) -> list[str]:
+    """``METHOD path`` of every operation of the spec."""
+    return [
+        f"{method.upper()} {path}"
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+
+
+def resolve(spec: dict[str, Any], location: str) -> str:
+    """The text at ``location`` (module docstring); ``KeyError`` if it is not in ``spec``."""
+    if location.startswith("schema:"):
+        name, *fields = location.removeprefix("schema:").split("/")
+        node = spec["components"]["schemas"][name]
+        for field_name in fields:
+            node = _property(node, field_name)
+        return str(node["description"])
+    endpoint, _, part = location.partition("#")
+    method, path = endpoint.split(" ", 1)
+    operation = spec["paths"][path][method.lower()]
+    kind, _, name = part.partition(":")
+    if kind == "op":
+        return f"{operation.get('summary') or ''} {operation.get('description') or ''}"
+    if kind == "param":
+        return str(next(p for p in operation["parameters"] if p.get("name") == name)["description"])
+    if kind == "body":
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        return str(_property(schema, name)["description"])
+    if kind == "response":
+        return str(operation["responses"][name]["description"])
+    raise KeyError(location)
+
+
+def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    for part in [schema, *schema.get("allOf", [])]:
+        if name in part.get("properties", {}):
+            found: dict[str, Any] = part["properties"][name]
+            return found
+    raise KeyError(name)
+
+
+def endpoint_of(location: str) -> str | None:
+    """``METHOD path`` of an operation location (``None`` for a schema's)."""
+    return None if location.startswith("schema:") else location.partition("#")[0]
