@@ -121,6 +121,9 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
 
     Filters (all optional, as the API names them): ``event_types``, ``project_ids``,
     ``actor_ids``, ``actor_emails``, ``resource_ids``. One list call per 100 events.
+    ``project_ids`` keeps the events scoped to those projects: what people did there, not
+    what admin keys changed there (the API associates "any admin actions taken via Admin
+    API keys" with the Default project); filter on ``resource_ids`` to follow a target.
     Events are de-duplicated by id within the file (a page boundary moving under new
     events cannot write one twice).
 
