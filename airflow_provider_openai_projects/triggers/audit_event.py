@@ -17,6 +17,8 @@ class AuditEventTrigger(OpenAIAdminPollingTrigger):
 
     One list per poll (events after ``after`` only, so pages stay few). Events:
     ``{"status": "success", "event": <the audit event>}`` or ``{"status": "error", ...}``.
+    ``project_ids`` never matches an admin key's action outside the Default project (see
+    :mod:`airflow_provider_openai_projects.domain.audit_events`); ``resource_ids`` does.
     """
 
     def __init__(

@@ -63,3 +63,40 @@ def test_bad_inputs_name_the_field(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
         AuditEventFilter.from_inputs(**kwargs)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "wanted"),
+    [
+        ("project.updated", {"id": "proj_x", "changes_requested": {"title": "t"}}, "proj_x"),
+        (
+            "role.assignment.created",
+            {"id": "user-1:role_9", "principal_id": "user-1", "resource_id": "proj_x", "resource_type": "api.project"},
+            "user-1",
+        ),
+        ("role.assignment.created", {"id": "user-1:role_9", "principal_id": "user-1"}, "role_9"),
+        ("certificates.activated", {"certificates": [{"id": "cert_1", "name": "a"}, {"id": "cert_2"}]}, "cert_2"),
+        ("tenant.group.member.added", {"id": "group_1", "user_id": "user-7"}, "user-7"),
+    ],
+)
+def test_resource_ids_match_any_id_the_details_name_as_a_target(
+    kind: str, details: dict[str, Any], wanted: str
+) -> None:
+    """The API's ``resource_ids[]`` decides; the re-check refuses only an event naming none."""
+    matching = {"id": "e1", "type": kind, "effective_at": 5, kind: details}
+    assert AuditEventFilter.from_inputs(0, resource_ids=[wanted]).matches(matching)
+    assert not AuditEventFilter.from_inputs(0, resource_ids=["nothing-of-the-kind"]).matches(matching)
+
+
+def test_an_admin_key_event_on_the_default_project_is_not_one_of_the_changed_project() -> None:
+    """ "any admin actions taken via Admin API keys are associated with the default project"."""
+    renamed = {
+        "id": "e1",
+        "type": "project.updated",
+        "effective_at": 5,
+        "project": {"id": "proj_default", "name": "Default project"},
+        "actor": {"type": "api_key", "api_key": {"id": "key_1", "type": "user"}},
+        "project.updated": {"id": "proj_x", "changes_requested": {"title": "t"}},
+    }
+    assert not AuditEventFilter.from_inputs(0, project_ids=["proj_x"]).matches(renamed)
+    assert AuditEventFilter.from_inputs(0, resource_ids=["proj_x"]).matches(renamed)

@@ -108,3 +108,26 @@ def test_limit_bounds_1_and_100_are_accepted(api: Api, emulator: EmulatorServer)
 def test_an_unknown_cursor_is_400(api: Api, emulator: EmulatorServer) -> None:
     for path in _list_paths(emulator.state.default_project_id):
         assert_error(api.get(path, params={"after": "nope_123"}), 400, param="after")
+
+
+@pytest.mark.parametrize(
+    ("newest_first", "cursor"),
+    [(False, None), (True, None), (False, "after"), (True, "after"), (False, "before"), (True, "before")],
+)
+def test_a_page_examines_only_the_items_up_to_its_limit_plus_one(newest_first: bool, cursor: str | None) -> None:
+    """Every list builds at most one page: of 10,000 items, a page of 20 looks at 21."""
+    from airflow_provider_openai_projects.emulator.pagination import OrderedStore
+
+    store: OrderedStore[int] = OrderedStore()
+    for n in range(10_000):
+        store.add(f"id{n}", n)
+    examined: list[int] = []
+
+    def where(item: int) -> bool:
+        examined.append(item)
+        return True
+
+    kwargs = {cursor: "id5000"} if cursor else {}
+    page = store.window(20, newest_first=newest_first, where=where, **kwargs)
+
+    assert (len(page.items), page.has_more, len(examined)) == (20, True, 21)
