@@ -109,7 +109,7 @@ class BudgetStore(Protocol):
 
 def unavailable(url: str, connection: str, detail: str) -> BudgetUnavailableError:
     """The one error a configured but unusable back-end raises."""
-    detail = scrub(detail, url)
+    detail = " ".join(scrub(detail, url).split())  # one line, whatever the driver said
     where = f"connection {connection!r}: " if connection else ""
     return BudgetUnavailableError(
         f"{where}extra {BACKEND_EXTRA!r} ({redact_url(url)}) is unreachable: {detail}. The throttle budget is "

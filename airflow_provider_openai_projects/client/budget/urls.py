@@ -96,6 +96,8 @@ def url_secrets(url: str) -> list[str]:
     if userinfo and (":" in userinfo or "#" in userinfo):
         password = userinfo.partition(":")[2] if ":" in userinfo else userinfo
         found.update({password, unquote(password)})
+        # A driver splitting at the '#' shows a piece alone (as a port, a host, a fragment).
+        found.update(piece for piece in password.split("#") if piece)
     for name, value in _query_pairs(query):
         if value and _secret_parameter(name):
             found.update({value, unquote_plus(value)})
