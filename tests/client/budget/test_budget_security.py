@@ -151,7 +151,8 @@ def test_a_state_far_in_the_future_is_repaired_with_one_warning_naming_the_offse
         assert right.admit_now("POST /y") == 0.0
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2  # one per endpoint
-    assert "36" in warnings[0] and "ahead" in warnings[0] and "clock" in warnings[0]
+    assert "36" in warnings[0]
+    assert "clock" in warnings[0]
 
 
 def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:
