@@ -26,10 +26,11 @@ LOGGED_BODY_PREFIX = 1024
 
 @dataclass(frozen=True)
 class BodyPrefix:
-    """What the log keeps of a body too long to keep, or not JSON: its size and first bytes."""
+    """What the log keeps of a body too long to keep, or not JSON: its size in bytes and its
+    first bytes as text (undecodable bytes replaced), JSON-able like every entry."""
 
     size: int
-    prefix: bytes
+    prefix: str
 
 
 def logged_body(raw: bytes) -> Any:
@@ -42,7 +43,7 @@ def logged_body(raw: bytes) -> Any:
             return json.loads(raw)
         except ValueError:
             pass
-    return BodyPrefix(len(raw), bytes(raw[:LOGGED_BODY_PREFIX]))
+    return BodyPrefix(len(raw), bytes(raw[:LOGGED_BODY_PREFIX]).decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,9 @@ def test_the_log_keeps_a_bounded_prefix_of_a_long_body(emulator: EmulatorServer)
     assert isinstance(entry.body, BodyPrefix)
     assert entry.body.size > LOGGED_BODY_LIMIT * 4
     assert len(entry.body.prefix) == LOGGED_BODY_PREFIX
-    assert entry.body.prefix.startswith(b'{"name": "nnn')
+    assert entry.body.prefix.startswith('{"name": "nnn')
+    listed = requests.get(f"{emulator.url}/_emulator/requests", headers=emulator.control_headers(), timeout=10)
+    assert listed.json()["data"][0]["body"] == {"size": entry.body.size, "prefix": entry.body.prefix}
 
 
 def test_a_short_json_body_is_still_logged_parsed(emulator: EmulatorServer) -> None:
