@@ -227,7 +227,7 @@ def connection_pacer(
     conn_id: str,
     config: ClientConfig,
     *,
-    backend: str | None = None,
+    backend: object = None,
     shared: bool = True,
     sleep: Callable[[float], None] | None = None,
 ) -> Pacer:
@@ -239,6 +239,7 @@ def connection_pacer(
 
     :raises ~.client.budget.BudgetUnavailableError: the back-end is set but unusable.
     """
+    backend = backend_url({BACKEND_EXTRA: backend}, conn_id)  # a value that is no string: one clear error
     key = f"{conn_id} {config.base_url}"
     if not shared:
         return new_pacer(

@@ -162,3 +162,15 @@ def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:
         pacer.wait("POST /x")
     with pytest.raises(BudgetClockError):
         pacer.reserve("POST /x")
+
+
+@pytest.mark.parametrize("value", [42, ["redis://x"], {"url": "redis://x"}])
+def test_a_backend_that_is_not_a_string_is_one_configuration_error_naming_the_extra(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, value: object
+) -> None:
+    from airflow_provider_openai_projects.client.errors import ConfigurationError
+
+    monkeypatch.setenv(CONN_ENV, connection(emulator, rate_limit_backend=value))
+    with pytest.raises(ConfigurationError, match="extra 'rate_limit_backend' must be a URL string"):
+        OpenAIAdminHook().list_projects()
+    assert emulator.log.entries() == []
