@@ -6,10 +6,12 @@ other than this automation (from the audit log), projects at or above a share of
 spend limit, and certificates expiring soon. The report is a table in the task log and a
 JSON summary in XCom.
 
-With `act` set (trigger with `{"act": true}`), it deletes the idle user keys and the idle
-service accounts, except the names in `exclude_names` and the service accounts that key
-rotation manages (`<name>--<generation>`): those are revoked by their rotation only.
-Keys made outside the automation, spend and certificates are only reported.
+With `act` set (trigger with `{"act": true}`), it deletes the idle service accounts, except
+the names in `exclude_names` and the generations key rotation recorded (the service accounts
+its `rotation_entries`, the rotations' `secret_variable` Variables, name; a `<name>--<N>`
+name alone does not count): those are revoked by their rotation only. A person's idle key is
+deleted only with `delete_user_keys`. Keys made outside the automation, spend and
+certificates are only reported.
 
 Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
 **admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
@@ -45,7 +47,11 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
     tags=["openai", "hygiene", "security"],
     params={
-        "act": Param(False, type="boolean", description="Delete idle user keys and idle service accounts."),
+        "act": Param(False, type="boolean", description="Delete idle service accounts (and user keys, see below)."),
+        "delete_user_keys": Param(False, type="boolean", description="With act: delete people's idle keys too."),
+        "rotation_entries": Param(
+            [], type="array", items={"type": "string"}, description="Key rotations' Variables: their generations stay."
+        ),
         "idle_days": Param(90, type="integer", minimum=1, description="Unused for this many days = idle."),
         "exclude_names": Param([], type="array", items={"type": "string"}, description="Never delete these."),
     },
@@ -58,6 +64,8 @@ def openai_org_hygiene() -> None:
         act="{{ params.act }}",
         idle_days="{{ params.idle_days }}",
         exclude_names="{{ params.exclude_names }}",
+        delete_user_keys="{{ params.delete_user_keys }}",
+        rotation_entries="{{ params.rotation_entries }}",
         pool=POOL,
     )
     # [END howto_operator_org_hygiene]

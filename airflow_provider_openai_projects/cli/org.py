@@ -73,14 +73,13 @@ def _progress(stream: TextIO) -> Any:
 
 
 def _client(conn_id: str, progress: Any) -> Any:
-    from airflow_provider_openai_projects.cli.connection import client_config
-    from airflow_provider_openai_projects.client.admin import OpenAIAdminClient
+    from airflow_provider_openai_projects.cli.connection import build_client
 
     def sleep(seconds: float) -> None:
         progress.waiting(seconds)
         time.sleep(seconds)
 
-    return OpenAIAdminClient(config=client_config(conn_id), sleep=sleep)
+    return build_client(conn_id, sleep)
 
 
 def _parser() -> argparse.ArgumentParser:

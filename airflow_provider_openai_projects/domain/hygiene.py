@@ -2,11 +2,13 @@
 projects near their spend limit, certificates about to expire. No Airflow import.
 
 :func:`scan` reads (never writes) and returns a :class:`HygieneReport`; :func:`act` deletes
-exactly the report's actionable findings. Actionable are idle *user* keys and idle
-service accounts, except those named in an exclusion list and those the provider's key
-rotation manages (names ``<logical>--<generation>``, docs/design.md "Key rotation
-protocol"): a rotated key is revoked by its rotation, never by hygiene. Keys made outside
-the automation, spend and certificates are reported only.
+exactly the report's actionable findings. Actionable are idle service accounts, and idle
+*user* keys (a person's) only when the policy says so explicitly (``delete_user_keys``);
+never a name in the exclusion list, never a service account the provider's key rotation
+recorded as one of its generations (its key sink entries name the account:
+``rotation_account_ids``; a ``<logical>--<N>`` name alone proves nothing, anyone can choose
+it), never a key made outside the automation: such a key is reported as foreign and only
+as foreign (not also as idle), and never deleted. Spend and certificates are reported only.
 
 Reads: one list of projects; per active project one list of keys and one of service
 accounts; one audit-log scan of ``api_key.created`` events over the look-back; one
@@ -90,6 +92,11 @@ class HygienePolicy:
         their spend limit.
     :param certificate_days: report certificates expiring within this many days.
     :param audit_lookback_days: how far back to look for key creations.
+    :param delete_user_keys: the explicit rule that lets :func:`act` delete a person's idle
+        key (owner type ``user``); without it such keys are reported only.
+    :param rotation_account_ids: ids of the service accounts the key rotation recorded as
+        its generations (from its sink entries' ``service_account_id`` and
+        ``previous_service_account_id``): left to the rotation, never deleted here.
     """
 
     idle_days: int = 90
@@ -98,12 +105,35 @@ class HygienePolicy:
     spend_share: float = 0.8
     certificate_days: int = 30
     audit_lookback_days: int = 30
+    delete_user_keys: bool = False
+    rotation_account_ids: frozenset[str] = frozenset()
 
 
 def is_rotation_managed(name: str) -> bool:
-    """A service account named ``<logical>--<generation>`` belongs to a key rotation."""
+    """Whether ``name`` has the shape of a rotation generation (``<logical>--<generation>``).
+
+    The shape alone does not make an account the rotation's (anyone can name an account
+    ``exfil--3``): :func:`is_recorded_generation` decides.
+    """
     logical, separator, generation = name.partition(GENERATION_SEPARATOR)
     return bool(separator and logical and generation and GENERATION_SEPARATOR not in generation)
+
+
+def is_recorded_generation(account_id: str, policy: HygienePolicy) -> bool:
+    """Whether the key rotation recorded ``account_id`` as one of its generations."""
+    return account_id in policy.rotation_account_ids
+
+
+def rotation_account_ids(metadata: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The service-account ids the rotation's sink entries record (their metadata's
+    ``service_account_id`` and ``previous_service_account_id``)."""
+    found: set[str] = set()
+    for meta in metadata:
+        for key in ("service_account_id", "previous_service_account_id"):
+            value = meta.get(key)
+            if isinstance(value, str) and value:
+                found.add(value)
+    return frozenset(found)
 
 
 def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport:
@@ -112,9 +142,14 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
     projects = [p for p in api.list_projects() if p.get("status", "active") == "active"]
     report.projects_scanned = len(projects)
     key_projects: dict[str, Mapping[str, Any]] = {}
+    idle: list[Finding] = []
     for project in projects:
-        report.findings.extend(_idle_in_project(api, project, policy, now, key_projects))
-    report.findings.extend(_foreign_keys(api, key_projects, policy, now))
+        idle.extend(_idle_in_project(api, project, policy, now, key_projects))
+    foreign = list(_foreign_keys(api, key_projects, policy, now))
+    foreign_ids = {finding.resource_id for finding in foreign}
+    # A foreign key is reported as foreign only: never also as an idle key to delete.
+    report.findings.extend(f for f in idle if not (f.kind == "idle_key" and f.resource_id in foreign_ids))
+    report.findings.extend(foreign)
     report.findings.extend(_spend_near_limit(api, projects, policy, now))
     report.findings.extend(_expiring_certificates(api, policy, now))
     return report
@@ -126,6 +161,8 @@ def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding
     for finding in report.findings:
         if not finding.actionable or finding.project_id is None:
             continue
+        if finding.kind not in ("idle_key", "idle_service_account"):
+            continue  # a foreign key, spend or a certificate: reported only, whatever the flag says
         try:
             if finding.kind == "idle_key":
                 api.delete_project_api_key(finding.project_id, finding.resource_id)
@@ -180,6 +217,8 @@ def _idle_in_project(
         why = _idle_since(key, now, policy.idle_days)
         if why:
             name = str(key.get("name") or "")
+            if not policy.delete_user_keys:
+                why += " (a person's key: reported only, no rule deletes it)"
             yield Finding(
                 "idle_key",
                 str(key["id"]),
@@ -187,7 +226,7 @@ def _idle_in_project(
                 project_id,
                 project_name,
                 why,
-                actionable=name not in policy.exclude_names,
+                actionable=policy.delete_user_keys and name not in policy.exclude_names,
             )
     for account in accounts:
         account_id, name = str(account["id"]), str(account.get("name") or "")
@@ -199,9 +238,11 @@ def _idle_in_project(
             why = f"no key, created {_days_ago(account.get('created_at') or now, now)} days ago"
         else:
             continue
-        managed = is_rotation_managed(name)
+        managed = is_recorded_generation(account_id, policy)
         if managed:
-            why += " (managed by key rotation: left to it)"
+            why += " (a generation the key rotation recorded: left to it)"
+        elif is_rotation_managed(name):
+            why += " (named like a rotation generation, but no rotation entry records it)"
         yield Finding(
             "idle_service_account",
             account_id,

@@ -61,10 +61,46 @@ def require_id(field: str, value: object) -> str:
 
 
 def require_email(field: str, value: object) -> str:
-    """A plausible email address; returned stripped (case kept)."""
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()) or len(value) > 320:
-        raise InvalidInputError(field, f"must be an email address, got {value!r}")
+    """A plausible email address without control, format or invisible characters and without
+    mixed scripts (:func:`~.emails.email_problem`); returned stripped (case kept). The
+    message shows the value escaped."""
+    from airflow_provider_openai_projects.domain.display import printable
+    from airflow_provider_openai_projects.domain.emails import email_problem
+
+    if not isinstance(value, str) or len(value) > 320:
+        raise InvalidInputError(field, "must be an email address")
+    problem = email_problem(value.strip())
+    if problem is not None:
+        raise InvalidInputError(field, f"must be a plain email address; this one {problem}")
+    if not _EMAIL.match(value.strip()):
+        raise InvalidInputError(field, f"must be an email address, got {printable(value)!r}")
     return value.strip()
+
+
+def refuse_near_match(field: str, email: str, members: Iterable[str]) -> None:
+    """Raise when no member has ``email`` exactly but one looks like it or routes to the same
+    mailbox (:func:`~.emails.near_matches`: Unicode skeleton, case, ``+tag``, trailing dot):
+    acting on the look-alike would do nothing while the real person keeps access. The near
+    matches are named escaped (non-ASCII as ``\\uXXXX``, so the difference shows). An exact
+    member, or no near one, passes."""
+    from airflow_provider_openai_projects.domain.display import printable
+    from airflow_provider_openai_projects.domain.emails import near_matches, same_email
+
+    listed = [m for m in members if m]
+    if any(same_email(m, email) for m in listed):
+        return
+    near = near_matches(email, listed)
+    if near:
+
+        def escaped(text: str) -> str:  # look-alikes differ only in what escaping shows
+            return "'" + printable(text).encode("ascii", "backslashreplace").decode("ascii") + "'"
+
+        shown = ", ".join(escaped(m) for m in near)
+        raise InvalidInputError(
+            field,
+            f"no member has the email {escaped(email)}, but {shown} looks like it or reaches the same "
+            "mailbox; name the member by their exact email (or user id). Nothing was changed.",
+        )
 
 
 def require_choice(field: str, value: object, choices: Iterable[str]) -> str:

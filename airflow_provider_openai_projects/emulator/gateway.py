@@ -17,7 +17,11 @@ reset or drive it. Requests under ``/v1`` (the emulated API) then go through, in
 3. fault injection (:meth:`~.faults.FaultInjector.take`), before and/or after the route;
 4. the route itself (FastAPI), whose response is passed through;
 
-and are recorded in the :class:`~.requestlog.RequestLog`. Other paths (the ``/_emulator``
+and are recorded in the :class:`~.requestlog.RequestLog`. A request refused by step 1, or a
+write whose body is not ``Content-Type: application/json`` (415 ``unsupported_media_type``),
+is answered before its body is read, with ``Connection: close``: a web page's 20 MB
+``text/plain`` POST costs the emulator nothing and the log keeps no byte of it (the log keeps
+at most a bounded prefix of any body: :func:`~.requestlog.logged_body`). Other paths (the ``/_emulator``
 control API) only get the request id.
 
 Resets do not leak between tests: a request held by an injected latency while the state
@@ -29,11 +33,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import secrets
 import time
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi.routing import APIRoute
@@ -46,7 +48,7 @@ from .errors import ApiError
 from .faults import FaultInjector, FaultRule, InjectedResponse
 from .ids import redact_key
 from .organization_state import EmulatorState
-from .requestlog import KeyKindLabel, RequestLog
+from .requestlog import KeyKindLabel, RequestLog, logged_body
 
 API_PREFIX = "/v1"
 CONTROL_PREFIX = "/_emulator"
@@ -94,11 +96,17 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (a non-zero ``Content-Length``, or chunks)."""
+    length = (_header(scope, b"content-length") or "").strip()
+    if length:
+        return length != "0"
+    return "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = (_header(scope, b"content-type") or "").partition(";")[0].strip().lower()
+    return content_type == "application/json"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -178,15 +186,21 @@ class Gateway:
         path: str = scope["path"]
         refusal = self._guard(scope, path)
         if refusal is not None:
-            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), {}))
+            closing = {"connection": "close"} if _has_body(scope) else {}
+            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), closing))
             return
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
         api_path = path[len(API_PREFIX) :]
-        body = await _read_body(receive)
         route = self._route(scope)
         key_kind, refusal = self._authenticate(scope, route)
+        if refusal is None and _has_body(scope) and not _is_json(scope):
+            refusal = ApiError(
+                415, "The API takes a JSON body (Content-Type: application/json).", code="unsupported_media_type"
+            )
+        # A refused request's body is never read: the refusal closes the connection instead.
+        body = b"" if refusal is not None else await _read_body(receive)
         seq = self.log.begin(
             time=time.monotonic(),
             request_id=request_id,
@@ -195,7 +209,7 @@ class Gateway:
             query=parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True),
             route=route,
             key_kind=key_kind,
-            body=_json_or_none(body),
+            body=logged_body(body),
             user_agent=_header(scope, b"user-agent"),
         )
         status, applied, fault = await self._serve(scope, _replay(body, receive), send, api_path, route, refusal)
@@ -269,7 +283,8 @@ class Gateway:
     ) -> tuple[int | None, bool, str | None]:
         """Answer the request; return (status sent or ``None``, applied, fault label)."""
         if refusal is not None:
-            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), {}))
+            closing = {"connection": "close"} if _has_body(scope) else {}
+            await _send_json(scope, receive, send, InjectedResponse(refusal.status, refusal.body(), closing))
             return refusal.status, False, None
         throttled = self.faults.admit(route) if route is not None else None
         if throttled is not None:

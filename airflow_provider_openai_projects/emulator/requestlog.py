@@ -11,11 +11,39 @@ bodies of the Admin API hold names, emails and limits, never keys. Thread-safe.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
 KeyKindLabel = Literal["admin", "project", "service_account", "missing", "invalid"]
+
+#: A body up to this size is kept parsed as JSON.
+LOGGED_BODY_LIMIT = 64 * 1024
+#: Of a longer body (or one that is not JSON), only this many bytes are kept.
+LOGGED_BODY_PREFIX = 1024
+
+
+@dataclass(frozen=True)
+class BodyPrefix:
+    """What the log keeps of a body too long to keep, or not JSON: its size in bytes and its
+    first bytes as text (undecodable bytes replaced), JSON-able like every entry."""
+
+    size: int
+    prefix: str
+
+
+def logged_body(raw: bytes) -> Any:
+    """What the log keeps of a request body ``raw`` (see the module docstring): ``None`` for
+    none, the parsed JSON when short enough, else a bounded :class:`BodyPrefix`."""
+    if not raw:
+        return None
+    if len(raw) <= LOGGED_BODY_LIMIT:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    return BodyPrefix(len(raw), bytes(raw[:LOGGED_BODY_PREFIX]).decode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)

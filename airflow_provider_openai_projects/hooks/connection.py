@@ -18,7 +18,11 @@ Fields:
   scheme, host and port only, never its path.
 - **extra**: ``timeout``, ``connect_timeout``, ``total_timeout`` (seconds), ``max_retries``,
   ``requests_per_minute``, ``max_response_bytes``, ``max_server_wait`` (seconds, default
-  3600: a longer ``Retry-After`` fails the try instead of being waited out).
+  3600: a longer ``Retry-After`` fails the try instead of being waited out), and
+  ``rate_limit_backend`` (where the throttle budget is shared: :mod:`~.client.budget`). The
+  back-end URL's passwords (userinfo, ``password=``-like query parameters, anything after an
+  unencoded ``#``) are registered with Airflow's secrets masker when the connection is read
+  in an Airflow process (:func:`mask_connection_secrets`), and shown redacted everywhere.
 
 No Airflow import: the triggerer calls this in a worker thread, the CLI without Airflow.
 """
@@ -26,15 +30,19 @@ No Airflow import: the triggerer calls this in a worker thread, the CLI without 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from airflow_provider_openai_projects import CONN_TYPE
+from airflow_provider_openai_projects.client.budget.urls import url_secrets
 from airflow_provider_openai_projects.client.config import DEFAULT_BASE_URL, ClientConfig, check_api_key, origin
 from airflow_provider_openai_projects.client.errors import ConfigurationError
 from airflow_provider_openai_projects.client.pacing import Pacer
-from airflow_provider_openai_projects.client.shared_pacers import shared_pacer
+from airflow_provider_openai_projects.client.shared_pacers import new_pacer, shared_pacer
+
+BACKEND_EXTRA = "rate_limit_backend"
 
 _FLOAT_EXTRAS = ("timeout", "connect_timeout", "total_timeout", "requests_per_minute", "max_server_wait")
 _INT_EXTRAS = ("max_retries", "max_response_bytes")
@@ -151,7 +159,10 @@ def client_config_from_connection(
     :raises ConfigurationError: naming the connection and the field (``password``,
         ``host``, ``port``, ``schema`` or the extra), never the key or a URL path.
     """
-    key = (conn.password or "").strip()
+    mask_connection_secrets(conn.password, extra or {})
+    key = (conn.password or "").strip() if isinstance(conn.password, str) else ""
+    if conn.password is not None and not isinstance(conn.password, str):
+        raise _field_error(conn_id, "password", "must be a string")
     if not key:
         raise ConfigurationError(
             f"connection {conn_id!r} has no admin key: set its password to an OpenAI admin key (sk-admin-...)"
@@ -171,11 +182,77 @@ def client_config_from_connection(
         raise _field_error(conn_id, field, error.message) from None
 
 
-def connection_pacer(conn_id: str, config: ClientConfig, *, backend: str | None = None) -> Pacer:
+def backend_url(extra: Mapping[str, Any], conn_id: str) -> str | None:
+    """The extra ``rate_limit_backend`` (``None`` when unset); a value that is not a string is
+    a configuration error naming it."""
+    value = extra.get(BACKEND_EXTRA, extra.get(f"extra__{CONN_TYPE}__{BACKEND_EXTRA}"))
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"connection {conn_id!r}: extra {BACKEND_EXTRA!r} must be a URL string")
+    return value.strip() or None
+
+
+def connection_secrets(password: object, extra: Mapping[str, Any]) -> list[str]:
+    """The connection's secrets: its key and every password of its ``rate_limit_backend``."""
+    found = [password.strip()] if isinstance(password, str) and password.strip() else []
+    backend = extra.get(BACKEND_EXTRA, extra.get(f"extra__{CONN_TYPE}__{BACKEND_EXTRA}"))
+    if isinstance(backend, str) and backend.strip():
+        found.extend(url_secrets(backend.strip()))
+    return found
+
+
+def _airflow_masker() -> Callable[[str], None] | None:
+    """Airflow's ``mask_secret`` when this process already runs Airflow (the hook, the
+    triggerer); ``None`` for the CLI, which must not import Airflow just for this."""
+    if "airflow.sdk" not in sys.modules:
+        return None
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - an Airflow without the SDK's masker
+        return None
+    return mask_secret
+
+
+def mask_connection_secrets(password: object, extra: Mapping[str, Any]) -> None:
+    """Register the key and the back-end URL's passwords with Airflow's secrets masker (in an
+    Airflow process), before anything else happens with them."""
+    mask = _airflow_masker()
+    if mask is not None:
+        for secret in connection_secrets(password, extra):
+            mask(secret)
+
+
+def connection_pacer(
+    conn_id: str,
+    config: ClientConfig,
+    *,
+    backend: object = None,
+    shared: bool = True,
+    sleep: Callable[[float], None] | None = None,
+) -> Pacer:
     """The pacer every client of this connection shares (sync and async alike, keyed by
     the normalised base URL): in this process, or across every worker through the
-    connection's ``rate_limit_backend``."""
-    return shared_pacer(f"{conn_id} {config.base_url}", config.requests_per_minute, backend=backend, connection=conn_id)
+    connection's ``rate_limit_backend``. No wait it asks for exceeds ``max_server_wait``.
+
+    ``shared=False`` (the CLI: one process) makes a new one whose waits go through ``sleep``.
+
+    :raises ~.client.budget.BudgetUnavailableError: the back-end is set but unusable.
+    """
+    backend = backend_url({BACKEND_EXTRA: backend}, conn_id)  # a value that is no string: one clear error
+    key = f"{conn_id} {config.base_url}"
+    if not shared:
+        return new_pacer(
+            key,
+            config.requests_per_minute,
+            backend=backend,
+            connection=conn_id,
+            max_wait=config.max_server_wait,
+            **({"sleep": sleep} if sleep is not None else {}),
+        )
+    return shared_pacer(
+        key, config.requests_per_minute, backend=backend, connection=conn_id, max_wait=config.max_server_wait
+    )
 
 
 def shown_url(config: ClientConfig) -> str:

@@ -17,6 +17,13 @@ file written, so downstream DAGs (a warehouse load) can be scheduled on it.
 
 Returned to XCom: ``{"path", "records", "data_interval_start", "data_interval_end"}``.
 Never a secret: audit events and usage carry key ids and redacted values only.
+
+Hostile input (issue 18): the rendered ``path`` must stay under itself (no ``..`` segment;
+:func:`~..exports.storage.export_target`); concurrent runs of one interval never delete each
+other's temporary files (:mod:`~..exports.storage`); every record is checked before it is
+written (finite numbers, real times: :mod:`~..exports.records`), and a record that fails,
+or an audit page larger than the connection's ``max_response_bytes``, fails the task at once
+(no retry would change it) naming the endpoint, the record and how to resume.
 """
 
 from __future__ import annotations
@@ -28,9 +35,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.sdk import Asset, ObjectStoragePath
+from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_openai_projects.client.errors import ResponseTooLargeError
 from airflow_provider_openai_projects.exports.intervals import ExportInterval
-from airflow_provider_openai_projects.exports.storage import write_jsonl_once
+from airflow_provider_openai_projects.exports.records import (
+    ExportRecordError,
+    OversizeEventError,
+    checked,
+    timestamp,
+)
+from airflow_provider_openai_projects.exports.storage import ExportPathError, export_target, write_jsonl_once
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 RECENT_IDS = 1000
@@ -67,6 +82,11 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
     template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "path")
     export_kind: str = ""
     default_retention: timedelta | None = None
+    #: The time fields every record must carry (checked in :meth:`checked_records`); ``None``
+    #: when :meth:`records` checks its records itself.
+    record_time_fields: tuple[str, ...] | None = ("start_time", "end_time")
+    #: The list endpoint the records come from (named in record errors).
+    record_endpoint: str = ""
 
     def __init__(
         self,
@@ -87,13 +107,24 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
         """The records of ``interval``, streamed page by page."""
         raise NotImplementedError
 
+    def checked_records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        """:meth:`records`, each checked (finite numbers, real times) as it streams past."""
+        if self.record_time_fields is None:
+            return self.records(interval)
+        return checked(self.record_endpoint, self.records(interval), self.record_time_fields)
+
     def run(self, context: Context) -> dict[str, Any]:
         interval = ExportInterval.from_datetimes(context.get("data_interval_start"), context.get("data_interval_end"))
         interval.check_within_retention(self.retention, time.time())
         self.check_interval(interval)
         base = self.path if isinstance(self.path, ObjectStoragePath) else ObjectStoragePath(str(self.path))
-        target = base / f"{interval.file_stem}.jsonl"
-        count = write_jsonl_once(target, self.records(interval))
+        try:
+            target = export_target(base, f"{interval.file_stem}.jsonl")
+            count = write_jsonl_once(target, self.checked_records(interval))
+        except ExportPathError as error:
+            raise AirflowFailException(f"invalid path: {error}") from None
+        except (ExportRecordError, OversizeEventError) as error:
+            raise AirflowFailException(str(error)) from error
         self.log.info(
             "Exported %d %s record(s) of [%s, %s) to %s", count, self.export_kind, *interval.iso_bounds(), target
         )
@@ -125,7 +156,7 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
     what admin keys changed there (the API associates "any admin actions taken via Admin
     API keys" with the Default project); filter on ``resource_ids`` to follow a target.
     Events are de-duplicated by id within the file (a page boundary moving under new
-    events cannot write one twice).
+    events cannot write one twice); an event without an id is never merged with another.
 
     :param tenant_only: export the tenant-scoped events instead (group membership, role
         bindings such as ``tenant.group.member.added`` or ``role.bound_to_resource``): the
@@ -142,6 +173,8 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
         "resource_ids",
     )
     export_kind = "audit_logs"
+    record_endpoint = "GET /organization/audit_logs"
+    record_time_fields = None  # records() checks each event (effective_at) before filtering on it
 
     def __init__(
         self,
@@ -181,14 +214,42 @@ class AuditLogsToStorageOperator(_IntervalExportOperator):
             resource_ids=self.resource_ids,
             tenant_only=self.tenant_only or None,
         )
-        for event in events:
-            event_id = str(event.get("id"))
-            if event_id in seen or not interval.contains(int(event.get("effective_at", -1))):
+        for event in self._whole_events(interval, checked(self.record_endpoint, events, ("effective_at",))):
+            event_id = event.get("id")
+            if not interval.contains(timestamp(event.get("effective_at")) or -1):
                 continue
-            seen[event_id] = None
-            if len(seen) > RECENT_IDS:
-                seen.popitem(last=False)
+            if isinstance(event_id, str) and event_id:  # de-duplicated only by a present id
+                if event_id in seen:
+                    continue
+                seen[event_id] = None
+                if len(seen) > RECENT_IDS:
+                    seen.popitem(last=False)
             yield event
+
+    def _whole_events(
+        self, interval: ExportInterval, events: Iterator[Mapping[str, Any]]
+    ) -> Iterator[Mapping[str, Any]]:
+        """``events``; a page the client cannot take whole (``max_response_bytes``) fails the
+        task at once naming the last event exported and how to resume, instead of failing
+        every try the same way."""
+        last: str | None = None
+        count = 0
+        try:
+            for event in events:
+                count += 1
+                last = event.get("id") if isinstance(event.get("id"), str) else last
+                yield event
+        except ResponseTooLargeError as error:
+            start, end = interval.iso_bounds()
+            after = f"after event {last!r} (the {count}th of the interval)" if last else "at the interval's start"
+            raise OversizeEventError(
+                f"{self.record_endpoint}: a page of audit events {after} in [{start}, {end}) is larger than the "
+                "connection's max_response_bytes: one of its events (up to 100) cannot be taken whole. Raise the "
+                "connection extra 'max_response_bytes' above that page's size and clear this task to resume; the "
+                "interval's file was not written",
+                method="GET",
+                path="/organization/audit_logs",
+            ) from error
 
 
 class UsageToStorageOperator(_IntervalExportOperator):
@@ -215,6 +276,7 @@ class UsageToStorageOperator(_IntervalExportOperator):
         **kwargs: Any,
     ) -> None:
         self.export_kind = f"usage_{kind}"
+        self.record_endpoint = f"GET /organization/usage/{kind}"
         super().__init__(**kwargs)
         self.kind = kind
         self.bucket_width = bucket_width
@@ -256,6 +318,7 @@ class CostsToStorageOperator(_IntervalExportOperator):
 
     template_fields: Sequence[str] = (*_IntervalExportOperator.template_fields, "group_by")
     export_kind = "costs"
+    record_endpoint = "GET /organization/costs"
 
     def __init__(self, *, group_by: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

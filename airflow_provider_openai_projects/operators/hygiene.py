@@ -3,7 +3,9 @@ certificates; with ``act=True`` delete the idle user keys and idle service accou
 
 Report first: the task log gets a readable table and XCom a JSON summary (ids, names,
 reasons; never a key value). Deletion only with ``act=True``, and never of a service
-account the key rotation manages or of a name in ``exclude_names`` (see
+account the key rotation recorded (its ``rotation_entries`` in ``key_sink`` name the
+generations; a ``--N`` name alone does not), of a name in ``exclude_names``, of a foreign
+key, or of a person's key unless ``delete_user_keys=True`` (see
 :mod:`airflow_provider_openai_projects.domain.hygiene`). Idempotent: a second run with ``act``
 finds nothing left to delete; "already gone" counts as done.
 """
@@ -15,18 +17,26 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.domain.hygiene import HygienePolicy, act, scan
+from airflow_provider_openai_projects.domain.hygiene import HygienePolicy, act, rotation_account_ids, scan
 from airflow_provider_openai_projects.domain.validation import require_bool
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_openai_projects.sinks.base import KeySink
+
 
 class OrgHygieneOperator(OpenAIAdminBaseOperator):
     """Find what needs tidying in the organization, and optionally tidy it.
 
-    :param act: delete the actionable findings (idle user keys, idle service accounts).
+    :param act: delete the actionable findings (idle service accounts; idle user keys only
+        with ``delete_user_keys``).
+    :param delete_user_keys: the explicit rule that lets ``act`` delete a person's idle key.
+    :param rotation_entries: the key rotation's current sink entries (its ``secret_variable``
+        names); the service accounts they (and their pending entries) record are the
+        rotation's generations, never deleted here.
+    :param key_sink: where those entries live (default: Airflow Variables).
     :param idle_days: a key unused for this many days is idle.
     :param exclude_names: key and service-account names never deleted.
     :param automation_actor_ids: audit-log actor ids of the automation; default: the admin
@@ -41,6 +51,8 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
         "idle_days",
         "exclude_names",
         "automation_actor_ids",
+        "delete_user_keys",
+        "rotation_entries",
     )
 
     def __init__(
@@ -52,9 +64,15 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
         automation_actor_ids: Sequence[str] | None = None,
         spend_share: float = 0.8,
         certificate_days: int = 30,
+        delete_user_keys: bool = False,
+        rotation_entries: Sequence[str] = (),
+        key_sink: KeySink | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.delete_user_keys = delete_user_keys
+        self.rotation_entries = rotation_entries
+        self.key_sink = key_sink
         self.act = act
         self.idle_days = idle_days
         self.exclude_names = exclude_names
@@ -74,6 +92,8 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
             exclude_names=tuple(self.exclude_names or ()),
             spend_share=float(self.spend_share),
             certificate_days=int(self.certificate_days),
+            delete_user_keys=require_bool("delete_user_keys", self.delete_user_keys),
+            rotation_account_ids=self._rotation_account_ids(),
         )
         report = scan(self.hook, policy, now=time.time())
         self.log.info("Hygiene report over %d project(s):\n%s", report.projects_scanned, report.table())
@@ -84,6 +104,21 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
         else:
             summary["deleted"] = []
         return summary
+
+    def _rotation_account_ids(self) -> frozenset[str]:
+        """The service accounts the rotation's entries (current and pending) record."""
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+        from airflow_provider_openai_projects.domain.key_generations import pending_entry_name
+        from airflow_provider_openai_projects.domain.service_accounts import load_entry, resolve_sink
+
+        entries = self.rotation_entries or ()
+        if isinstance(entries, str) or not all(isinstance(e, str) and e for e in entries):
+            raise InvalidInputError("rotation_entries", "must be a list of sink entry names")
+        if not entries:
+            return frozenset()
+        sink = resolve_sink(self.key_sink)
+        stored = [load_entry(sink, name) for entry in entries for name in (entry, pending_entry_name(entry))]
+        return rotation_account_ids(found.metadata for found in stored if found is not None)
 
     def _own_admin_key_ids(self) -> list[str]:
         """The id of this connection's admin key: the one admin key whose redacted value matches.

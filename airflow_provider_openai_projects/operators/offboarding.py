@@ -24,7 +24,12 @@ from airflow_provider_openai_projects.domain.people import (
     person_email,
     require_person,
 )
-from airflow_provider_openai_projects.domain.validation import require_bool, require_email, require_id
+from airflow_provider_openai_projects.domain.validation import (
+    refuse_near_match,
+    require_bool,
+    require_email,
+    require_id,
+)
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 
 if TYPE_CHECKING:
@@ -99,7 +104,10 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
        ``email`` with ``list_users(emails=[email])``; and their pending invites by email
        (an invite must not outlive the offboarding, so they are deleted too). With only a
        ``user_id`` of a person already gone the email is unknown and invites cannot be
-       looked up.
+       looked up. An ``email`` no member has exactly is checked against every member's
+       (one more ``list_users``): a look-alike (Unicode skeleton, case, ``+tag``, trailing
+       dot) fails the task before any write, naming the near match escaped, instead of
+       succeeding with ``found=False`` while the real person keeps access.
     2. Memberships: every active project's users are listed once (archived projects are
        skipped); for each membership the role and whether the person is the project's
        only owner (no other user has the role ``owner``).
@@ -265,6 +273,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
         """Discover -> hand over -> report keys -> remove; every check before the first write."""
         user_id, email, successor = self._validate()
         offboarding = self._discover(user_id, email)
+        if offboarding.user is None and email is not None:  # a look-alike of a member is not "already gone"
+            refuse_near_match("email", email, (u.get("email") or "" for u in self.hook.list_users()))
         if not offboarding.found:
             self.log.info("%s is not in the organization and has no pending invite: nothing to do.", offboarding.person)
             return offboarding.report()

@@ -1,7 +1,8 @@
 """``openai_org_hygiene`` end to end over a seeded organization: the report lists exactly
-its idle and foreign keys (reads only, a known number of list calls); with ``act`` it
-deletes exactly the idle user key and the idle service account, never a rotation's
-generation nor an excluded name, and a second run deletes nothing."""
+its idle and foreign keys (reads only, a known number of list calls); with ``act`` (and
+``delete_user_keys``) it deletes exactly the idle user key and the idle service account, never
+a generation the rotation's Variable records nor an excluded name, and a second run deletes
+nothing."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.domain.key_generations import generation_account_name, generation_from_run
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
-from .conftest import run_dag, run_texts, task_states, xcom
+from .conftest import run_dag, run_texts, set_variable, task_states, xcom
 
 DAY = 86400
-CONF = {"idle_days": 90, "exclude_names": ["keepme"]}
+ROTATION_ENTRY = "openai_search_backend_api_key"
+CONF = {"idle_days": 90, "exclude_names": ["keepme"], "rotation_entries": [ROTATION_ENTRY]}
 
 
 @pytest.fixture
@@ -56,6 +58,8 @@ def seeded(org: EmulatorServer) -> dict[str, Any]:
         project_id=project,
         resource_ids=[foreign["id"]],
     )
+    # What the rotation of "search-backend" recorded: its current Variable names the generation.
+    set_variable(ROTATION_ENTRY, {"service_account_id": rotated["id"], "api_key": "sk-recorded-by-rotation"})
     org.log.clear()
     return {
         "project": project,
@@ -102,9 +106,9 @@ def test_the_report_lists_exactly_the_idle_and_foreign_keys_and_writes_nothing(
     assert run.state == "success", task_states(run)
     report = xcom(run, "hygiene")
     assert {(f["kind"], f["resource_id"]): f["actionable"] for f in report["findings"]} == {
-        ("idle_key", seeded["idle_key"]): True,
+        ("idle_key", seeded["idle_key"]): False,  # a person's key: deleted only with delete_user_keys
         ("idle_service_account", seeded["bot"]): True,
-        ("idle_service_account", seeded["rotated"]): False,  # the rotation revokes it, not hygiene
+        ("idle_service_account", seeded["rotated"]): False,  # recorded by the rotation: it revokes it
         ("idle_service_account", seeded["kept"]): False,  # excluded by name
         ("foreign_key", seeded["foreign_key"]): False,  # reported only
     }
@@ -119,7 +123,7 @@ def test_act_deletes_exactly_the_idle_user_key_and_idle_account_never_a_rotation
     org: EmulatorServer, dag: Any, seeded: dict[str, Any]
 ) -> None:
     project = seeded["project"]
-    run = run_dag(dag, {**CONF, "act": True})
+    run = run_dag(dag, {**CONF, "act": True, "delete_user_keys": True})
     assert run.state == "success", task_states(run)
     assert sorted(xcom(run, "hygiene")["deleted"]) == sorted([seeded["idle_key"], seeded["bot"]])
     assert sorted((w.method, w.path) for w in org.log.writes()) == sorted(
@@ -134,7 +138,7 @@ def test_act_deletes_exactly_the_idle_user_key_and_idle_account_never_a_rotation
     assert not any(secret in run_texts(run) for secret in seeded["secrets"])
 
     org.log.clear()
-    again = run_dag(dag, {**CONF, "act": True})
+    again = run_dag(dag, {**CONF, "act": True, "delete_user_keys": True})
     assert again.state == "success", task_states(again)
     assert xcom(again, "hygiene")["deleted"] == []
     assert org.log.writes() == []

@@ -1,6 +1,6 @@
 """OrgHygieneOperator over a seeded organization: exactly the idle and foreign keys are
-found; with act=True exactly the idle user keys and idle service accounts are deleted,
-never a key the rotation manages or an excluded name."""
+found; with act=True exactly the idle service accounts (and, with delete_user_keys, the idle
+user keys) are deleted, never a generation the rotation recorded or an excluded name."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.domain.hygiene import is_rotation_managed
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperator
+from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
 from tests.operators.conftest import make_context
 
 DAY = 86400
@@ -44,6 +45,7 @@ def seeded(admin_conn: EmulatorServer) -> dict[str, Any]:
     automated = client.create_service_account_api_key(project, fresh["id"], name="fresh-key")
     # A person mints a key in the dashboard: an api_key.created whose actor is their session.
     foreign = emulator.create_user_api_key(project, ada["id"], "ada-new")
+    ROTATION_SINK.store("openai_search_api_key", "sk-recorded", {"service_account_id": generation["id"]})
     return {
         "project": project,
         "idle_user_key": idle_user_key["id"],
@@ -58,8 +60,14 @@ def seeded(admin_conn: EmulatorServer) -> dict[str, Any]:
     }
 
 
+ROTATION_SINK = InMemoryKeySink()
+
+
 def run(act: bool = False, **kwargs: Any) -> dict[str, Any]:
-    operator = OrgHygieneOperator(task_id="hygiene", act=act, idle_days=90, exclude_names=["keepme"], **kwargs)
+    kwargs.setdefault("idle_days", 90)
+    kwargs.setdefault("rotation_entries", ["openai_search_api_key"])
+    kwargs.setdefault("key_sink", ROTATION_SINK)
+    operator = OrgHygieneOperator(task_id="hygiene", act=act, exclude_names=["keepme"], **kwargs)
     result: dict[str, Any] = operator.execute(make_context())
     json.dumps(result)
     return result
@@ -70,9 +78,9 @@ def test_the_report_lists_exactly_the_idle_and_foreign_keys(admin_conn: Emulator
     report = run()
     found = {(f["kind"], f["resource_id"]): f["actionable"] for f in report["findings"]}
     assert found == {
-        ("idle_key", seeded["idle_user_key"]): True,
+        ("idle_key", seeded["idle_user_key"]): False,  # a person's key: no rule says delete it
         ("idle_service_account", seeded["bot"]): True,
-        ("idle_service_account", seeded["generation"]): False,  # the rotation revokes it, not hygiene
+        ("idle_service_account", seeded["generation"]): False,  # recorded by the rotation: it revokes it
         ("idle_service_account", seeded["kept"]): False,  # excluded by name
         ("foreign_key", seeded["foreign_key"]): False,  # reported only
     }
@@ -85,7 +93,7 @@ def test_act_deletes_exactly_the_actionable_findings_and_a_second_run_deletes_no
     admin_conn: EmulatorServer, seeded: dict[str, Any]
 ) -> None:
     admin_conn.log.clear()
-    report = run(act=True)
+    report = run(act=True, delete_user_keys=True)
     assert sorted(report["deleted"]) == sorted([seeded["idle_user_key"], seeded["bot"]])
     writes = [(w.method, w.path) for w in admin_conn.log.writes()]
     project = seeded["project"]
@@ -100,7 +108,7 @@ def test_act_deletes_exactly_the_actionable_findings_and_a_second_run_deletes_no
     assert seeded["bot"] not in accounts
 
     admin_conn.log.clear()
-    again = run(act=True)
+    again = run(act=True, delete_user_keys=True)
     assert again["deleted"] == []
     assert admin_conn.log.writes() == []
 
@@ -115,7 +123,7 @@ def test_act_deletes_exactly_the_actionable_findings_and_a_second_run_deletes_no
         ("a--b--c", False),
     ],
 )
-def test_rotation_generations_are_recognised_by_their_name(name: str, managed: bool) -> None:
+def test_rotation_generation_names_are_recognised_by_their_shape(name: str, managed: bool) -> None:
     assert is_rotation_managed(name) is managed
 
 
@@ -137,7 +145,7 @@ def test_an_admin_key_the_redacted_values_cannot_single_out_fails_before_any_rep
     assert admin_conn.log.writes() == []
     # Naming the automation's actor lets the run go on.
     own = admin_conn.state.admin_key_tracking_id(admin_conn.admin_key)
-    assert sorted(run(act=True, automation_actor_ids=[own])["deleted"]) == sorted(
+    assert sorted(run(act=True, automation_actor_ids=[own], delete_user_keys=True)["deleted"]) == sorted(
         [seeded["idle_user_key"], seeded["bot"]]
     )
 

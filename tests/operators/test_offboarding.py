@@ -193,7 +193,7 @@ def test_offboard_makes_the_number_of_calls_its_docstring_formula_says(
     again = offboard(email=LEAVER)
     assert again["found"] is False
     assert log.writes() == []
-    assert len(log.entries()) == 2  # the user lookup and the invite list
+    assert len(log.entries()) == 3  # the user lookup, the invite list, every member (no look-alike)
 
 
 def test_offboard_by_user_id_reads_the_user_then_works_the_same(
@@ -367,7 +367,8 @@ def test_offboard_person_already_gone_is_success_without_a_write(admin_conn: Emu
     assert report["memberships"] == []
     assert report["removed_from_organization"] is False
     assert admin_conn.log.writes() == []
-    assert [e.route for e in admin_conn.log.entries()] == [LIST_USERS, LIST_INVITES]
+    # The exact lookup, the invites, then every member (no look-alike of the email).
+    assert [e.route for e in admin_conn.log.entries()] == [LIST_USERS, LIST_INVITES, LIST_USERS]
 
     admin_conn.log.clear()
     assert offboard(user_id="user-ghost")["found"] is False

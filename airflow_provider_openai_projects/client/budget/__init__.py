@@ -6,8 +6,8 @@ Kubernetes pods) each would spend the whole budget on its own. A :class:`SharedP
 keeps the same per-endpoint budget and the same 429 cooldown in a store every process
 reaches, chosen by the connection extra ``rate_limit_backend``:
 
-- ``sqlite:///<absolute path>``: one host, many processes, no server (a file-locked SQLite
-  database);
+- ``sqlite:////abs/path/budget.db`` (four slashes: an absolute path; anything else is
+  refused): one host, many processes, no server (a file-locked SQLite database);
 - ``redis://…``, ``rediss://…``, ``valkey://…``, ``valkeys://…``: many hosts (the Redis or
   Valkey of a Celery deployment); needs the ``redis`` extra;
 - ``postgresql://…``: many hosts (the metadata database's server, another database);
@@ -24,18 +24,21 @@ from __future__ import annotations
 
 from airflow_provider_openai_projects.client.budget.pacer import (
     BACKEND_EXTRA,
+    BudgetClockError,
     BudgetStore,
     BudgetUnavailableError,
     SharedPacer,
     open_store,
-    redact_url,
 )
+from airflow_provider_openai_projects.client.budget.urls import redact_url, url_secrets
 
 __all__ = [
     "BACKEND_EXTRA",
+    "BudgetClockError",
     "BudgetStore",
     "BudgetUnavailableError",
     "SharedPacer",
     "open_store",
     "redact_url",
+    "url_secrets",
 ]

@@ -18,22 +18,39 @@ Contract (the same as the in-process pacer, so the transports need no change):
 Each budget is pyrate-limiter's GCRA with an emission interval of ``60 / requests_per_minute``
 seconds plus a small margin (:data:`~..pacing.PACING_MARGIN`), so requests spaced exactly
 at the limit do not land early. A request weighs :data:`_UNITS` units of it, so that the
-tolerance of a send-time admission can be a fraction of an interval. Timestamps are
-wall-clock milliseconds: the hosts sharing a Redis or PostgreSQL budget must keep their
-clocks synchronised (NTP), as any deployment does.
+tolerance of a send-time admission can be a fraction of an interval.
+
+Clocks. Timestamps are epoch milliseconds of *the store's* clock where it has one (Redis
+``TIME``, PostgreSQL ``clock_timestamp()``): each pacer measures its host's offset to it
+(re-measured every :data:`CLOCK_REFRESH_SECONDS`), so the hosts sharing a budget need not
+agree on the time. SQLite (one host) uses the host's clock. Whatever the clocks do, no host
+can freeze the budget:
+
+- a stored state further ahead of now than :func:`clock_fault_bound` (a few intervals, at
+  least :data:`CLOCK_FAULT_MIN_SECONDS`), or a cooldown longer than ``max_wait`` plus that
+  bound, is a clock fault: it is repaired (clamped to now) with one warning per endpoint
+  naming how far ahead it was and this host's offset to the store's clock;
+- no wait a pacer asks for exceeds ``max_wait`` (the connection's ``max_server_wait``):
+  a longer one raises :class:`BudgetClockError` instead of sleeping.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pyrate_limiter import Rate
 
+from airflow_provider_openai_projects.client.budget.urls import redact_url, scrub
 from airflow_provider_openai_projects.client.errors import ConfigurationError
 from airflow_provider_openai_projects.client.pacing import Pacer
+from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT
+
+log = logging.getLogger(__name__)
 
 BACKEND_EXTRA = "rate_limit_backend"
 #: A send-time admission may come this fraction of an interval before its theoretical time,
@@ -43,6 +60,12 @@ BACKEND_EXTRA = "rate_limit_backend"
 SEND_TOLERANCE = 0.25
 _UNITS = 4  # GCRA units per request: the tolerance is one unit (1 / _UNITS of an interval)
 _MAX_RESERVE_STEPS = 10_000
+#: A stored state more than this many intervals ahead of now is a clock fault ...
+CLOCK_FAULT_INTERVALS = 10
+#: ... or more than this many seconds ahead, whichever is longer.
+CLOCK_FAULT_MIN_SECONDS = 30.0
+#: How often a pacer re-measures its host's offset to the store's clock.
+CLOCK_REFRESH_SECONDS = 30.0
 
 
 class BudgetUnavailableError(ConfigurationError):
@@ -51,6 +74,11 @@ class BudgetUnavailableError(ConfigurationError):
     Never retried and never answered by pacing per process instead: the task fails with
     this one error, which names the extra and shows the URL without its password.
     """
+
+
+class BudgetClockError(BudgetUnavailableError):
+    """The shared budget asks for a wait longer than ``max_server_wait``: a clock is wrong
+    (or the budget is shared by far more work than it can pace). Never slept through."""
 
 
 class BudgetStore(Protocol):
@@ -66,6 +94,12 @@ class BudgetStore(Protocol):
     def extend_cooldown(self, key: str, until_ms: int) -> None:
         """Hold ``key`` until ``until_ms`` unless it is already held longer."""
 
+    def server_time_ms(self) -> int | None:
+        """The store's own clock in epoch ms, or ``None`` if it has none worth sharing."""
+
+    def clamp(self, key: str, until_ms: int) -> None:
+        """Repair a clock fault: no state or cooldown of ``key`` later than ``until_ms``."""
+
     def ping(self) -> None:
         """Prove the store answers (raises otherwise)."""
 
@@ -73,22 +107,9 @@ class BudgetStore(Protocol):
         """Release connections."""
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for errors and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def unavailable(url: str, connection: str, detail: str) -> BudgetUnavailableError:
     """The one error a configured but unusable back-end raises."""
-    secret = urlsplit(url).password
-    if secret:
-        detail = detail.replace(secret, "***")
+    detail = " ".join(scrub(detail, url).split())  # one line, whatever the driver said
     where = f"connection {connection!r}: " if connection else ""
     return BudgetUnavailableError(
         f"{where}extra {BACKEND_EXTRA!r} ({redact_url(url)}) is unreachable: {detail}. The throttle budget is "
@@ -97,16 +118,35 @@ def unavailable(url: str, connection: str, detail: str) -> BudgetUnavailableErro
     )
 
 
+def _misconfigured(url: str, connection: str, problem: str) -> BudgetUnavailableError:
+    where = f"connection {connection!r}: " if connection else ""
+    return BudgetUnavailableError(f"{where}extra {BACKEND_EXTRA!r} ({redact_url(url)}) {problem}")
+
+
+def check_sqlite_url(url: str, connection: str = "") -> None:
+    """Refuse any ``sqlite:`` URL but ``sqlite:////<absolute path>`` (a relative or host-less
+    spelling such as ``sqlite:budget.db`` or ``sqlite:///budget.db`` is a configuration error
+    naming the extra, never read from another directory)."""
+    rest = url.split(":", 1)[1]
+    path = rest[3:] if rest.startswith("///") else ""
+    if not path.startswith("/") or path.strip("/") in ("", ":memory:") or "?" in path or "#" in path:
+        raise _misconfigured(
+            url, connection, "must name an absolute file path: sqlite:////absolute/path/budget.db (four slashes)"
+        )
+
+
 def open_store(url: str, connection: str = "") -> BudgetStore:
     """The store a ``rate_limit_backend`` URL names, connected and checked.
 
-    :raises BudgetUnavailableError: an unknown scheme, a missing client library, or a store
-        that does not answer.
+    :raises BudgetUnavailableError: an unknown scheme, a relative SQLite path, a missing
+        client library, or a store that does not answer (the URL shown redacted:
+        :func:`~.urls.redact_url`).
     """
-    scheme = urlsplit(url).scheme.lower()
+    scheme = urlsplit(url).scheme.lower() if "://" in url or url.lower().startswith("sqlite:") else ""
     try:
         store: BudgetStore
         if scheme == "sqlite":
+            check_sqlite_url(url, connection)
             from airflow_provider_openai_projects.client.budget.sqlite_store import SQLiteBudgetStore
 
             store = SQLiteBudgetStore.from_url(url)
@@ -119,9 +159,8 @@ def open_store(url: str, connection: str = "") -> BudgetStore:
 
             store = PostgresBudgetStore.from_url(url)
         else:
-            raise BudgetUnavailableError(
-                f"{'connection ' + repr(connection) + ': ' if connection else ''}extra {BACKEND_EXTRA!r} "
-                f"({redact_url(url)}) must start with sqlite:///, redis://, valkey:// or postgresql://"
+            raise _misconfigured(
+                url, connection, "must start with sqlite:////, redis://, rediss://, valkey:// or postgresql://"
             )
         store.ping()
     except BudgetUnavailableError:
@@ -131,6 +170,11 @@ def open_store(url: str, connection: str = "") -> BudgetStore:
     except Exception as exc:
         raise unavailable(url, connection, f"{type(exc).__name__}: {exc}") from None
     return store
+
+
+def clock_fault_bound(interval: float) -> float:
+    """Seconds a stored state may lie ahead of now before it is a clock fault."""
+    return max(CLOCK_FAULT_INTERVALS * interval, CLOCK_FAULT_MIN_SECONDS)
 
 
 class SharedPacer(Pacer):
@@ -143,8 +187,12 @@ class SharedPacer(Pacer):
     :param requests_per_minute: the pace; ``None`` or 0 paces nothing, but the 429 cooldown
         is still shared.
     :param margin: pace this fraction slower than configured (0.03: 3 %).
-    :param url: the back-end URL (shown, without password, in errors).
+    :param url: the back-end URL (shown, redacted, in errors and ``repr``).
     :param connection: the connection id (named in errors).
+    :param max_wait: the longest wait this pacer asks for (the connection's
+        ``max_server_wait``); a longer one raises :class:`BudgetClockError`.
+    :param clock: this host's wall clock (epoch seconds); the store's clock is used through
+        the measured offset when the store has one.
     """
 
     def __init__(
@@ -157,6 +205,7 @@ class SharedPacer(Pacer):
         margin: float = 0.0,
         url: str = "",
         connection: str = "",
+        max_wait: float = DEFAULT_MAX_SERVER_WAIT,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -165,8 +214,14 @@ class SharedPacer(Pacer):
         self.namespace = namespace
         self.url = url
         self.connection = connection
+        self.max_wait = float(max_wait)
         self._rate: Rate | None = None
         self._send_rate: Rate | None = None
+        self._fault_bound_ms = int(clock_fault_bound(self.interval) * 1000)
+        self._offset_ms = 0
+        self._offset_checked: float | None = None
+        self._warned: set[str] = set()
+        self._clock_lock = threading.Lock()
         if self.requests_per_minute:
             emission_us = round(60.0 / self.requests_per_minute * (1.0 + margin) * 1_000_000)
             # _UNITS * 1000 units per emission_us ms: one request (_UNITS units) per emission
@@ -179,28 +234,88 @@ class SharedPacer(Pacer):
     def _key(self, endpoint: str) -> str:
         return f"openai-admin-budget:{self.namespace}:{endpoint}"
 
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the store's clock is ahead of this host's (0 without a store clock)."""
+        return self._offset_ms / 1000.0
+
+    def _now_ms(self) -> int:
+        """Now on the store's clock: this host's clock plus its measured offset."""
+        local = self._clock()
+        with self._clock_lock:
+            if self._offset_checked is None or abs(local - self._offset_checked) >= CLOCK_REFRESH_SECONDS:
+                before = self._clock()
+                server = self.store.server_time_ms()
+                after = self._clock()
+                if server is not None:
+                    self._offset_ms = int(server - (before + after) * 500)
+                self._offset_checked = local = after
+        return int(local * 1000) + self._offset_ms
+
+    def _repair(self, key: str, endpoint: str, now_ms: int, ahead_ms: int) -> None:
+        """A clock fault: clamp the key's state to now, and say so once per endpoint."""
+        self.store.clamp(key, now_ms)
+        if endpoint not in self._warned:
+            self._warned.add(endpoint)
+            log.warning(
+                "The shared throttle budget of %s (extra %r, %s) was %.1f s ahead of now, more than the %.1f s "
+                "a budget can be: a host sharing it has (or had) a clock that far ahead; this host's clock is "
+                "%.1f s off the store's. Repaired: the endpoint's state is reset to now.",
+                endpoint,
+                BACKEND_EXTRA,
+                redact_url(self.url),
+                ahead_ms / 1000.0,
+                self._fault_bound_ms / 1000.0,
+                -self.clock_offset,
+            )
+
+    def _cooldown(self, key: str, endpoint: str, now_ms: int) -> int:
+        """The key's cooldown end, repaired first if no 429 could have set it that far ahead."""
+        until = self.store.cooldown_until(key)
+        if until - now_ms > self.max_wait * 1000 + self._fault_bound_ms:
+            self._repair(key, endpoint, now_ms, until - now_ms)
+            until = self.store.cooldown_until(key)
+        return until
+
+    def _too_long(self, endpoint: str, seconds: float) -> BudgetClockError:
+        where = f"connection {self.connection!r}: " if self.connection else ""
+        return BudgetClockError(
+            f"{where}the shared throttle budget (extra {BACKEND_EXTRA!r}, {redact_url(self.url)}) asks to wait "
+            f"{seconds:.1f} s before {endpoint}, more than max_server_wait ({self.max_wait:.0f} s): a host's clock "
+            "is probably wrong, or far more work shares the budget than it can pace; not waiting"
+        )
+
     def reserve(self, endpoint: str) -> float:
         """Reserve the next slot of ``endpoint``'s shared budget; seconds to wait before sending.
 
         :raises BudgetUnavailableError: the store stopped answering.
+        :raises BudgetClockError: the wait would exceed ``max_wait``.
         """
         key = self._key(endpoint)
         try:
-            now_ms = int(self._clock() * 1000)
-            at_ms = max(now_ms, self.store.cooldown_until(key))
+            now_ms = self._now_ms()
+            at_ms = max(now_ms, self._cooldown(key, endpoint, now_ms))
             if self._rate is not None:
-                for _ in range(_MAX_RESERVE_STEPS):
+                for step in range(_MAX_RESERVE_STEPS):
                     later = self.store.admit(key, self._rate, at_ms, _UNITS)
                     if later is None:
                         break
+                    if step == 0 and later > self._fault_bound_ms:
+                        self._repair(key, endpoint, now_ms, later)
+                        continue
                     at_ms += max(later, 1)
+                    if at_ms - now_ms > self.max_wait * 1000:
+                        break
                 else:  # pragma: no cover - only with thousands of processes racing for one slot
                     raise RuntimeError("no slot found")
         except BudgetUnavailableError:
             raise
         except Exception as exc:
             raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
-        return max(at_ms - now_ms, 0) / 1000.0
+        wait = max(at_ms - now_ms, 0) / 1000.0
+        if wait > self.max_wait:
+            raise self._too_long(endpoint, wait)
+        return wait
 
     def admit_now(self, endpoint: str) -> float:
         """Take a unit of ``endpoint``'s budget now if one is free (``0.0``: send at once),
@@ -210,13 +325,16 @@ class SharedPacer(Pacer):
         """
         key = self._key(endpoint)
         try:
-            now_ms = int(self._clock() * 1000)
-            cooldown_ms = self.store.cooldown_until(key)
+            now_ms = self._now_ms()
+            cooldown_ms = self._cooldown(key, endpoint, now_ms)
             if cooldown_ms > now_ms:
                 return (cooldown_ms - now_ms) / 1000.0
             if self._send_rate is None:
                 return 0.0
             later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
+            if later is not None and later > self._fault_bound_ms:
+                self._repair(key, endpoint, now_ms, later)
+                later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
         except BudgetUnavailableError:
             raise
         except Exception as exc:
@@ -229,12 +347,16 @@ class SharedPacer(Pacer):
         The unit is taken when the caller is awake and about to send (:meth:`admit_now`), not
         reserved ahead: a late wake-up (a loaded host) sends on its own time and the next
         sender, in any process, keeps an interval (less :data:`SEND_TOLERANCE`) after it.
+
+        :raises BudgetClockError: the budget asks for a wait longer than ``max_wait``.
         """
         waited = 0.0
         for _ in range(_MAX_RESERVE_STEPS):
             delay = self.admit_now(endpoint)
             if delay <= 0:
                 return waited
+            if waited + delay > self.max_wait:
+                raise self._too_long(endpoint, waited + delay)
             self._sleep(delay)
             waited += delay
         raise RuntimeError("no free unit found")  # pragma: no cover - a store answering nonsense
@@ -242,7 +364,7 @@ class SharedPacer(Pacer):
     def cool_down(self, endpoint: str, seconds: float) -> None:
         """After a 429: hold every request to ``endpoint``, in every process, for ``seconds``."""
         try:
-            self.store.extend_cooldown(self._key(endpoint), int((self._clock() + seconds) * 1000))
+            self.store.extend_cooldown(self._key(endpoint), self._now_ms() + int(seconds * 1000))
         except Exception as exc:
             raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from pyrate_limiter import GCRA, Rate
 
+from airflow_provider_openai_projects.client.budget.urls import redact_url
+
 _GCRA = GCRA()
 
 
@@ -72,10 +74,31 @@ class PostgresBudgetStore:
                     (key, until_ms),
                 )
 
+    def server_time_ms(self) -> int | None:
+        """The server's clock (``clock_timestamp()``), so every host shares one clock."""
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                (now,) = conn.execute("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint").fetchone()
+        return int(now)
+
+    def clamp(self, key: str, until_ms: int) -> None:
+        with self._lock:
+            conn = self._connection()
+            with conn.transaction():
+                conn.execute(
+                    "UPDATE openai_admin_budget SET tat = LEAST(tat, %s), cooldown_until = LEAST(cooldown_until, %s) "
+                    "WHERE key = %s",
+                    (until_ms * 1000, until_ms, key),
+                )
+
     def ping(self) -> None:
         with self._lock:
             self._connection().execute("SELECT 1").fetchone()
             self._conn.commit()
+
+    def __repr__(self) -> str:
+        return f"<PostgresBudgetStore {redact_url(self.url)}>"
 
     def close(self) -> None:
         with self._lock:

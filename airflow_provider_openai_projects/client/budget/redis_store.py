@@ -21,6 +21,17 @@ if tonumber(ARGV[1]) > current then
 end
 return 0
 """
+_CLAMP = """
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat1') or '0')
+if tat > tonumber(ARGV[1]) then
+    redis.call('HSET', KEYS[1], 'tat1', ARGV[1])
+end
+local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
+if cooldown > tonumber(ARGV[2]) then
+    redis.call('DEL', KEYS[2])
+end
+return 0
+"""
 
 
 class RedisBudgetStore:
@@ -31,6 +42,7 @@ class RedisBudgetStore:
         self._stores: dict[str, RedisStateStore] = {}
         self._lock = threading.Lock()
         self._raise_cooldown = client.register_script(_RAISE_COOLDOWN)
+        self._clamp = client.register_script(_CLAMP)
 
     @classmethod
     def from_url(cls, url: str) -> RedisBudgetStore:
@@ -62,10 +74,19 @@ class RedisBudgetStore:
         return int(value) if value else 0
 
     def extend_cooldown(self, key: str, until_ms: int) -> None:
-        import time
-
-        ttl = max(until_ms - int(time.time() * 1000), 0) + 1000
+        ttl = max(until_ms - self.server_time_ms(), 0) + 1000
         self._raise_cooldown(keys=[f"{key}:cooldown"], args=[until_ms, ttl])
+
+    def server_time_ms(self) -> int:
+        """The server's clock (``TIME``), so every host shares one clock."""
+        seconds, microseconds = self.client.time()
+        return int(seconds) * 1000 + int(microseconds) // 1000
+
+    def clamp(self, key: str, until_ms: int) -> None:
+        self._clamp(keys=[key, f"{key}:cooldown"], args=[until_ms * 1000, until_ms])
+
+    def __repr__(self) -> str:
+        return "<RedisBudgetStore>"
 
     def ping(self) -> None:
         self.client.ping()

@@ -1,4 +1,4 @@
-"""The ``sqlite:///<absolute path>`` budget: one host, many processes, no server.
+"""The ``sqlite:////<absolute path>`` budget: one host, many processes, no server.
 
 Every decision is one ``BEGIN IMMEDIATE`` transaction running pyrate-limiter's GCRA step on
 the key's stored state. The processes queue on an ``flock`` of a lock file beside the
@@ -85,6 +85,21 @@ class SQLiteBudgetStore:
                 "SET cooldown_until = MAX(cooldown_until, excluded.cooldown_until)",
                 (key, until_ms),
             )
+
+    def server_time_ms(self) -> int | None:
+        """``None``: one host, one clock (this host's)."""
+        return None
+
+    def clamp(self, key: str, until_ms: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE openai_admin_budget SET tat = MIN(tat, ?), cooldown_until = MIN(cooldown_until, ?) "
+                "WHERE key = ?",
+                (until_ms * 1000, until_ms, key),
+            )
+
+    def __repr__(self) -> str:
+        return f"<SQLiteBudgetStore {str(self.path)!r}>"
 
     def ping(self) -> None:
         with self._lock:

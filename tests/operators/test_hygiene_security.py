@@ -1,0 +1,95 @@
+"""Issue 18 point 6: hygiene that names cannot fool.
+
+The attacks: an idle service account someone else named ``exfil--3`` was never deleted and
+was reported as "managed by key rotation"; with ``idle_days=3`` a person's 5-day-old unused
+key was listed both as a foreign key (report only) and as an idle key (delete), and ``act``
+deleted it, though foreign keys are never deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperator
+from airflow_provider_openai_projects.sinks.memory import InMemoryKeySink
+from tests.operators.conftest import make_context
+
+DAY = 86400
+
+
+def run(**kwargs: Any) -> dict[str, Any]:
+    result: dict[str, Any] = OrgHygieneOperator(task_id="hygiene", **kwargs).execute(make_context())
+    return result
+
+
+def findings(report: dict[str, Any], resource_id: str) -> list[tuple[str, bool]]:
+    return [(f["kind"], f["actionable"]) for f in report["findings"] if f["resource_id"] == resource_id]
+
+
+def test_an_idle_account_merely_named_like_a_generation_is_deleted_and_a_recorded_one_is_not(
+    admin_conn: EmulatorServer,
+) -> None:
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-100 * DAY)
+    project = client.create_project(name="team")["id"]
+    exfil = client.create_service_account(project, name="exfil--3")["id"]
+    recorded = client.create_service_account(project, name="search--20260101T000000Z-abcdef")["id"]
+    admin_conn.state.advance_clock(100 * DAY)
+    sink = InMemoryKeySink()
+    sink.store("openai_search_api_key", "sk-x", {"service_account_id": recorded, "generation": "20260101T000000Z"})
+    admin_conn.log.clear()
+
+    report = run(act=True, idle_days=90, rotation_entries=["openai_search_api_key"], key_sink=sink)
+
+    assert findings(report, exfil) == [("idle_service_account", True)]
+    [shown] = [f for f in report["findings"] if f["resource_id"] == exfil]
+    assert "managed by key rotation" not in shown["detail"]
+    assert "no rotation entry records it" in shown["detail"]
+    assert findings(report, recorded) == [("idle_service_account", False)]
+    assert report["deleted"] == [exfil]
+    assert [(w.method, w.path) for w in admin_conn.log.writes()] == [
+        ("DELETE", f"/organization/projects/{project}/service_accounts/{exfil}")
+    ]
+
+
+def test_a_foreign_idle_key_is_reported_once_as_foreign_and_never_deleted(admin_conn: EmulatorServer) -> None:
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    project = client.create_project(name="team")["id"]
+    ada = admin_conn.add_org_user("ada@example.com")
+    client.add_project_user(project, user_id=ada["id"], role="member")
+    admin_conn.state.advance_clock(-5 * DAY)
+    key = admin_conn.create_user_api_key(project, ada["id"], "ada-unused")
+    admin_conn.state._append_event(
+        "api_key.created",
+        {"id": key["id"], "data": {"scopes": []}},
+        actor={"type": "session", "session": {"user": {"id": ada["id"], "email": "ada@example.com"}}},
+        project_id=project,
+        resource_ids=[key["id"]],
+    )
+    admin_conn.state.advance_clock(5 * DAY)
+    admin_conn.log.clear()
+
+    for rule in (False, True):  # not even the rule that deletes idle user keys deletes a foreign one
+        report = run(act=True, idle_days=3, delete_user_keys=rule)
+        assert findings(report, key["id"]) == [("foreign_key", False)]
+        assert report["deleted"] == []
+    assert admin_conn.log.writes() == []
+
+
+def test_a_persons_idle_key_is_deleted_only_under_the_explicit_rule(admin_conn: EmulatorServer) -> None:
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-100 * DAY)
+    project = client.create_project(name="team")["id"]
+    ada = admin_conn.add_org_user("ada@example.com")
+    client.add_project_user(project, user_id=ada["id"], role="member")
+    key = admin_conn.create_user_api_key(project, ada["id"], "ada-old")
+    admin_conn.state.advance_clock(100 * DAY)
+    admin_conn.log.clear()
+
+    report = run(act=True, idle_days=90)
+    assert findings(report, key["id"]) == [("idle_key", False)]
+    assert admin_conn.log.writes() == []
+
+    assert run(act=True, idle_days=90, delete_user_keys=True)["deleted"] == [key["id"]]
