@@ -154,13 +154,13 @@ def test_apply_of_a_saved_plan_with_a_sink_the_cli_cannot_use_sends_nothing(
     [
         (
             {"password": "sk-admin-x", "extra": "not json{"},
-            "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT: extra is not valid JSON",
+            "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT: extra must be a JSON object, got text that is not JSON",
         ),
         ({"password": "sk-admin-x", "extra": [1]}, "extra must be a JSON object, got list"),
         ({"password": "sk-admin-x", "extra": 5}, "extra must be a JSON object, got int"),
         ({"password": 12345}, "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT: password must be a string, got int"),
         ({"password": "sk-admin-x", "host": ["a"]}, "host must be a string, got list"),
-        ({"password": "sk-admin-x", "port": 1.5}, "port must be an integer, got float"),
+        ({"password": "sk-admin-x", "port": 1.5}, "port must be a number, got float"),
     ],
 )
 def test_a_malformed_json_connection_is_one_line_exit_1_and_no_request(
