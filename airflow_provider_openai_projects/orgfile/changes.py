@@ -20,8 +20,8 @@ Action = Literal["create", "invite", "add", "update", "remove", "archive"]
 PLAN_FORMAT = 2
 """2: a digest and per-read digests (plans of format 1 are refused: plan again)."""
 
-#: Apply phases: creates first, then pending invites the file overrides are revoked, then invites (which reference projects), adds and
-#: promotions, settings, then demotions, removals and archives.
+#: Apply phases: creates first, then pending invites the file overrides are revoked, then
+#: invites (which reference projects), adds and promotions, settings, then demotions, removals and archives.
 PHASE_CREATE_PROJECT = 10
 PHASE_REVOKE_INVITE = 15
 PHASE_INVITE = 20

@@ -122,3 +122,31 @@ def open_sealed(data: Any, key: bytes, where: str) -> Plan:
             "for another organization); nothing was written. Plan again."
         )
     return plan
+
+
+def key_of(client: Any) -> bytes:
+    """The signing key of a client or hook's connection (derived; the admin key stays in it)."""
+    inner = getattr(client, "client", client)  # the hook holds the client
+    return signing_key(str(inner.config.api_key))
+
+
+def approval_record(key: bytes, run_id: str, digest: str, approved_by: str) -> dict[str, str]:
+    """What an approval records: the digest it approved, by whom, for which run, and a MAC
+    over the three (so an edited XCom cannot approve another plan)."""
+    message = f"approval\n{run_id}\n{digest}\n{approved_by}"
+    return {"digest": digest, "approved_by": approved_by, "run_id": run_id, "mac": mac(key, message)}
+
+
+def approved_digest(record: Any, key: bytes, run_id: str) -> str:
+    """The digest an approval record of run ``run_id`` approved, after checking its MAC.
+
+    :raises PlanFileError: not a record of this run, or edited (one line).
+    """
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("digest", "approved_by")):
+        raise PlanFileError("the approval record is missing or malformed; nothing was written")
+    expected = approval_record(key, run_id, record["digest"], record["approved_by"])
+    if record.get("run_id") != run_id or not hmac.compare_digest(expected["mac"], str(record.get("mac"))):
+        raise PlanFileError(
+            "the approval record does not match this run (edited, or copied from another run); nothing was written"
+        )
+    return str(record["digest"])

@@ -79,7 +79,8 @@ class OrganizationHandler:
         if owners and owners <= demoted:
             raise PlanRefusedError(
                 f"{printable(ctx.spec.source)}: the plan demotes the organization's last owner "
-                f"({printable(', '.join(sorted(owners)))}); an organization keeps at least one owner. Nothing was written."
+                f"({printable(', '.join(sorted(owners)))}); an organization keeps at least one owner. "
+                "Nothing was written."
             )
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
