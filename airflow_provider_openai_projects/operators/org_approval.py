@@ -17,7 +17,7 @@ the plan with that digest.
 - **Four eyes**: a response from the user who triggered the run is refused (the task
   fails: ``self-approval refused``), as is one from a user not assigned.
 - **Rejected**: the task fails saying ``rejected by <user>`` (the run shows it failed,
-  apply never runs); no retry asks again.
+  apply never runs); refusals raise ``AirflowFailException``, so no retry asks again.
 """
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ class OrgApprovalOperator(ApprovalOperator):
         subject: str = "Apply the plan to the OpenAI organization?",
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("retries", 0)  # a refusal or a rejection is an answer, not a fault
         super().__init__(subject=subject, **kwargs)
         self.plan_task_id = plan_task_id
         self.approvers = list(approvers) if approvers is not None else None
