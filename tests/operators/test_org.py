@@ -171,6 +171,6 @@ def test_no_or_a_forged_approval_record_applies_nothing(
         approval = {**approval, "digest": plan["digest"], "run_id": make_context()["run_id"]}
     admin_conn.log.clear()
 
-    with pytest.raises(AirflowFailException, match="no approval recorded|does not match this run"):
+    with pytest.raises(AirflowFailException, match=r"no approval recorded|does not match this run"):
         apply_op().execute(apply_context(plan, approval))
     assert admin_conn.log.entries() == []

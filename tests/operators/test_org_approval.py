@@ -7,7 +7,7 @@ fails saying why). The question itself is asked by Airflow's HITL machinery: pro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -49,7 +49,7 @@ def answer(choice: str, by: str, triggered_by: str | None = "alice") -> dict[str
     event = {
         "chosen_options": [choice],
         "params_input": {},
-        "responded_at": datetime.now(timezone.utc),
+        "responded_at": datetime.now(UTC),
         "responded_by_user": {"id": by, "name": by},
     }
     return {"record": operator.execute_complete(context, event), "run_id": context["run_id"]}

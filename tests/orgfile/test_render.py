@@ -78,9 +78,11 @@ def test_the_body_has_one_row_per_change_risky_first_with_every_field_and_the_di
     levels = [row[0].split(":")[0] for row in rows]
     assert levels == sorted(levels, key=["critical", "risky", "none"].index)
     role = next(row for row in rows if row[2] == "roles")
-    assert "api.organization.admin" in role[5] and "read only" in role[5]  # everything a create sets
+    assert "api.organization.admin" in role[5]
+    assert "read only" in role[5]
     invite = next(row for row in rows if row[1] == "invite")
-    assert "team-new" in invite[5] and "member" in invite[5]
+    assert "team-new" in invite[5]
+    assert "member" in invite[5]
     assert f"`{plan.digest}`" in body
 
 
@@ -93,7 +95,11 @@ def test_an_injected_name_adds_no_row_no_emphasis_and_no_control_character(clien
 
     assert len(rendered_rows(body)) == len(plan.changes)
     assert all("Safe to approve" not in text for text in strong_texts(body))
-    assert "\x1b" not in body and "\u202e" not in body and "```" not in body
+    assert "\x1b" not in body
+    assert "\u202e" not in body
+    assert "```" not in body
     table = plan_table(plan)
-    assert "\x1b" not in table and "\u202e" not in table and "\\x1b" in table
+    assert "\x1b" not in table
+    assert "\u202e" not in table
+    assert "\\x1b" in table
     assert len(table.splitlines()) == len(plan.changes) + 1 + len(plan.pending) + len(plan.warnings) + 2
