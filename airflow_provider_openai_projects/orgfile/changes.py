@@ -10,10 +10,13 @@ re-checked against a fresh one before it is applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import PurePath
 from typing import Any, Literal
+
+from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected, risky_objects
 
 Action = Literal["create", "invite", "add", "update", "remove", "archive"]
 
@@ -32,6 +35,11 @@ PHASE_SETTINGS = 50
 PHASE_DEMOTE = 55
 PHASE_REMOVE = 60
 PHASE_ARCHIVE = 70
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)
@@ -124,21 +132,15 @@ class Plan:
     @property
     def digest(self) -> str:
         """``sha256:<hex>`` over the file's content, the live fingerprint and the changes."""
-        from airflow_provider_openai_projects.orgfile.digest import plan_digest
-
         return plan_digest(self)
 
     @property
     def destructive_count(self) -> int:
         """The objects affected by risky changes (what ``settings.max_destructive_changes``
         caps; see :mod:`.risk`)."""
-        from airflow_provider_openai_projects.orgfile.risk import risky_objects
-
         return risky_objects(self.changes)
 
     def risky_changes(self) -> list[Change]:
-        from airflow_provider_openai_projects.orgfile.risk import assess
-
         return [change for change in self.changes if assess(change).risky]
 
     def summary(self) -> dict[str, Any]:
@@ -164,8 +166,6 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able; each change also carries its derived ``risk`` (ignored when read back)."""
-        from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected
-
         return {
             "format": PLAN_FORMAT,
             "source": self.source,
@@ -206,3 +206,15 @@ class Plan:
             reads=data.get("reads", 0),
             read_digests=dict(data.get("read_digests", {})),
         )
+
+
+def plan_digest(plan: Plan) -> str:
+    """``sha256:<hex>`` of a canonical JSON of the plan's file (name and validated content),
+    the fingerprint of the live state it read and its changes."""
+    payload = {
+        "source_name": plan.source_name,
+        "desired": plan.desired,
+        "fingerprint": plan.fingerprint,
+        "changes": [change.to_dict() for change in plan.changes],
+    }
+    return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()

@@ -22,7 +22,7 @@ import hmac
 import json
 from typing import Any
 
-from airflow_provider_openai_projects.orgfile.changes import Plan
+from airflow_provider_openai_projects.orgfile.changes import Plan, canonical, plan_digest
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 
 LABEL = b"airflow-provider-openai-projects/org-plan-signing/v1"
@@ -30,24 +30,11 @@ MAX_DEPTH = 64
 """The deepest nesting a saved plan may have (a plan nests about 10 levels)."""
 
 
+__all__ = ["PlanFileError", "canonical", "key_of", "open_sealed", "plan_digest", "seal", "signing_key"]
+
+
 class PlanFileError(PlanRefusedError):
     """A saved plan is not usable: not a plan, edited, forged or signed with another key."""
-
-
-def canonical(value: Any) -> bytes:
-    """The canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def plan_digest(plan: Plan) -> str:
-    """``sha256:<hex>`` of the plan's file content, live fingerprint and changes."""
-    payload = {
-        "source_name": plan.source_name,
-        "desired": plan.desired,
-        "fingerprint": plan.fingerprint,
-        "changes": [change.to_dict() for change in plan.changes],
-    }
-    return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()
 
 
 def signing_key(admin_key: str) -> bytes:
@@ -99,10 +86,10 @@ def open_sealed(data: Any, key: bytes, where: str) -> Plan:
 
     :raises PlanFileError: not an object, too deep, malformed, edited or forged (one line).
     """
-    if not isinstance(data, dict):
-        raise PlanFileError(f"{where}: not a plan: the top level is {type(data).__name__}, not an object")
     if _depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise PlanFileError(f"{where}: not a plan: nested more than {MAX_DEPTH} levels deep")
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{where}: not a plan: the top level is {type(data).__name__}, not an object")
     try:
         plan = Plan.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as error:

@@ -22,9 +22,10 @@ batch of 4 certificates is 4, a removal of 3 service accounts of one name is 3):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_openai_projects.orgfile.changes import Change
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.orgfile.changes import Change
 
 NONE = "none"
 RISKY = "risky"
