@@ -103,3 +103,13 @@ def test_an_injected_name_adds_no_row_no_emphasis_and_no_control_character(clien
     assert "\u202e" not in table
     assert "\\x1b" in table
     assert len(table.splitlines()) == len(plan.changes) + 1 + len(plan.pending) + len(plan.warnings) + 2
+
+
+def test_a_service_account_create_shows_its_sink_and_entry() -> None:
+    from airflow_provider_openai_projects.orgfile.changes import Change
+    from airflow_provider_openai_projects.orgfile.render import shown_fields
+
+    create = Change(
+        "service_accounts", "create", "team-x", "ci-bot", None, {"sink": "vault"}, False, 35, {"entry": "ci_key"}
+    )
+    assert shown_fields(create) == "sink vault, entry ci_key (new)"
