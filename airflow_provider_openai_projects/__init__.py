@@ -62,6 +62,7 @@ def get_provider_info() -> dict[str, Any]:
                         "api_keys",
                         "rate_limits",
                         "org",
+                        "org_approval",
                         "exports",
                         "hygiene",
                     )

@@ -6,25 +6,33 @@ another) says what the OpenAI organization should be: projects, their members an
 limits, organization roles. Triggered by hand or by CI after the file changed.
 
 1. **plan** reads the live organization (reads only: one list of projects, then per
-   project only the lists the file declares something for) and logs the plan table: what,
-   where, before -> after, destructive changes marked `!`. The plan (no key, ever) goes to
-   XCom.
-2. **route**: nothing to change -> **in_sync**; else a human approves in the Airflow UI
-   (**approve**, the standard provider's Human-in-the-loop approval, with the plan table as
-   its body), or **skip_approval** when the run's `auto_approve` parameter is true.
-3. **apply** applies exactly the approved plan: it re-plans and refuses, with no write, a
-   plan that went stale while waiting for approval, or one with more destructive changes
-   than `settings.max_destructive_changes`. On success it emits an event of the org file's
+   project only the lists the file declares something for) and logs the plan table: risk,
+   action, where, before -> after, risky changes first, and the plan's digest. The plan (no
+   key, ever) goes to XCom, signed with a key derived from the connection's admin key.
+2. **route**: nothing to change -> **in_sync**; a plan with no risky change when the
+   deployment allows it (Airflow Variable `openai_org_auto_approve` = `no_risk`; default
+   `never`) -> **auto_approve**; else **approve**: a person approves in the Airflow UI
+   (Required Actions) or through the REST API. No run parameter skips the approval.
+3. **approve** (the standard provider's Human-in-the-loop approval) shows the plan as a
+   table, risky changes first, and its digest. Approvers: the Airflow Variable
+   `openai_org_approvers` (JSON list of user ids, or of `{"id": ..., "name": ...}`); the user
+   who triggered the run cannot approve it (four eyes). It records the approved digest;
+   a rejection fails it ("rejected by ...") and nothing is applied.
+4. **apply** applies only the plan with the approved digest: it refuses, with no write, a
+   plan whose signature or digest does not match, a plan that went stale while waiting
+   (the error names what moved), or one whose risky changes affect more objects than
+   `settings.max_destructive_changes`. On success it emits an event of the org file's
    asset (`openai_org_file`): schedule key rotation or reports on it.
-4. **report** says what was done (or that the organization was in sync).
+5. **report** says what was done (or that the organization was in sync).
 
-Rejecting the approval skips apply and report. Drift between runs is caught by the
-`openai_org_drift` DAG. Outside Airflow, `openai-org plan -f config/openai_org.yaml`
+The REST form of the approval (`{run_id}` of the run):
+`PATCH /api/v2/dags/openai_org_as_code/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails`
+with `{"chosen_options": ["Approve"], "params_input": {}}`. Drift between runs is caught
+by the `openai_org_drift` DAG. Outside Airflow, `openai-org plan -f config/openai_org.yaml`
 shows the same plan.
 
 #### Parameters
 - `org_file` (default: `config/openai_org.yaml` next to this file).
-- `auto_approve` (default `false`): apply without the human approval (for CI).
 
 #### Running it against a real organization
 - Connection `openai_admin_default` (type *OpenAI Admin API*): password = an organization
@@ -49,9 +57,9 @@ from airflow.sdk import Asset, Param, dag, task
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
 
 try:  # the standard provider's Human-in-the-loop approval (Airflow 3.1+)
-    from airflow.providers.standard.operators.hitl import ApprovalOperator
-except ImportError:  # pragma: no cover - older standard provider: approve by re-running with auto_approve
-    ApprovalOperator = None
+    from airflow_provider_openai_projects.operators.org_approval import OrgApprovalOperator
+except ImportError:  # pragma: no cover - older standard provider: only no-risk plans, when allowed
+    OrgApprovalOperator = None  # type: ignore[assignment,misc]
 
 POOL = "openai_admin_api"
 """Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
@@ -67,7 +75,20 @@ ORG_FILE = Path(__file__).parent / "config" / "openai_org.yaml"
 ORG_ASSET = Asset(name="openai_org_file", uri=ORG_FILE.resolve().as_uri())
 """The org file as an asset: every successful apply emits an event of it."""
 
-PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
+AUTO_APPROVE_VARIABLE = "openai_org_auto_approve"
+"""``never`` (default): every plan waits for a person; ``no_risk``: a plan with no risky
+change is applied without one (a deployment setting, not a run parameter)."""
+AUTO_APPROVE_POLICIES = ("never", "no_risk")
+
+
+def auto_approve_policy() -> str:
+    """The deployment's automatic-approval policy (Variable ``openai_org_auto_approve``)."""
+    from airflow.sdk import Variable
+
+    policy = str(Variable.get(AUTO_APPROVE_VARIABLE, default="never")).strip()
+    if policy not in AUTO_APPROVE_POLICIES:
+        raise ValueError(f"Variable {AUTO_APPROVE_VARIABLE}: one of {', '.join(AUTO_APPROVE_POLICIES)}, got {policy!r}")
+    return policy
 
 
 @dag(
@@ -81,7 +102,6 @@ PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
     tags=["openai", "org-as-code"],
     params={
         "org_file": Param(str(ORG_FILE), type="string", title="Org file", description="Path of the org file (YAML)."),
-        "auto_approve": Param(False, type="boolean", title="Auto-approve", description="Apply without approval."),
     },
 )
 def openai_org_as_code() -> None:
@@ -90,25 +110,36 @@ def openai_org_as_code() -> None:
     # [END howto_operator_org_plan]
 
     @task.branch
-    def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None) -> str:
-        """``in_sync`` when nothing changes, else ``approve`` (or ``skip_approval``)."""
+    def route(plan_result: dict[str, Any]) -> str:
+        """``in_sync`` when nothing changes; ``auto_approve`` for a plan with no risky change
+        when the deployment allows it; else ``approve``."""
         if plan_result["in_sync"]:
             return "in_sync"
-        if (params or {}).get("auto_approve") or ApprovalOperator is None:
-            if ApprovalOperator is None and not (params or {}).get("auto_approve"):
-                raise RuntimeError("this Airflow has no approval operator: re-run with auto_approve after review")
-            return "skip_approval"
+        if plan_result["risky"] == 0 and auto_approve_policy() == "no_risk":
+            return "auto_approve"
+        if OrgApprovalOperator is None:
+            raise RuntimeError("this Airflow has no Human-in-the-loop approval: only no-risk plans can be applied")
         return "approve"
 
+    @task
+    def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
+        """The approval record of a plan with no risky change (re-checked on the signed plan)."""
+        from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+        from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
+
+        key = key_of(OpenAIAdminHook())
+        plan = open_sealed(ti.xcom_pull(task_ids="plan", key="plan"), key, "the plan")
+        if plan.risky_changes() or auto_approve_policy() != "no_risk":
+            raise RuntimeError("automatic approval refused: the plan has risky changes or the policy is never")
+        return approval_record(key, str(run_id), plan.digest, f"automatic ({AUTO_APPROVE_VARIABLE}=no_risk)")
+
     in_sync = EmptyOperator(task_id="in_sync")
-    skip_approval = EmptyOperator(task_id="skip_approval")
-    gates: list[Any] = [skip_approval]
-    if ApprovalOperator is not None:
+    gates: list[Any] = [auto_approve()]
+    if OrgApprovalOperator is not None:
         gates.append(
-            ApprovalOperator(
+            OrgApprovalOperator(
                 task_id="approve",
-                subject="Apply the plan of {{ params.org_file }} to the OpenAI organization?",
-                body=f"```\n{PLAN_TABLE}\n```",
+                plan_task_id="plan",
                 response_timeout=timedelta(days=2),
             )
         )
@@ -116,6 +147,7 @@ def openai_org_as_code() -> None:
     apply = OrgApplyOperator(
         task_id="apply",
         plan_task_id="plan",
+        approval_task_ids=["approve", "auto_approve"],
         outlets=[ORG_ASSET],
         pool=POOL,
         trigger_rule="none_failed_min_one_success",

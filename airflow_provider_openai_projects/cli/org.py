@@ -3,7 +3,14 @@
     openai-org export -o org.yaml
     openai-org plan -f org.yaml [--out plan.json] [--json]
     openai-org apply -f org.yaml --auto-approve
-    openai-org apply --plan plan.json
+    openai-org apply --plan plan.json [--digest sha256:...]
+
+A saved plan carries its digest (the file's content, the live state it read, its changes)
+and an HMAC of it keyed with a secret derived from the connection's admin key: ``apply
+--plan`` refuses, with no write, a plan file that was edited, forged, made with another
+key, or that is stale (the organization moved since it was read: the error names what
+moved; an applied plan is stale too, so it cannot be replayed). ``--digest`` also requires
+the plan to be the one a reviewer approved.
 
 Exit codes: ``plan`` 0 = in sync, 2 = changes pending, 1 = error; ``apply`` and
 ``export`` 0 = done, 1 = refused or failed. A user error (bad file, stale plan, refused
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+from airflow_provider_openai_projects.domain.display import printable
 
 DEFAULT_CONN_ID = "openai_admin_default"
 EXIT_OK = 0
@@ -95,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     apply = commands.add_parser("apply", help="make the organization match the file or a saved plan")
     source = apply.add_mutually_exclusive_group(required=True)
     source.add_argument("-f", "--file", help="the org file (needs --auto-approve)")
-    source.add_argument("--plan", help="a plan saved by plan --out: applied only if still current")
+    source.add_argument("--plan", help="a plan saved by plan --out: applied only if unedited and still current")
+    apply.add_argument("--digest", help="apply the saved plan only if its digest is this one (the approved plan)")
     apply.add_argument("--auto-approve", action="store_true", help="apply a file's plan without a saved plan")
     apply.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -128,12 +137,15 @@ def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     spec = load_file(args.file)  # before any request
     progress = _progress(err)
     try:
-        result = plan(_client(args.conn_id, progress), spec, progress)
+        client = _client(args.conn_id, progress)
+        result = plan(client, spec, progress)
     finally:
         progress.finish()
     if args.out:
+        from airflow_provider_openai_projects.orgfile.digest import key_of, seal
+
         _check_cli_can_apply(result)  # a saved plan apply --plan could not finish is a plan error
-        Path(args.out).write_text(result.to_json(), encoding="utf-8")
+        Path(args.out).write_text(json.dumps(seal(result, key_of(client)), indent=2), encoding="utf-8")
     out.write((result.to_json() if args.json else plan_table(result)) + "\n")
     return EXIT_OK if result.in_sync else EXIT_CHANGES
 
@@ -148,7 +160,7 @@ def _check_cli_can_apply(the_plan: Any) -> None:
 
 
 def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from airflow_provider_openai_projects.orgfile.changes import Plan
+    from airflow_provider_openai_projects.orgfile.digest import key_of, open_sealed, parse
     from airflow_provider_openai_projects.orgfile.engine import ApplyError, apply
     from airflow_provider_openai_projects.orgfile.loader import load_file
 
@@ -157,23 +169,28 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "openai-org: error: apply -f needs --auto-approve (or save a plan with plan --out and apply --plan)\n"
         )
         return EXIT_ERROR
+    if args.digest and not args.plan:
+        err.write("openai-org: error: --digest needs --plan\n")
+        return EXIT_ERROR
     spec = load_file(args.file) if args.file else None
+    progress = _progress(err)
+    client = _client(args.conn_id, progress)
     saved = None
     if args.plan:
+        where = printable(Path(args.plan).name)
         try:
-            saved = Plan.from_dict(json.loads(Path(args.plan).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            err.write(f"openai-org: error: {args.plan}: not a readable plan ({error.__class__.__name__}: {error})\n")
+            text = Path(args.plan).read_text(encoding="utf-8")
+        except (OSError, ValueError) as error:
+            err.write(f"openai-org: error: {where}: cannot read the plan ({error.__class__.__name__})\n")
             return EXIT_ERROR
-    if saved is not None:
+        saved = open_sealed(parse(text, where), key_of(client), where)
         _check_cli_can_apply(saved)  # before any request
-    progress = _progress(err)
     try:
-        result = apply(_client(args.conn_id, progress), spec, saved=saved, progress=progress)
+        result = apply(client, spec, saved=saved, approved_digest=args.digest, progress=progress)
     except ApplyError as error:
         progress.finish()
         for change in error.result.done:
-            out.write(f"done: {change.describe()}\n")
+            out.write(f"done: {printable(change.describe())}\n")
         raise
     finally:
         progress.finish()
@@ -181,8 +198,9 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps({**result.summary(), "done": [c.to_dict() for c in result.done]}, indent=2) + "\n")
     else:
         for change in result.done:
-            out.write(f"done: {change.describe()}\n")
-        out.write(f"{result.plan.source}: applied {len(result.done)} changes with {result.writes} writes.\n")
+            out.write(f"done: {printable(change.describe())}\n")
+        name = printable(result.plan.source_name)
+        out.write(f"{name}: applied {len(result.done)} changes with {result.writes} writes.\n")
     return EXIT_OK
 
 
@@ -195,10 +213,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         return command(args, out, err)
     except OpenAIAdminError as error:
-        err.write(f"openai-org: error: {error}\n")
+        err.write(f"openai-org: error: {printable(error)}\n")
         return EXIT_ERROR
     except OSError as error:
-        err.write(f"openai-org: error: {error.__class__.__name__}: {error}\n")
+        err.write(f"openai-org: error: {error.__class__.__name__}: {printable(error)}\n")
         return EXIT_ERROR
 
 

@@ -1,13 +1,17 @@
 """The organization as code in Airflow: plan an org file, apply exactly the approved plan.
 
 ``OrgPlanOperator`` reads the live organization (reads only), computes the plan of the
-org file and returns its summary and readable table to XCom; the plan itself (JSON: names,
-emails, ids, limits; never a key) goes to ``plan_uri`` (an ``ObjectStoragePath`` URI such
-as ``file:///shared/plans/{{ run_id }}.json`` or ``s3://...``) or, without one, to the XCom
-key ``plan``. ``OrgApplyOperator`` applies that saved plan: it re-plans what the plan
-touches and refuses, with no write, a plan gone stale or one over the file's
-``settings.max_destructive_changes``. Its ``outlets`` (the org file's asset) get an asset
-event when it succeeds, so downstream DAGs can be scheduled on applies.
+org file and returns its summary, readable table and digest to XCom; the plan itself
+(JSON: names, emails, ids, limits; never a key), signed with a key derived from the
+connection's admin key (:mod:`...orgfile.digest`), goes to ``plan_uri`` (an
+``ObjectStoragePath`` URI such as ``file:///shared/plans/{{ run_id }}.json`` or
+``s3://...``) or, without one, to the XCom key ``plan``. ``OrgApplyOperator`` applies that
+saved plan only if its signature holds, its digest is the one the approval recorded
+(``approval_task_ids``), and a re-read of everything it read finds the organization
+unchanged; it refuses, with no write, anything else and a plan whose risky changes affect
+more objects than the file's ``settings.max_destructive_changes``. Its ``outlets`` (the org
+file's asset) get an asset event when it succeeds, so downstream DAGs can be scheduled on
+applies.
 
 A bad file, a refused plan and a failed apply fail the task at once (retrying cannot fix
 them; run the DAG again to plan afresh).
@@ -55,8 +59,9 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
     :param fail_on_changes: fail the task (after writing the plan) when the live state
         differs from the file: for drift checks.
 
-    Returns ``{"summary": ..., "table": ..., "plan_uri": ..., "in_sync": ...}``: counts, the
-    readable table, where the plan is. Never a key (the plan holds none).
+    Returns ``{"summary": ..., "table": ..., "plan_uri": ..., "in_sync": ..., "digest": ...,
+    "risky": ...}``: counts, the readable table, where the plan is, its digest and the number of
+    risky changes. Never a key (the plan holds none; its signature is an HMAC).
     """
 
     template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "org_file", "org_root", "plan_uri")
@@ -102,39 +107,52 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         from airflow.sdk.exceptions import AirflowFailException
 
         from airflow_provider_openai_projects.domain.display import printable
+        from airflow_provider_openai_projects.orgfile.digest import key_of, seal
         from airflow_provider_openai_projects.orgfile.engine import plan
-        from airflow_provider_openai_projects.orgfile.errors import OrgFileError
+        from airflow_provider_openai_projects.orgfile.errors import OrgFileError, PlanRefusedError
         from airflow_provider_openai_projects.orgfile.loader import load_file
         from airflow_provider_openai_projects.orgfile.render import plan_table
 
         try:
             result = plan(self.hook, load_file(self.org_file, root=self._org_root()))
-        except OrgFileError as error:
+        except (OrgFileError, PlanRefusedError) as error:
             raise AirflowFailException(str(error)) from None
         table = plan_table(result)
-        self.log.info("Plan of %s:\n%s", printable(self.org_file), table)
+        self.log.info("Plan of %s:\n%s", printable(result.source_name), table)
+        sealed = seal(result, key_of(self.hook))
         if self.plan_uri:
             from airflow.sdk import ObjectStoragePath
 
             path = ObjectStoragePath(self.plan_uri)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(result.to_json())
+            path.write_text(json.dumps(sealed, indent=2))
         else:
-            context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=result.to_dict())
+            context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=sealed)
         if self.fail_on_changes and not result.in_sync:
             for line in drift_report(result.to_dict()):
                 self.log.warning("DRIFT: %s", line)
             raise AirflowFailException(
-                f"{printable(self.org_file)}: the live organization drifted from the file "
+                f"{printable(result.source_name)}: the live organization drifted from the file "
                 f"({len(result.changes)} changes)"
             )
-        return {"summary": result.summary(), "table": table, "plan_uri": self.plan_uri, "in_sync": result.in_sync}
+        return {
+            "summary": result.summary(),
+            "table": table,
+            "plan_uri": self.plan_uri,
+            "in_sync": result.in_sync,
+            "digest": result.digest,
+            "risky": len(result.risky_changes()),
+        }
 
 
 class OrgApplyOperator(OpenAIAdminBaseOperator):
     """Apply exactly a saved plan (from ``plan_uri`` or the XCom of ``plan_task_id``).
 
-    Refuses, with no write, a stale plan or one with too many destructive changes. Returns
+    Refuses, with no write: a plan whose signature does not hold (edited, forged, made with
+    another key), one whose digest is not the approved one (``approval_task_ids``: the tasks
+    whose return value is an approval record, see :func:`...orgfile.digest.approval_record`;
+    exactly the ones that ran must agree), a stale plan (the organization moved since it
+    was read; the error names what moved) or one over the risk cap. Returns
     the summary, the number of writes and one line per change made (no key, ever). Give the
     org file's asset as ``outlets`` to emit an asset event on success; its ``extra`` carries
     the counts.
@@ -154,6 +172,7 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         plan_uri: str | None = None,
         plan_task_id: str | None = None,
         key_sinks: Mapping[str, KeySink] | None = None,
+        approval_task_ids: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -162,35 +181,58 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         self.plan_uri = plan_uri
         self.plan_task_id = plan_task_id
         self.key_sinks = dict(key_sinks or {})
+        self.approval_task_ids = list(approval_task_ids or [])
 
-    def _saved_plan(self, context: Context) -> Plan:
+    def _saved_plan(self, context: Context, key: bytes) -> Plan:
         from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.orgfile.changes import Plan
+        from airflow_provider_openai_projects.orgfile.digest import open_sealed, parse
 
         if self.plan_uri:
             from airflow.sdk import ObjectStoragePath
 
             try:
-                data = json.loads(ObjectStoragePath(self.plan_uri).read_text())
-            except (OSError, ValueError) as error:  # missing or not a plan: retrying cannot fix it
-                raise InvalidInputError("plan_uri", f"cannot read the saved plan {self.plan_uri}: {error}") from None
+                text = ObjectStoragePath(self.plan_uri).read_text()
+            except (OSError, ValueError) as error:  # missing: retrying cannot fix it
+                raise InvalidInputError(
+                    "plan_uri", f"cannot read the saved plan {self.plan_uri}: {error.__class__.__name__}"
+                ) from None
+            data = parse(text, "the saved plan")
         else:
             data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key=PLAN_XCOM_KEY)
         if not data:
             raise InvalidInputError(
                 "plan_uri/plan_task_id", f"no saved plan found ({self.plan_uri or self.plan_task_id})"
             )
-        return Plan.from_dict(data)
+        return open_sealed(data, key, "the saved plan")
+
+    def _approved_digest(self, context: Context, key: bytes) -> str | None:
+        """The digest the approval tasks recorded (``None`` when none is required)."""
+        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, approved_digest
+
+        if not self.approval_task_ids:
+            return None
+        run_id = str(context["run_id"])
+        records = [context["ti"].xcom_pull(task_ids=task_id) for task_id in self.approval_task_ids]
+        digests = {approved_digest(record, key, run_id) for record in records if record}
+        if len(digests) != 1:
+            raise PlanFileError(
+                f"{'no approval' if not digests else 'approvals of different plans'} recorded by "
+                f"{', '.join(self.approval_task_ids)}; nothing was written"
+            )
+        return digests.pop()
 
     def run(self, context: Context) -> Any:
         from airflow.sdk.exceptions import AirflowFailException
 
+        from airflow_provider_openai_projects.orgfile.digest import key_of
         from airflow_provider_openai_projects.orgfile.engine import apply
         from airflow_provider_openai_projects.orgfile.errors import OrgFileError, PlanRefusedError
 
-        saved = self._saved_plan(context)
         try:
-            result = apply(self.hook, saved=saved, key_sinks=self.key_sinks)
+            key = key_of(self.hook)
+            saved = self._saved_plan(context, key)
+            approved = self._approved_digest(context, key)
+            result = apply(self.hook, saved=saved, approved_digest=approved, key_sinks=self.key_sinks)
         except (PlanRefusedError, OrgFileError) as error:  # stale, too destructive, stopped part-way, unknown sink
             raise AirflowFailException(str(error)) from None
         for change in result.done:
@@ -199,7 +241,7 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         for outlet in self.outlets or []:
             try:
                 context["outlet_events"][outlet].extra = {
-                    "source": saved.source,
+                    "source": saved.source_name,
                     "applied": len(result.done),
                     "writes": result.writes,
                 }

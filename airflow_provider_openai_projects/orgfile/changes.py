@@ -10,17 +10,23 @@ re-checked against a fresh one before it is applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import PurePath
 from typing import Any, Literal
+
+from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected, risky_objects
 
 Action = Literal["create", "invite", "add", "update", "remove", "archive"]
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
+"""2: a digest and per-read digests (plans of format 1 are refused: plan again)."""
 
-#: Apply phases: creates first, then invites (which reference projects), adds and
-#: promotions, settings, then demotions, removals and archives.
+#: Apply phases: creates first, then pending invites the file overrides are revoked, then
+#: invites (which reference projects), adds and promotions, settings, then demotions, removals and archives.
 PHASE_CREATE_PROJECT = 10
+PHASE_REVOKE_INVITE = 15
 PHASE_INVITE = 20
 PHASE_ORG_ROLE = 30
 PHASE_ADD_MEMBER = 40
@@ -29,6 +35,11 @@ PHASE_SETTINGS = 50
 PHASE_DEMOTE = 55
 PHASE_REMOVE = 60
 PHASE_ARCHIVE = 70
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,9 @@ class Change:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
-        return cls(**data)
+        """A change from :meth:`to_dict` (derived keys such as ``risk`` are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
     def describe(self) -> str:
         """``update members team-search ada@example.com: role member -> owner``."""
@@ -101,14 +114,34 @@ class Plan:
     pending: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reads: int = 0
+    read_digests: dict[str, str] = field(default_factory=dict)
+    """Each list read (``projects``, ``project_users/<id>``...) -> a digest of what it
+    returned: apply names the objects that moved since the plan was made."""
+    projects_read: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
+    """The projects the plan read (names for messages; not saved)."""
 
     @property
     def in_sync(self) -> bool:
         return not self.changes
 
     @property
+    def source_name(self) -> str:
+        """The org file's name (no folder): what approvals and summaries show."""
+        return PurePath(self.source).name or self.source
+
+    @property
+    def digest(self) -> str:
+        """``sha256:<hex>`` over the file's content, the live fingerprint and the changes."""
+        return plan_digest(self)
+
+    @property
     def destructive_count(self) -> int:
-        return sum(1 for change in self.changes if change.destructive)
+        """The objects affected by risky changes (what ``settings.max_destructive_changes``
+        caps; see :mod:`.risk`)."""
+        return risky_objects(self.changes)
+
+    def risky_changes(self) -> list[Change]:
+        return [change for change in self.changes if assess(change).risky]
 
     def summary(self) -> dict[str, Any]:
         """Counts only (XCom-safe; no ids beyond names and emails of the file)."""
@@ -119,6 +152,7 @@ class Plan:
             "source": self.source,
             "in_sync": self.in_sync,
             "changes": len(self.changes),
+            "risky": len(self.risky_changes()),
             "destructive": self.destructive_count,
             "by_action": by_action,
             "managed_projects": self.managed_projects,
@@ -126,19 +160,26 @@ class Plan:
             "pending": len(self.pending),
             "warnings": list(self.warnings),
             "fingerprint": self.fingerprint,
+            "digest": self.digest,
             "reads": self.reads,
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able; each change also carries its derived ``risk`` (ignored when read back)."""
         return {
             "format": PLAN_FORMAT,
             "source": self.source,
+            "digest": self.digest,
             "fingerprint": self.fingerprint,
+            "read_digests": self.read_digests,
             "max_destructive_changes": self.max_destructive_changes,
             "managed_projects": self.managed_projects,
             "unmanaged_projects": self.unmanaged_projects,
             "summary": self.summary(),
-            "changes": [change.to_dict() for change in self.changes],
+            "changes": [
+                {**change.to_dict(), "risk": assess(change).label(), "objects": objects_affected(change)}
+                for change in self.changes
+            ],
             "pending": self.pending,
             "warnings": self.warnings,
             "reads": self.reads,
@@ -163,4 +204,17 @@ class Plan:
             pending=list(data.get("pending", [])),
             warnings=list(data.get("warnings", [])),
             reads=data.get("reads", 0),
+            read_digests=dict(data.get("read_digests", {})),
         )
+
+
+def plan_digest(plan: Plan) -> str:
+    """``sha256:<hex>`` of a canonical JSON of the plan's file (name and validated content),
+    the fingerprint of the live state it read and its changes."""
+    payload = {
+        "source_name": plan.source_name,
+        "desired": plan.desired,
+        "fingerprint": plan.fingerprint,
+        "changes": [change.to_dict() for change in plan.changes],
+    }
+    return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()

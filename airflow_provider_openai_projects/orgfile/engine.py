@@ -5,9 +5,12 @@
   when the file needs them, so that the number of reads (the progress's "n of N") is exact
   before the first per-project read (:mod:`.read_count`).
 - :func:`apply` makes a plan true: from a file (plan, then apply) or from a saved plan
-  (re-plan from the plan's own desired document; refuse, with no write, when the fresh
-  plan differs: the saved one is stale). It refuses, with no write, a plan with more
-  destructive changes than ``settings.max_destructive_changes``. Changes run in phase
+  (re-plan from the plan's own desired document, re-reading everything the plan read;
+  refuse, with no write, when any read differs: the saved plan is stale, and the error
+  names the objects that moved). With ``approved_digest`` it refuses, with no write, any
+  plan whose digest is not the approved one. It refuses, with no write, a plan whose
+  risky changes (:mod:`.risk`) affect more objects than ``settings.max_destructive_changes``,
+  and one that demotes the organization's last owner. Changes run in phase
   order (create before reference, add before remove) and stop at the first failure; a
   rerun re-plans from the live state, so it resumes where the failed run stopped and
   creates nothing twice (creates look before they retry, see :mod:`...idempotency`).
@@ -21,16 +24,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.changes import Change, Plan
+from airflow_provider_openai_projects.orgfile.emails import check_live_emails
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.projects import is_active
-from airflow_provider_openai_projects.orgfile.handlers.service_accounts import resolve_key_sinks
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
 from airflow_provider_openai_projects.orgfile.read_count import expected_reads, read_organization_lists
-from airflow_provider_openai_projects.orgfile.reader import LiveReader
+from airflow_provider_openai_projects.orgfile.reader import LiveReader, moved_objects
+from airflow_provider_openai_projects.orgfile.sinks import resolve_usable_sinks
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.sinks.base import KeySink
@@ -39,6 +44,7 @@ __all__ = [
     "ApplyError",
     "ApplyResult",
     "apply",
+    "check_approved",
     "check_destructive",
     "expected_reads",
     "export",
@@ -51,6 +57,8 @@ def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) 
     """The changes that make the organization match ``spec``; reads only."""
     reader = LiveReader(client, progress)
     read_organization_lists(spec, reader)  # first: the exact count of reads is known after them
+    if "users" in reader.snapshot:  # a file email that only looks like a member's: refused before any write
+        check_live_emails(spec.document, spec.source, [str(u.get("email") or "") for u in reader.users()])
     ctx = PlanContext(spec=spec, reader=reader)
     changes: list[Change] = []
     for handler in HANDLERS:
@@ -67,6 +75,8 @@ def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) 
         pending=ctx.pending,
         warnings=ctx.warnings,
         reads=reader.reads,
+        read_digests=reader.read_digests(),
+        projects_read=list(reader.snapshot.get("projects", [])),
     )
 
 
@@ -92,24 +102,37 @@ class ApplyError(PlanRefusedError):
 
 
 def fresh_plan_for(client: AdminMethods, saved: Plan, progress: Progress = NO_PROGRESS) -> Plan:
-    """Re-plan a saved plan's desired document against the live state; raise
-    :class:`PlanRefusedError` if the result differs (the saved plan is stale)."""
+    """Re-plan a saved plan's desired document against the live state, re-reading what it
+    read; raise :class:`PlanRefusedError` naming the objects that moved if any read or any
+    change differs (the saved plan is stale: already applied, or the organization moved on)."""
+    name = printable(saved.source_name)
     spec = load_document(saved.desired, saved.source)
     fresh = plan(client, spec, progress)
-    if [c.to_dict() for c in fresh.changes] != [c.to_dict() for c in saved.changes]:
+    if fresh.fingerprint != saved.fingerprint or fresh.digest != saved.digest:
+        moved = moved_objects(saved.read_digests, fresh.read_digests, fresh.projects_read) or ["the planned changes"]
+        shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
         raise PlanRefusedError(
-            f"the saved plan of {saved.source} is stale: the live organization changed since it was made "
-            f"({len(saved.changes)} changes planned, {len(fresh.changes)} now; fingerprint "
-            f"{saved.fingerprint[:19]} -> {fresh.fingerprint[:19]}). Nothing was written; plan again."
+            f"the saved plan of {name} is stale: the live organization changed since it was made ({shown} moved; "
+            f"fingerprint {saved.fingerprint[:19]} -> {fresh.fingerprint[:19]}). Nothing was written; plan again."
         )
     return fresh
 
 
-def check_destructive(the_plan: Plan) -> None:
-    """Refuse a plan with more destructive changes than its file allows."""
-    if the_plan.destructive_count > the_plan.max_destructive_changes:
+def check_approved(the_plan: Plan, approved_digest: str | None) -> None:
+    """Refuse a plan that is not the approved one (when an approval is required)."""
+    if approved_digest is not None and the_plan.digest != approved_digest:
         raise PlanRefusedError(
-            f"{the_plan.source}: the plan has {the_plan.destructive_count} destructive changes, more than "
+            f"{printable(the_plan.source_name)}: the plan to apply ({the_plan.digest[:19]}) is not the approved plan "
+            f"({printable(approved_digest[:19])}). Nothing was written."
+        )
+
+
+def check_destructive(the_plan: Plan) -> None:
+    """Refuse a plan whose risky changes affect more objects than its file allows."""
+    count = the_plan.destructive_count
+    if count > the_plan.max_destructive_changes:
+        raise PlanRefusedError(
+            f"{printable(the_plan.source_name)}: the plan's risky changes affect {count} objects, more than "
             f"settings.max_destructive_changes ({the_plan.max_destructive_changes}). Nothing was written."
         )
 
@@ -119,26 +142,33 @@ def apply(
     spec: OrgSpec | None = None,
     *,
     saved: Plan | None = None,
+    approved_digest: str | None = None,
     progress: Progress = NO_PROGRESS,
     key_sinks: Mapping[str, KeySink] | None = None,
 ) -> ApplyResult:
     """Apply ``spec`` (plan then apply) or exactly the ``saved`` plan (re-checked first).
 
+    ``approved_digest``: the digest an approval recorded; any other plan is refused (the
+    saved plan's before any read, the fresh plan's after the re-read).
+
     ``key_sinks``: the sinks the file's ``service_accounts`` name, beyond the built-in
     ``variable`` and ``aws_secrets_manager`` (an unknown name is refused before any write).
 
-    :raises PlanRefusedError: stale plan, or too many destructive changes; nothing written.
+    :raises PlanRefusedError: not the approved plan, stale plan, too many risky objects, the
+        last organization owner demoted; nothing written.
     :raises ApplyError: a change failed; the changes before it are done; rerun to resume.
     :raises OrgFileError: the file is unusable; nothing written.
     """
     if saved is not None and spec is None:
+        check_approved(saved, approved_digest)
         the_plan = fresh_plan_for(client, saved, progress)
     elif spec is not None and saved is None:
         the_plan = plan(client, spec, progress)
     else:
         raise TypeError("give exactly one of spec or saved")
+    check_approved(the_plan, approved_digest)
     check_destructive(the_plan)
-    sinks = resolve_key_sinks(the_plan.changes, the_plan.source, key_sinks)
+    sinks = resolve_usable_sinks(the_plan.changes, the_plan.source, key_sinks)
     result = ApplyResult(the_plan)
     ctx = ApplyContext(client, key_sinks=sinks)
     total = len(the_plan.changes)

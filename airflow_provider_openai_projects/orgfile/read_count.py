@@ -9,7 +9,8 @@ per-project read:
 - the projects (always);
 - the people (users) when the file names anyone (project, organization or group members);
 - the pending invites when someone the file names in a project or the organization is not
-  in the organization (only they can be invited or pending);
+  in the organization (only they can be invited or pending), or when a live project lists
+  its members (a pending invite could give someone a role there the file does not);
 - the roles when the file declares roles, group roles or project groups;
 - the groups when the file declares groups or project groups.
 
@@ -85,7 +86,14 @@ def needs_roles(spec: OrgSpec) -> bool:
 
 
 def needs_invites(spec: OrgSpec, reader: LiveReader) -> bool:
-    """Whether someone the file would invite is not in the organization (reads the people)."""
+    """Whether a live project lists its members, or someone the file would invite is not in
+    the organization (reads the people)."""
+    live_projects = reader.snapshot.get("projects", [])
+    if any(
+        raw.get("members") is not None and oldest_active(live_projects, name) is not None
+        for name, raw in _projects(spec).items()
+    ):
+        return True
     return any(reader.user_by_email(email) is None for email in _invitable(spec))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
 
 #: Fields of each object that the plan depends on (timestamps of reads are left out).
@@ -106,3 +107,30 @@ class LiveReader:
         """``sha256:<hex>`` of everything read so far (canonical JSON)."""
         text = json.dumps(self.snapshot, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    def read_digests(self) -> dict[str, str]:
+        """Each read's key -> the first 16 hex digits of the sha256 of what it returned: a
+        later run compares them to say which object moved."""
+        return {
+            key: hashlib.sha256(json.dumps(items, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+            for key, items in sorted(self.snapshot.items())
+        }
+
+
+def moved_objects(before: dict[str, str], after: dict[str, str], projects: list[dict[str, Any]]) -> list[str]:
+    """The reads whose content differs between two runs, named for a person: ``the
+    members of project 'team-x' (proj_1)``, ``the organization's invites``."""
+    names = {str(p.get("id")): str(p.get("name")) for p in projects}
+    moved = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        kind, _, object_id = key.partition("/")
+        label = kind.replace("_", " ")
+        if object_id:
+            project = names.get(object_id)
+            where = f"project '{printable(project)}' ({printable(object_id)})" if project else printable(object_id)
+            moved.append(f"the {label} of {where}")
+        else:
+            moved.append(f"the organization's {printable(label)}")
+    return moved

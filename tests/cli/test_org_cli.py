@@ -218,3 +218,87 @@ def test_the_cli_does_not_import_airflow_with_a_json_connection(conn: EmulatorSe
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+# -- saved plans: what is reviewed is what is applied (issue 17 points 1, 2 and 8) --------------
+
+
+def saved_plan(conn: EmulatorServer, tmp_path: Path, document: str, name: str = "plan.json") -> Path:
+    org = tmp_path / "org.yaml"
+    org.write_text(document)
+    saved = tmp_path / name
+    assert run("plan", "-f", str(org), "--out", str(saved))[0] == 2
+    conn.log.clear()
+    return saved
+
+
+def test_a_replayed_plan_exits_1_with_no_write(conn: EmulatorServer, tmp_path: Path) -> None:
+    conn.state.add_user("bob@example.com", "Bob", "reader")
+    project = next(p.id for p in conn.state.projects if p.name == "team-search")
+    conn.state.add_project_user(project, "member", email="bob@example.com")
+    saved = saved_plan(conn, tmp_path, "projects:\n  team-search:\n    members: {owner@example.com: owner}\n")
+    assert run("apply", "--plan", str(saved))[0] == 0  # bob removed
+    # bob is added back by an administrator; the old plan is replayed.
+    conn.state.add_project_user(project, "member", email="bob@example.com")
+    conn.log.clear()
+
+    code, out, err = run("apply", "--plan", str(saved))
+
+    assert (code, out) == (1, "")
+    assert "stale" in err
+    assert err.count("\n") == 1
+    assert conn.log.writes() == []
+
+
+def test_a_plan_file_edited_by_hand_exits_1_with_no_request(conn: EmulatorServer, tmp_path: Path) -> None:
+    saved = saved_plan(
+        conn,
+        tmp_path,
+        'projects:\n  team-search:\n    rate_limits:\n      "gpt-4o": {max_requests_per_1_minute: 500}\n',
+    )
+    data = json.loads(saved.read_text())
+    data["changes"][0]["after"]["max_requests_per_1_minute"] = 1
+    saved.write_text(json.dumps(data))
+
+    code, _, err = run("apply", "--plan", str(saved))
+
+    assert code == 1
+    assert err == "openai-org: error: plan.json: the plan was edited after it was made " + err.split("made ", 1)[1]
+    assert conn.log.entries() == []
+
+
+def test_a_valid_plan_that_is_not_the_approved_digest_exits_1(conn: EmulatorServer, tmp_path: Path) -> None:
+    approved = saved_plan(conn, tmp_path, "projects:\n  team-a: {}\n", "approved.json")
+    substitute = saved_plan(conn, tmp_path, "projects:\n  team-b: {}\n", "substitute.json")
+    digest = json.loads(approved.read_text())["digest"]
+
+    code, _, err = run("apply", "--plan", str(substitute), "--digest", digest)
+
+    assert code == 1
+    assert "is not the approved plan" in err
+    assert conn.log.entries() == []
+    assert run("apply", "--plan", str(approved), "--digest", digest)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[]", "plan.json: not a plan: the top level is list, not an object"),
+        ("[" * 100000 + "]" * 100000, "plan.json: not a plan: nested more than 64 levels deep"),
+        ("{", "plan.json: not a plan: not JSON"),
+        ('{"format": 2, "source": "\\u001b[31mx"}', "plan.json: not a plan: missing"),
+    ],
+)
+def test_a_plan_file_that_is_not_a_plan_exits_1_with_one_line(
+    conn: EmulatorServer, tmp_path: Path, text: str, message: str
+) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(text)
+
+    code, out, err = run("apply", "--plan", str(saved))
+
+    assert (code, out) == (1, "")
+    assert err.startswith(f"openai-org: error: {message}")
+    assert err.count("\n") == 1
+    assert "\x1b" not in err
+    assert conn.log.entries() == []

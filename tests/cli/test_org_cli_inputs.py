@@ -134,12 +134,14 @@ def test_apply_of_a_saved_plan_with_a_sink_the_cli_cannot_use_sends_nothing(
 ) -> None:
     from airflow_provider_openai_projects.client import OpenAIAdminClient
     from airflow_provider_openai_projects.orgfile import engine
+    from airflow_provider_openai_projects.orgfile.digest import key_of, seal
     from airflow_provider_openai_projects.orgfile.loader import load_text
 
     with OpenAIAdminClient(conn.admin_key, base_url=conn.base_url, max_retries=0) as client:
         saved_plan = engine.plan(client, load_text(VARIABLE_SINK, "org.yaml"))  # as a task would save it
+        sealed = seal(saved_plan, key_of(client))
     saved = tmp_path / "plan.json"
-    saved.write_text(saved_plan.to_json())
+    saved.write_text(json.dumps(sealed))
     conn.log.clear()
 
     code, _, err = run("apply", "--plan", str(saved))

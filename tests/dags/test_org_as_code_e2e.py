@@ -1,6 +1,8 @@
 """``openai_org_as_code`` end to end with ``dag.test()`` against the emulator: plan, a human
 approval in the Human-in-the-loop operator (answered from another thread, as the UI would),
-apply, report; the asset event of the org file; an in-sync run applies nothing."""
+apply, report; the asset event of the org file; an in-sync run applies nothing; automatic
+approval only as a deployment setting and only for a plan with no risky change; no run
+parameter skips the approval; the user who triggered cannot approve."""
 
 from __future__ import annotations
 
@@ -30,6 +32,20 @@ def dag(example_dags: dict[str, Any]) -> Any:
     return example_dags["openai_org_as_code"]
 
 
+NO_RISK = """
+projects:
+  team-search:
+    rate_limits:
+      "gpt-4o*": {max_requests_per_1_minute: 500}
+"""
+
+
+def set_variable(key: str, value: str) -> None:
+    from airflow.models.variable import Variable
+
+    Variable.set(key, value)
+
+
 @pytest.fixture
 def org_file(tmp_path: Path) -> Path:
     path = tmp_path / "org.yaml"
@@ -52,27 +68,29 @@ def asset_events(uri: str) -> list[Any]:
         )
 
 
-def test_auto_approved_run_plans_applies_reports_and_emits_the_org_file_asset_event(
+def test_a_no_risk_plan_is_approved_automatically_when_the_deployment_allows_it_and_applied(
     org: EmulatorServer, dag: Any, org_file: Path
 ) -> None:
-    project = org.state.create_project("team-search")["id"]
-    org.state.add_project_user(project, "owner", email="owner@example.com")
+    org.state.create_project("team-search")
+    org_file.write_text(NO_RISK)
+    set_variable("openai_org_auto_approve", "no_risk")
     uri = dag.task_dict["apply"].outlets[0].uri
     events_before = len(asset_events(uri))
     org.log.clear()
 
-    run = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+    run = run_dag(dag, {"org_file": str(org_file)})
 
     states = task_states(run)
     assert run.state == "success", states
-    assert states["apply"] == "success"
+    assert (states["auto_approve"], states["apply"]) == ("success", "success")
     assert states["approve"] == "skipped"
+    assert xcom(run, "auto_approve")["digest"] == xcom(run, "plan")["digest"]
     assert xcom(run, "report") == {"applied": 2, "writes": 2, "in_sync": False}
     assert len(org.log.writes()) == 2
     assert len(asset_events(uri)) == events_before + 1
 
     org.log.clear()
-    again = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+    again = run_dag(dag, {"org_file": str(org_file)})
     assert task_states(again)["apply"] == "skipped"
     assert xcom(again, "report")["in_sync"] is True
     assert org.log.writes() == []
@@ -86,9 +104,10 @@ class Approver:
     recorded while the task is still running is stored but resumes nothing (the route only
     resumes a parked task), and the run would wait forever."""
 
-    def __init__(self, dag_id: str, choice: str) -> None:
+    def __init__(self, dag_id: str, choice: str, user: str = "reviewer") -> None:
         self.dag_id = dag_id
         self.choice = choice
+        self.user = user
         self.body: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -110,12 +129,14 @@ class Approver:
         from airflow.utils.state import TaskInstanceState
         from sqlalchemy import select
 
+        user = self.user
+
         class Reviewer:
             def get_id(self) -> str:
-                return "reviewer"
+                return user
 
             def get_name(self) -> str:
-                return "Reviewer"
+                return user
 
         while not self._stop.is_set():
             with create_session() as session:
@@ -168,12 +189,54 @@ def test_a_human_approves_or_rejects_the_plan_shown_in_the_approval(
         run = run_dag(dag, {"org_file": str(org_file)})
 
     states = task_states(run)
-    assert states["approve"] == "success", states
     assert approver.body is not None
-    assert "max_requests_per_1_minute 5000 -> 500" in approver.body
+    assert "max\\_requests\\_per\\_1\\_minute 5000 \\-\\> 500" in approver.body
+    assert "| critical: owners |" in approver.body
     if choice == "Approve":
+        assert states["approve"] == "success", states
         assert states["apply"] == "success"
+        assert xcom(run, "approve")["digest"] == xcom(run, "plan")["digest"]
         assert len(org.log.writes()) == 3  # owner added, gpt-4o and gpt-4o-mini limits
-    else:
-        assert (states["apply"], states["report"]) == ("skipped", "skipped")
+    else:  # visible as rejected: the approval failed ("rejected by Reviewer"), apply never ran
+        assert (states["approve"], states["apply"]) == ("failed", "upstream_failed"), states
         assert org.log.writes() == []
+
+
+@pytest.mark.skipif(
+    not _dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
+)
+def test_no_run_parameter_skips_the_approval_and_a_risky_plan_is_never_automatic(
+    org: EmulatorServer, dag: Any, org_file: Path
+) -> None:
+    """The old bypass (``auto_approve`` in the run's conf) and a risky plan (an owner added)
+    under ``no_risk``: both wait for a person; rejected here, nothing is written."""
+    org.state.create_project("team-search")
+    set_variable("openai_org_auto_approve", "no_risk")
+    org.log.clear()
+
+    with Approver(dag.dag_id, "Reject") as approver:
+        run = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+
+    states = task_states(run)
+    assert approver.body is not None
+    assert "critical: owners" in approver.body
+    assert (states["auto_approve"], states["approve"], states["apply"]) == ("skipped", "failed", "upstream_failed")
+    assert run.state == "failed"
+    assert org.log.writes() == []
+
+
+@pytest.mark.skipif(
+    not _dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
+)
+def test_the_user_who_triggered_the_run_cannot_approve_it(org: EmulatorServer, dag: Any, org_file: Path) -> None:
+    org.state.create_project("team-search")
+    org.log.clear()
+
+    with Approver(dag.dag_id, "Approve", user="dag_test"):  # dag.test() runs are triggered by "dag_test"
+        run = run_dag(dag, {"org_file": str(org_file)})
+
+    states = task_states(run)
+    assert (states["approve"], states["apply"]) == ("failed", "upstream_failed"), states
+    assert org.log.writes() == []

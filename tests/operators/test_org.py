@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,12 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
 from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY
+from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of
+
+from .conftest import FakeTaskInstance, make_context
 
 ORG = 'projects:\n  team-search:\n    rate_limits:\n      "gpt-4o*": {max_requests_per_1_minute: 500}\n'
 
@@ -177,3 +182,87 @@ def test_the_org_file_name_is_logged_and_reported_escaped(
         OrgPlanOperator(task_id="plan", org_file=name, fail_on_changes=True).execute(context)
     assert "\x1b" not in str(raised.value)
     assert "org\\x1b[2J.yaml: the live organization drifted" in str(raised.value)
+
+
+# -- what is approved is what is applied (issue 17 points 1-3) -----------------------------
+
+
+@dataclass
+class RunTaskInstance(FakeTaskInstance):
+    """A task instance that also reads the XComs of the run's other tasks."""
+
+    others: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def xcom_pull(self, task_ids: str, key: str = "return_value") -> Any:
+        return self.others.get((task_ids, key))
+
+
+def planned(org_file: Path, context: Any, document: str | None = None) -> dict[str, Any]:
+    """The signed plan OrgPlanOperator pushes for ``document`` (default: the fixture's file)."""
+    if document is not None:
+        org_file.write_text(document)
+    OrgPlanOperator(task_id="plan", org_file=str(org_file)).execute(context)
+    return dict(context["ti"].xcom.pop(PLAN_XCOM_KEY))
+
+
+def apply_context(plan: dict[str, Any], approval: Any) -> Any:
+    context = make_context()
+    context["ti"] = RunTaskInstance(others={("plan", PLAN_XCOM_KEY): plan, ("approve", "return_value"): approval})
+    return context
+
+
+def apply_op() -> OrgApplyOperator:
+    return OrgApplyOperator(task_id="apply", plan_task_id="plan", approval_task_ids=["approve", "auto_approve"])
+
+
+def test_apply_applies_the_plan_with_the_approved_digest(
+    org_file: Path, admin_conn: EmulatorServer, context: Any
+) -> None:
+    plan = planned(org_file, context)
+    approval = approval_record(key_of(OpenAIAdminHook()), make_context()["run_id"], plan["digest"], "reviewer")
+
+    result = apply_op().execute(apply_context(plan, approval))
+
+    assert result["applied"] == 2
+
+
+def test_a_substituted_xcom_plan_is_not_applied(org_file: Path, admin_conn: EmulatorServer, context: Any) -> None:
+    approved = planned(org_file, context)
+    # Another plan, validly signed (a rate-limit update was approved; a member removal is swapped in).
+    admin_conn.state.add_user("bob@example.com", "Bob", "reader")
+    project = next(p.id for p in admin_conn.state.projects if p.name == "team-search")
+    admin_conn.state.add_project_user(project, "member", email="bob@example.com")
+    substitute = planned(org_file, context, "projects:\n  team-search:\n    members: {}\n")
+    approval = approval_record(key_of(OpenAIAdminHook()), make_context()["run_id"], approved["digest"], "reviewer")
+    admin_conn.log.clear()
+
+    with pytest.raises(AirflowFailException, match="is not the approved plan"):
+        apply_op().execute(apply_context(substitute, approval))
+    assert admin_conn.log.writes() == []
+
+
+def test_a_tampered_xcom_plan_is_refused_before_any_request(
+    org_file: Path, admin_conn: EmulatorServer, context: Any
+) -> None:
+    plan = planned(org_file, context)
+    approval = approval_record(key_of(OpenAIAdminHook()), make_context()["run_id"], plan["digest"], "reviewer")
+    plan["changes"][0]["after"] = {"max_requests_per_1_minute": 1}
+    admin_conn.log.clear()
+
+    with pytest.raises(AirflowFailException, match="edited after it was made"):
+        apply_op().execute(apply_context(plan, approval))
+    assert admin_conn.log.entries() == []
+
+
+@pytest.mark.parametrize("approval", [None, {"digest": "sha256:x", "approved_by": "me", "run_id": "r", "mac": "0"}])
+def test_no_or_a_forged_approval_record_applies_nothing(
+    org_file: Path, admin_conn: EmulatorServer, context: Any, approval: Any
+) -> None:
+    plan = planned(org_file, context)
+    if approval is not None:
+        approval = {**approval, "digest": plan["digest"], "run_id": make_context()["run_id"]}
+    admin_conn.log.clear()
+
+    with pytest.raises(AirflowFailException, match=r"no approval recorded|does not match this run"):
+        apply_op().execute(apply_context(plan, approval))
+    assert admin_conn.log.entries() == []

@@ -107,10 +107,6 @@ def test_a_member_named_exactly_passes_even_beside_a_look_alike_member() -> None
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until engine.plan calls orgfile.emails.check_live_emails with the people read (issue 17 wiring)",
-)
 def test_a_plan_refuses_an_email_that_looks_like_a_member_before_any_write(client: OpenAIAdminClient, org: Org) -> None:
     org.emulator.state.add_user("ace@example.com", "Ace", "reader")
     org.emulator.log.clear()

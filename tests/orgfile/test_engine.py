@@ -183,7 +183,7 @@ def test_a_plan_over_max_destructive_changes_is_refused_with_no_write(client: Op
     document["projects"]["team-ads"]["archived"] = True
     del document["projects"]["team-ads"]["members"]
 
-    with pytest.raises(PlanRefusedError, match="2 destructive changes"):
+    with pytest.raises(PlanRefusedError, match="risky changes affect 5 objects"):
         engine.apply(client, spec(document))
     assert writes(org.emulator) == []
 

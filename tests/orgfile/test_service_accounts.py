@@ -236,7 +236,7 @@ def test_unlisted_accounts_are_destructive_removals_counted_against_the_limit(
         ("remove", "indexer", True, {"accounts": [GENERATION]}),
         ("remove", "search-bot", True, {"accounts": ["search-bot"]}),
     ]
-    with pytest.raises(PlanRefusedError, match="2 destructive changes"):
+    with pytest.raises(PlanRefusedError, match="risky changes affect 2 objects"):
         engine.apply(client, spec(document))
     assert writes(org.emulator) == []
 

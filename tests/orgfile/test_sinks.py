@@ -84,14 +84,10 @@ def test_a_plain_sink_is_usable() -> None:
     assert unusable_reason(InMemoryKeySink()) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until engine.apply resolves sinks with orgfile.sinks.resolve_usable_sinks (issue 17 wiring)",
-)
 def test_apply_refuses_a_variable_sink_outside_a_task_before_creating_the_project(
     client: OpenAIAdminClient, org: Org
 ) -> None:
-    """The attack of issue 17, end to end: today the project is created, then the store fails."""
+    """The attack of issue 17, end to end: the project was created, then the store failed."""
     document = {"projects": {"team-new": {"service_accounts": {"bot": {"sink": "variable"}}}}}
     with pytest.raises(OrgFileError, match=r"projects\['team-new'\]\.service_accounts\.bot\.sink"):
         engine.apply(client, spec(document))

@@ -173,7 +173,9 @@ def test_apply_makes_the_minimum_writes_and_a_second_apply_none(
     new_project = next(p.id for p in emulator.state.projects if p.name == "team-new")
     assert masked(writes(emulator)) == minimum_writes(org, new_project)
     assert result.writes == len(writes(emulator))
-    assert result.plan.destructive_count == 2  # the team-search alert, mtls-c for team-search
+    # the team-search alert, mtls-c for team-search, and a money change (a limit raised or
+    # an alert's recipients replaced)
+    assert result.plan.destructive_count == 3
     assert scoped_state(emulator) == {
         "organization": {
             "limit": 200000,

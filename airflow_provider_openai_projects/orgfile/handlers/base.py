@@ -34,9 +34,15 @@ class PlanContext:
     organization members nor invited; one invite each carries all their roles."""
     org_roles: dict[str, str] = field(default_factory=dict)
     """email -> organization role for people who are invited."""
+    revoked_invites: set[str] = field(default_factory=set)
+    """emails whose pending invite this plan deletes (it gives a role the file does not)."""
     pending: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unmanaged_projects: int = 0
+
+    def pending_invite(self, email: str) -> dict[str, Any] | None:
+        """The pending invite of ``email`` that stays (one this plan deletes is not)."""
+        return None if email.lower() in self.revoked_invites else self.reader.pending_invite(email)
 
 
 @dataclass

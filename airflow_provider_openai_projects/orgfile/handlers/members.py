@@ -3,7 +3,10 @@
 People of the organization are added by user id; people not in it are collected for one
 invite each (planned by the organization handler) carrying every project role the file
 gives them; someone already invited is shown as pending. Members not listed are removed
-(destructive). Adds and promotions run before demotions and removals, and the last owner
+(destructive). A pending invite that gives a role in such a project that the file does not
+(an outsider, or another role) is part of the plan: it is deleted (before any invite is
+sent) and, when the file lists the person, they are invited anew with the file's roles; an
+invite never bypasses the file. Adds and promotions run before demotions and removals, and the last owner
 of a project is never removed or demoted: when the file would leave a project without an
 owner, the oldest live owner is kept and the plan says so.
 """
@@ -20,6 +23,7 @@ from airflow_provider_openai_projects.orgfile.changes import (
     PHASE_DEMOTE,
     PHASE_PROMOTE,
     PHASE_REMOVE,
+    PHASE_REVOKE_INVITE,
     Change,
 )
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
@@ -37,7 +41,7 @@ class MembersHandler:
     def plan(self, ctx: PlanContext) -> list[Change]:
         """Per project that declares ``members``: role updates, adds (or invites for people
         not yet in the organization), removals of those not listed; never the last owner."""
-        changes: list[Change] = []
+        changes: list[Change] = self._plan_invite_revocations(ctx)
         for name, spec in ctx.spec.projects.items():
             if spec.members is None or name not in ctx.projects:
                 continue
@@ -49,6 +53,47 @@ class MembersHandler:
             if project is not None and future_owners == 0:
                 planned = self._keep_last_owner(ctx, name, live, planned)
             changes.extend(planned)
+        return changes
+
+    @staticmethod
+    def _plan_invite_revocations(ctx: PlanContext) -> list[Change]:
+        """Deletes of the pending invites that give a role, in a project whose members the
+        file lists, that the file does not give (once per invite)."""
+        changes: list[Change] = []
+        declared = {
+            str(project["id"]): (name, spec.members)
+            for name, spec in ctx.spec.projects.items()
+            if spec.members is not None and (project := ctx.projects.get(name)) is not None
+        }
+        if not declared:
+            return changes
+        for invite in ctx.reader.invites():
+            if invite.get("status") != "pending":
+                continue
+            email = str(invite["email"]).lower()
+            for grant in invite.get("projects") or []:
+                found = declared.get(str(grant.get("id")))
+                if found is None:
+                    continue
+                name, members = found
+                if (members or {}).get(email) == grant.get("role"):
+                    continue
+                ctx.revoked_invites.add(email)
+                before = {"invite": "pending", "role": grant.get("role"), "organization_role": invite.get("role")}
+                changes.append(
+                    Change(
+                        FAMILY,
+                        "remove",
+                        name,
+                        email,
+                        before,
+                        None,
+                        True,
+                        PHASE_REVOKE_INVITE,
+                        target={"invite_id": invite["id"]},
+                    )
+                )
+                break
         return changes
 
     @staticmethod
@@ -79,7 +124,7 @@ class MembersHandler:
                 planned.append(
                     Change(FAMILY, "add", name, email, None, {"role": role}, False, PHASE_ADD_MEMBER, target=where)
                 )
-            elif ctx.reader.pending_invite(email) is not None:
+            elif ctx.pending_invite(email) is not None:
                 ctx.pending.append({"where": name, "what": email, "role": role, "status": "invite pending"})
             else:
                 ctx.invites_needed.setdefault(email, {})[name] = role
@@ -121,6 +166,10 @@ class MembersHandler:
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         client = ctx.client
+        if "invite_id" in change.target:
+            with contextlib.suppress(NotFoundError):  # already gone: done
+                client.delete_invite(str(change.target["invite_id"]))
+            return 1
         project_id = ctx.project_id(change)
         user_id = str(change.target["user_id"])
         if change.action == "add":

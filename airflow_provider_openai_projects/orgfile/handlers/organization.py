@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import PHASE_INVITE, PHASE_ORG_ROLE, Change
+from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 
 FAMILY = "organization"
@@ -39,7 +41,7 @@ class OrganizationHandler:
                             target={"user_id": user["id"]},
                         )
                     )
-            elif ctx.reader.pending_invite(email) is not None:
+            elif ctx.pending_invite(email) is not None:
                 ctx.pending.append({"where": "organization", "what": email, "role": role, "status": "invite pending"})
             else:
                 ctx.invites_needed.setdefault(email, {})
@@ -63,7 +65,23 @@ class OrganizationHandler:
                     target={"projects": grants},
                 )
             )
+        self._refuse_no_owner_left(ctx, changes)
         return changes
+
+    @staticmethod
+    def _refuse_no_owner_left(ctx: PlanContext, changes: list[Change]) -> None:
+        """Refuse a plan that demotes every organization owner (the API would refuse the
+        last one part-way through the apply)."""
+        demoted = {c.what for c in changes if (c.before or {}).get("role") == "owner" and c.action == "update"}
+        if not demoted:
+            return
+        owners = {str(u.get("email") or u["id"]).lower() for u in ctx.reader.users() if u.get("role") == "owner"}
+        if owners and owners <= demoted:
+            raise PlanRefusedError(
+                f"{printable(ctx.spec.source)}: the plan demotes the organization's last owner "
+                f"({printable(', '.join(sorted(owners)))}); an organization keeps at least one owner. "
+                "Nothing was written."
+            )
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         client = ctx.client

@@ -1,0 +1,153 @@
+"""The risk of a change, computed from what it does (family, action, before and after).
+
+Every change of a plan carries an :class:`Risk`: a level and the reasons for it.
+
+- ``owners`` (level ``critical``): anything that touches an owner: a person made, added,
+  invited as, demoted from or removed as an organization or project owner.
+- ``removal`` (``risky``): a removal, archive or deletion (members, invites, groups, roles,
+  service accounts, alerts, certificates, a spend limit, model permissions reset).
+- ``demotion`` (``risky``): owner to member or reader; a role or group losing permissions.
+- ``narrowing`` (``risky``): access narrowed: an allow list that shrinks (or a deny list
+  that grows, or a switch to an allow list), a hosted tool disabled.
+- ``money`` (``risky``): a spend limit raised or removed, an alert's threshold raised or its
+  recipients replaced (someone stops being told).
+
+Everything else (creates, adds, invites without an owner role, settings that widen or keep
+access) is level ``none``. :func:`objects_affected` counts the objects a change touches (a
+batch of 4 certificates is 4, a removal of 3 service accounts of one name is 3): the
+``settings.max_destructive_changes`` cap counts these for every change of level
+``risky`` or ``critical``. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.orgfile.changes import Change
+
+NONE = "none"
+RISKY = "risky"
+CRITICAL = "critical"
+LEVELS = (NONE, RISKY, CRITICAL)
+"""Ordered, least first."""
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A change's risk: ``level`` (``none``, ``risky``, ``critical``) and ``reasons``
+    (``owners``, ``removal``, ``demotion``, ``narrowing``, ``money``)."""
+
+    level: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def risky(self) -> bool:
+        return self.level != NONE
+
+    def label(self) -> str:
+        """``critical: owners, demotion`` or ``none``."""
+        return self.level if not self.reasons else f"{self.level}: {', '.join(self.reasons)}"
+
+
+_ROLE_RANK = {"owner": 2, "member": 1, "reader": 0}
+
+
+def _role(side: dict[str, Any] | None) -> str | None:
+    value = (side or {}).get("role")
+    return str(value) if value is not None else None
+
+
+def _owner_touched(change: Change) -> bool:
+    roles = {_role(change.before), _role(change.after)}
+    for side in (change.before, change.after):
+        projects = (side or {}).get("projects")
+        if isinstance(projects, dict):
+            roles.update(str(role) for role in projects.values())
+    return "owner" in roles
+
+
+def _is_demotion(change: Change) -> bool:
+    old, new = _role(change.before), _role(change.after)
+    if old is not None and new is not None and old in _ROLE_RANK and new in _ROLE_RANK:
+        return _ROLE_RANK[new] < _ROLE_RANK[old]
+    if change.family == "roles" and change.action == "update":
+        lost = set((change.before or {}).get("permissions") or []) - set((change.after or {}).get("permissions") or [])
+        return bool(lost) and "permissions" in (change.after or {})
+    return False
+
+
+def _is_narrowing(change: Change) -> bool:
+    before, after = change.before or {}, change.after or {}
+    if change.family == "hosted_tools":
+        return any(before.get(tool) is True and value is False for tool, value in after.items())
+    if change.family == "model_permissions" and change.action == "update":
+        full = change.target.get("set") or {}
+        mode = full.get("mode", before.get("mode"))
+        old_mode = before.get("mode", mode)
+        old_ids = set(before.get("model_ids", full.get("model_ids")) or [])
+        new_ids = set(full.get("model_ids") or [])
+        if mode != old_mode:
+            return mode == "allow_list"
+        if mode == "allow_list":
+            return bool(old_ids - new_ids)
+        return bool(new_ids - old_ids)
+    return False
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _is_money(change: Change) -> bool:
+    before, after = change.before or {}, change.after or {}
+    if change.family == "spend_limit":
+        if change.action == "remove":
+            return True
+        old, new = _number(before.get("threshold_amount")), _number(after.get("threshold_amount"))
+        return old is not None and (new is None or new > old)
+    if change.family == "spend_alerts":
+        if change.action == "remove":
+            return True
+        old, new = _number(before.get("threshold_amount")), _number(after.get("threshold_amount"))
+        if old is not None and new is not None and new > old:
+            return True
+        if "recipients" in before:
+            return bool(set(before.get("recipients") or []) - set(after.get("recipients") or []))
+    return False
+
+
+def assess(change: Change) -> Risk:
+    """The risk of ``change`` (see the module docstring)."""
+    reasons: list[str] = []
+    if _owner_touched(change):
+        reasons.append("owners")
+    if change.action in ("remove", "archive") or change.destructive:
+        reasons.append("removal")
+    if _is_demotion(change):
+        reasons.append("demotion")
+    if _is_narrowing(change):
+        reasons.append("narrowing")
+    if _is_money(change):
+        reasons.append("money")
+    if not reasons:
+        return Risk(NONE)
+    return Risk(CRITICAL if "owners" in reasons else RISKY, tuple(reasons))
+
+
+def objects_affected(change: Change) -> int:
+    """How many objects ``change`` touches (at least 1): certificates of a batch, the
+    accounts of a service-account removal, each otherwise."""
+    certificates = change.target.get("certificate_ids")
+    if isinstance(certificates, list) and certificates:
+        return len(certificates)
+    accounts = (change.before or {}).get("accounts") if change.family == "service_accounts" else None
+    if isinstance(accounts, list) and accounts:
+        return len(accounts)
+    return 1
+
+
+def risky_objects(changes: list[Change]) -> int:
+    """The objects touched by the risky and critical changes of ``changes`` (the cap's count)."""
+    return sum(objects_affected(change) for change in changes if assess(change).risky)

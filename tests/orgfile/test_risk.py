@@ -1,0 +1,146 @@
+"""Risk, not just "destructive" (issue 17 points 5 and 6): demotions, narrowing, money and
+owners counted; the cap counts objects; the last organization owner is never demoted; a
+pending invite that would bypass a project's authoritative members is in the plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_openai_projects.client import OpenAIAdminClient
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.orgfile import engine
+from airflow_provider_openai_projects.orgfile.changes import Change
+from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
+from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected
+
+from .conftest import Org, spec, writes
+
+
+def change(family: str, action: str, before: Any, after: Any, **target: Any) -> Change:
+    return Change(family, action, "team-x", "x", before, after, action in ("remove", "archive"), 50, target=target)
+
+
+@pytest.mark.parametrize(
+    ("the_change", "label"),
+    [
+        (change("members", "update", {"role": "owner"}, {"role": "member"}), "critical: owners, demotion"),
+        (change("organization", "update", {"role": "reader"}, {"role": "owner"}), "critical: owners"),
+        (
+            change("organization", "invite", None, {"role": "reader", "projects": {"team-x": "owner"}}),
+            "critical: owners",
+        ),
+        (change("members", "add", None, {"role": "member"}), "none"),
+        (change("roles", "update", {"permissions": ["a", "b"]}, {"permissions": ["a"]}), "risky: demotion"),
+        (change("hosted_tools", "update", {"web_search": True}, {"web_search": False}), "risky: narrowing"),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"model_ids": ["gpt-4o", "o3"]},
+                {"model_ids": []},
+                set={"mode": "allow_list", "model_ids": []},
+            ),
+            "risky: narrowing",
+        ),
+        (change("spend_limit", "update", {"threshold_amount": 100}, {"threshold_amount": 2**63 - 1}), "risky: money"),
+        (change("spend_limit", "update", {"threshold_amount": None}, {"threshold_amount": 100}), "none"),
+        (change("spend_alerts", "update", {"recipients": ["a@x.co"]}, {"recipients": ["b@x.co"]}), "risky: money"),
+        (
+            change("certificates", "remove", {"active": True}, {"active": False}, certificate_ids=list("abcd")),
+            "risky: removal",
+        ),
+    ],
+)
+def test_every_change_carries_a_risk_from_before_and_after(the_change: Change, label: str) -> None:
+    assert assess(the_change).label() == label
+
+
+def test_the_cap_counts_objects_not_changes() -> None:
+    batch = change("certificates", "remove", {"active": True}, {"active": False}, certificate_ids=list("abcd"))
+    accounts = Change("service_accounts", "remove", "p", "ci", {"accounts": ["ci", "ci", "ci"]}, None, True, 60)
+    assert (objects_affected(batch), objects_affected(accounts)) == (4, 3)
+
+
+def test_demoting_owners_counts_against_the_cap_with_no_write(client: OpenAIAdminClient, org: Org) -> None:
+    org.emulator.state.update_project_user(org.ads, org.cy, "owner")  # the file demotes cy to member
+    org.emulator.log.clear()
+    document = {
+        "settings": {"max_destructive_changes": 0},
+        "projects": {
+            "team-ads": {
+                "members": {"ada@example.com": "owner", "cy@example.com": "member", "dee@example.com": "member"}
+            }
+        },
+    }
+
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec(document))
+    assert writes(org.emulator) == []
+
+
+def test_the_last_organization_owner_is_never_demoted_whatever_the_cap(client: OpenAIAdminClient, org: Org) -> None:
+    owners = sorted(u.email for u in org.emulator.state.users if u.role == "owner")
+    assert len(owners) == 2  # the organization's owner and ada
+    document = {
+        "settings": {"max_destructive_changes": 100},
+        "organization": {"members": dict.fromkeys(owners, "reader")},
+    }
+
+    with pytest.raises(PlanRefusedError, match="demotes the organization's last owner"):
+        engine.plan(client, spec(document))
+    assert writes(org.emulator) == []
+    # Demoting one of the two is a critical change, planned.
+    [demotion] = engine.plan(client, spec({"organization": {"members": {"ada@example.com": "reader"}}})).changes
+    assert assess(demotion).label() == "critical: owners, demotion"
+
+
+def test_a_pending_invite_giving_an_outsider_owner_of_an_authoritative_project_is_deleted(
+    client: OpenAIAdminClient, org: Org
+) -> None:
+    org.emulator.state.create_invite("mallory@evil.example", "reader", [{"id": org.search, "role": "owner"}])
+    org.emulator.log.clear()
+    document = {"projects": {"team-search": {"members": {"ada@example.com": "owner", "bob@example.com": "member"}}}}
+
+    plan = engine.plan(client, spec(document))
+
+    assert not plan.in_sync
+    [revoke] = plan.changes
+    assert (revoke.action, revoke.where, revoke.what, assess(revoke).level) == (
+        "remove",
+        "team-search",
+        "mallory@evil.example",
+        "critical",
+    )
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec({**document, "settings": {"max_destructive_changes": 0}}))
+    assert writes(org.emulator) == []
+
+    engine.apply(client, spec(document))
+    assert [w.split(" ")[0] for w in writes(org.emulator)] == ["DELETE"]
+    assert not [i for i in client.list_invites() if i["email"] == "mallory@evil.example" and i["status"] == "pending"]
+    assert engine.plan(client, spec(document)).in_sync
+
+
+def test_a_pending_invite_with_another_role_is_replaced_by_the_files(
+    client: OpenAIAdminClient, emulator: EmulatorServer, org: Org
+) -> None:
+    # dee is invited as a member of team-ads; the file says owner: the invite is deleted, then sent anew.
+    document = {
+        "projects": {
+            "team-ads": {
+                "members": {"ada@example.com": "owner", "cy@example.com": "member", "dee@example.com": "owner"}
+            }
+        }
+    }
+
+    plan = engine.plan(client, spec(document))
+
+    assert [(c.family, c.action, c.what) for c in plan.changes] == [
+        ("members", "remove", "dee@example.com"),
+        ("organization", "invite", "dee@example.com"),
+    ]
+    engine.apply(client, spec(document))
+    pending = [i for i in client.list_invites() if i["status"] == "pending" and i["email"] == "dee@example.com"]
+    assert [p["role"] for i in pending for p in i["projects"]] == ["owner"]
