@@ -47,9 +47,14 @@ __all__ = [
 ]
 
 
-def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
-    """The changes that make the organization match ``spec``; reads only."""
-    reader = LiveReader(client, progress)
+def plan(
+    client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS, reader: LiveReader | None = None
+) -> Plan:
+    """The changes that make the organization match ``spec``; reads only.
+
+    ``reader``: the reader to read through (the incremental planner's, which reuses what
+    the audit log shows unchanged: :mod:`.incremental.planner`); a fresh one by default."""
+    reader = reader if reader is not None else LiveReader(client, progress)
     read_organization_lists(spec, reader)  # first: the exact count of reads is known after them
     ctx = PlanContext(spec=spec, reader=reader)
     changes: list[Change] = []
