@@ -102,7 +102,7 @@ class Rule:
     organization: tuple[str, ...] = ()
     per_object: tuple[tuple[str, Callable[[Mapping[str, Any]], str | None]], ...] = ()
     target: Callable[[Mapping[str, Any]], str | None] | None = None
-    extra: Callable[[Mapping[str, Any], Mapping[str, Any]], set[Stale]] | None = field(default=None)
+    also: Callable[[Mapping[str, Any], Mapping[str, Any]], set[Stale]] | None = field(default=None)
 
     def stale(self, event: Mapping[str, Any], cached: Mapping[str, Any]) -> set[Stale]:
         found: set[Stale] = {(family, None) for family in self.whole}
@@ -111,8 +111,8 @@ class Rule:
         found |= {(family, project) for family in self.per_project}
         for family, id_of in self.per_object:
             found.add((family, id_of(event)))
-        if self.extra is not None:
-            found |= self.extra(event, cached)
+        if self.also is not None:
+            found |= self.also(event, cached)
         return found
 
 
@@ -155,7 +155,7 @@ RULES: dict[str, Rule] = {
     "invite.sent": Rule("a pending invite", ("invites",)),
     "invite.deleted": Rule("a pending invite", ("invites",)),
     "invite.accepted": Rule(
-        "a new member, in the projects the invite grants", ("invites", "users"), extra=_invited_projects
+        "a new member, in the projects the invite grants", ("invites", "users"), also=_invited_projects
     ),
     # service accounts, rate limits
     "service_account.created": Rule("a project's service accounts", per_project=("service_accounts",)),
