@@ -97,6 +97,15 @@ class ControlUserKeyRequest(_Body):
     name: str | None = None
 
 
+class ControlDashboardRequest(_Body):
+    """A write of the Admin API made by a person in the dashboard."""
+
+    user_id: str
+    method: Literal["POST", "DELETE"]
+    path: str
+    body: dict[str, object] | None = None
+
+
 class ControlThrottleRequest(_Body):
     rpm: float | None
     burst: int | None = None
