@@ -126,6 +126,7 @@ def apply(
     saved: Plan | None = None,
     progress: Progress = NO_PROGRESS,
     key_sinks: Mapping[str, KeySink] | None = None,
+    reader: LiveReader | None = None,
 ) -> ApplyResult:
     """Apply ``spec`` (plan then apply) or exactly the ``saved`` plan (re-checked first).
 
@@ -139,7 +140,7 @@ def apply(
     if saved is not None and spec is None:
         the_plan = fresh_plan_for(client, saved, progress)
     elif spec is not None and saved is None:
-        the_plan = plan(client, spec, progress)
+        the_plan = plan(client, spec, progress, reader)  # reader: see plan()
     else:
         raise TypeError("give exactly one of spec or saved")
     check_destructive(the_plan)
