@@ -7,7 +7,8 @@ new cache (checked to hold no key), and render how the plan was read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.orgfile.incremental import attribution
@@ -45,12 +46,18 @@ def _secrets(client: Any) -> list[str]:
 
 
 def plan_with_state(
-    client: Any, spec: OrgSpec, location: TextLocation, *, full: bool = False, progress: Progress = NO_PROGRESS
+    client: Any,
+    spec: OrgSpec,
+    location: TextLocation,
+    *,
+    full: bool = False,
+    progress: Progress = NO_PROGRESS,
+    clock: Callable[[], float] = time.time,
 ) -> IncrementalPlan:
     """The plan of ``spec`` through the cache at ``location``, which is then updated."""
     cache, unusable = _load(location)
     result = incremental_plan(
-        client, spec, cache, unusable=unusable or "there is no cache yet", full=full, progress=progress
+        client, spec, cache, unusable=unusable or "there is no cache yet", full=full, progress=progress, clock=clock
     )
     save(location, result.cache, _secrets(client))
     return result
