@@ -60,7 +60,8 @@ def test_a_dashboard_change_re_reads_only_that_projects_family_and_names_the_per
     assert result.families["rate_limits"].reused == PROJECTS - 1
     [line] = result.drift_lines()
     assert "max_requests_per_1_minute 9000 -> 500" in line
-    assert "changed by ada@example.com at " in line and "(rate_limit.updated)" in line
+    assert "changed by ada@example.com at " in line
+    assert "(rate_limit.updated)" in line
     same_as_full(small, result)
 
 
@@ -85,7 +86,8 @@ def test_own_writes_are_re_read_but_never_reported_and_an_apply_restarts_attribu
     assert small.plan().attribution[0]  # attributed before the apply
 
     planned, applied = apply_with_state(small.client, small.spec, small.state)
-    assert applied.done and planned.attribution[0]
+    assert applied.done
+    assert planned.attribution[0]
     small.emulator.log.clear()
     after = small.plan()
 
@@ -121,8 +123,10 @@ def test_a_change_with_no_event_is_caught_by_the_next_full_read(small: Small) ->
     missed = small.plan()
     caught = small.plan(clock=lambda: time.time() + 2 * 86400)
 
-    assert missed.plan.in_sync and missed.full_read is None  # nothing in the log: reused
-    assert caught.full_read is not None and "settings.full_read_every" in caught.full_read
+    assert missed.plan.in_sync
+    assert missed.full_read is None
+    assert caught.full_read is not None
+    assert "settings.full_read_every" in caught.full_read
     assert [c.where for c in caught.plan.changes] == ["p0"]
     same_as_full(small, caught)
 
@@ -168,8 +172,10 @@ def test_anything_the_log_cannot_justify_means_a_full_read_said_in_one_line(smal
 
     result = small.plan()
 
-    assert result.full_read is not None and expected in result.full_read
-    assert "\n" not in result.headline() and result.headline().startswith("full read: ")
+    assert result.full_read is not None
+    assert expected in result.full_read
+    assert "\n" not in result.headline()
+    assert result.headline().startswith("full read: ")
     assert all(f.reused == 0 for f in result.families.values())
     assert [c.where for c in result.plan.changes] == ["p0"]
 
