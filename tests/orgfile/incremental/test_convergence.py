@@ -106,11 +106,11 @@ def test_every_kind_of_change_was_tried() -> None:
     """The sequences above made each kind of change (a person's, another key's, our own)."""
     if not TRIED:
         pytest.skip("run with the property above")
-    assert TRIED == {
+    assert {
         "person_rate_limit",
         "person_member",
         "key_rate_limit",
         "key_member",
         "person_project",
         "own_apply",
-    }
+    } == TRIED
