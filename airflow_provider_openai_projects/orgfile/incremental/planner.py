@@ -227,7 +227,7 @@ def prepare(
         reason = f"the cache is of another file ({cache.source})"
     else:
         try:
-            events, position = follow.follow(client, cache.position, tenant)
+            events, position = follow.follow(client, cache.position, tenant, now)
         except follow.LogGap as gap:
             reason = str(gap)
     if reason is None and full:
@@ -236,7 +236,7 @@ def prepare(
         reason = f"the last full read is older than settings.full_read_every ({full_read_every(spec)} s)"
     if position is None:
         try:
-            position = follow.latest(client, tenant)
+            position = follow.latest(client, tenant, now)
         except follow.LogGap:
             position = follow.Position()
     reusable: dict[str, list[dict[str, Any]]] = {}
