@@ -26,7 +26,8 @@ from typing import Any, TypedDict
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from airflow_provider_openai_projects.client.errors import ConfigurationError, InvalidInputError
-from airflow_provider_openai_projects.client.ids import MAX_ID_LENGTH, validate_id  # noqa: F401 - re-exported
+from airflow_provider_openai_projects.client.ids import MAX_ID_LENGTH as MAX_ID_LENGTH
+from airflow_provider_openai_projects.client.ids import validate_id as validate_id
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
 from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT, RetryPolicy
 

@@ -81,7 +81,7 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
 
         from airflow_provider_openai_projects.orgfile.incremental.runner import plan_with_state, reads_text
 
-        incremental = plan_with_state(self.hook, spec, ObjectStoragePath(self.state_uri), full=self.full_read)
+        incremental = plan_with_state(self.hook, spec, ObjectStoragePath(str(self.state_uri)), full=self.full_read)
         self.log.info("Reads of %s:\n%s", self.org_file, reads_text(incremental))
         return incremental
 
