@@ -74,8 +74,7 @@ class InviteRequest(_Body):
 
 
 class UserRoleUpdateRequest(_Body):
-    """The spec also has ``role_id``, ``technical_level`` and ``developer_persona``; the
-    emulator knows them but does not emulate them (400 naming the field)."""
+    """Every field optional; at least one given (see ``EmulatorState.update_user_fields``)."""
 
     role: str | None = None
     role_id: str | None = None

@@ -28,7 +28,8 @@ organization-wide actions. The target is in the details' ``id`` and ``resource_i
 (event ids), ``limit`` 1..100, and filters on ``effective_at[gt|gte|lt|lte]``, ``project_ids[]``, ``event_types[]``,
 ``actor_ids[]`` (key tracking id or user id), ``actor_emails[]``, ``resource_ids[]`` and
 ``tenant_only`` (tenant-scoped events, such as ``tenant.group.member.added`` for group
-members, are listed only with ``tenant_only=true``, which then lists nothing else).
+members, are listed only with ``tenant_only=true``, which then lists nothing else). An
+``event_types[]`` value outside the spec's enum is refused (400 naming ``event_types``).
 """
 
 from __future__ import annotations
@@ -49,12 +50,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
 from airflow_provider_openai_projects.emulator.errors import ApiError
+from airflow_provider_openai_projects.emulator.event_types import is_event_type
 from airflow_provider_openai_projects.emulator.pagination import check_limit
-from airflow_provider_openai_projects.emulator.state.core import locked
+from airflow_provider_openai_projects.emulator.state.core import ORGANIZATION_ID, locked
 from airflow_provider_openai_projects.emulator.state.organization import OrganizationOps
 
-#: The emulated organization's id (event details of organization-wide settings name it).
-ORGANIZATION_ID = "org-emulator"
 ORGANIZATION_RESOURCE = "api.organization"
 PROJECT_RESOURCE = "api.project"
 #: The ``ip_address`` of a dashboard session's actor (a documentation address, RFC 5737).
@@ -265,23 +265,25 @@ AUDIT_EVENTS: dict[str, AuditRule] = {
     "create-role": AuditRule("role.created", _response("id"), _role_created),
     "update-role": AuditRule(
         "role.updated", _path("role_id"), _changes(role_name="role_name", description="description")
-    ),
+    ),  # + permissions_added/permissions_removed, noted by the update
     "delete-role": AuditRule("role.deleted", _path("role_id")),
     # admin API keys
     "admin-api-keys-create": AuditRule(
         "api_key.created", _response("id"), lambda write, ids: {"id": ids[0], "data": {"scopes": []}}
     ),
     "admin-api-keys-delete": AuditRule("api_key.deleted", _path("key_id")),
-    # certificates (content is never copied into an event)
+    # certificates (the content only in certificate.deleted, as the spec's payload has it)
     "uploadCertificate": AuditRule(
         "certificate.created",
         _response("id"),
         lambda write, ids: {"id": ids[0], **_given(write.response, name="name")},
     ),
     "modifyCertificate": AuditRule(
-        "certificate.updated", _path("certificate_id"), lambda write, ids: {"id": ids[0], **_given(write.body)}
+        "certificate.updated",
+        _path("certificate_id"),
+        lambda write, ids: {"id": ids[0], **_given(write.response, name="name")},
     ),
-    "deleteCertificate": AuditRule("certificate.deleted", _path("certificate_id")),
+    "deleteCertificate": AuditRule("certificate.deleted", _path("certificate_id")),  # + name, certificate: noted
     "activateOrganizationCertificates": AuditRule(
         "certificates.activated", _body_list("certificate_ids"), _certificates
     ),
@@ -544,9 +546,15 @@ class AuditOps(OrganizationOps):
 
     def _record(self, rule: AuditRule, write: Write, actor: dict[str, Any], project_id: str | None) -> dict[str, Any]:
         ids = rule.resources(write)
-        event = self._append_event(
-            rule.event_type, rule.details(write, ids), actor=actor, project_id=project_id, resource_ids=ids
-        )
+        details = rule.details(write, ids)
+        # What only the operation knew (a deleted certificate's name, a role's permissions
+        # before the update), noted by it under (event type, first resource id).
+        for name, value in self.audit_notes.pop((rule.event_type, ids[0]) if ids else ("", ""), {}).items():
+            if isinstance(value, dict) and isinstance(details.get(name), dict):
+                details[name] = {**details[name], **value}
+            else:
+                details[name] = value
+        event = self._append_event(rule.event_type, details, actor=actor, project_id=project_id, resource_ids=ids)
         return event.render()
 
     @locked
@@ -611,6 +619,11 @@ class AuditOps(OrganizationOps):
         and time bounds narrow the positions, then the walk stops at ``limit + 1`` matches.
         """
         check_limit(limit)
+        unknown = [t for t in query.event_types or () if not is_event_type(t)]
+        if unknown:
+            raise ApiError(
+                400, f"Invalid 'event_types': '{unknown[0]}' is not an audit log event type.", param="event_types"
+            )
         if query.tenant_only and query.event_types:
             plain = [t for t in query.event_types if not is_tenant_scoped(t)]
             if plain:
