@@ -136,8 +136,9 @@ def _change_read(change: Mapping[str, Any], reads: Mapping[str, Any]) -> tuple[l
     ids |= projects
     if family in PROJECT_FAMILIES and change.get("where") != "organization":
         return [f"{family}/{p}" for p in projects] or [family], ids
-    if target.get("group_id"):
-        return [f"{family}/{target['group_id']}", family], ids
+    if target.get("group_id"):  # a group's members, roles or the group itself
+        group = target["group_id"]
+        return [family, f"group_users/{group}", f"group_roles/{group}"], ids
     return [family], ids
 
 

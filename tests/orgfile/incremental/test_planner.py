@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.faults import FaultRule
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.orgfile.engine import plan
 from airflow_provider_openai_projects.orgfile.incremental.cache import KeyInCacheError, ReadCache, dumps, load, save
 from airflow_provider_openai_projects.orgfile.incremental.follow import OVERLAP_SECONDS
-from airflow_provider_openai_projects.orgfile.incremental.runner import apply_with_state
+from airflow_provider_openai_projects.orgfile.incremental.runner import apply_with_state, plan_with_state
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.testing import dashboard_change
 
@@ -199,3 +202,27 @@ def test_the_cache_never_holds_a_key(small: Small) -> None:
     with pytest.raises(KeyInCacheError) as error:
         dumps(poisoned)
     assert "sk-admin" not in str(error.value)
+
+
+def test_a_group_member_added_in_the_dashboard_is_followed_through_tenant_events(
+    emulator: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    state = emulator.state
+    ada = state.add_user("ada@example.com", "Ada", "owner")["id"]
+    bob = state.add_user("bob@example.com", "Bob", "reader")["id"]
+    spec = load_document({"version": 1, "groups": {"eng": {"members": ["ada@example.com"]}}}, "org.yaml")
+    apply_with_state(client, spec, tmp_path / "state.json")
+    plan_with_state(client, spec, tmp_path / "state.json")
+    group = client.list_groups()[0]["id"]
+    dashboard_change(emulator, ada, "POST", f"/v1/organization/groups/{group}/users", {"user_id": bob})
+
+    result = plan_with_state(client, spec, tmp_path / "state.json")
+
+    assert result.full_read is None
+    assert result.families["group_users"].fresh == 1
+    assert result.families["groups"].reused == 1
+    [line] = result.drift_lines()
+    assert "bob@example.com" in line
+    assert "[changed by ada@example.com at " in line
+    full = plan(client, spec)
+    assert [c.to_dict() for c in full.changes] == [c.to_dict() for c in result.plan.changes]
