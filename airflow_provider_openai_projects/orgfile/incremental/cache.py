@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from airflow_provider_openai_projects.client.errors import OpenAIAdminError
 from airflow_provider_openai_projects.orgfile.incremental.follow import Position
 
 CACHE_FORMAT = 1
@@ -32,8 +33,9 @@ MAX_KEPT_EVENTS = 5000
 _KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}")
 
 
-class KeyInCacheError(ValueError):
-    """The cache would hold a key; nothing was written (the key is not in the message)."""
+class KeyInCacheError(OpenAIAdminError, ValueError):
+    """The cache would hold a key; nothing was written (the key is not in the message). An
+    :class:`OpenAIAdminError`, so the CLI and the operators report it in one line."""
 
 
 class CacheUnusable(ValueError):

@@ -157,7 +157,10 @@ class Prepared:
                 family.reused_as_of = at if family.reused_as_of is None else min(family.reused_as_of, at)
             else:
                 family.fresh += 1
-        same = self.cache is not None and self.cache.organization == self.organization
+        same = self.cache is not None and (self.cache.organization, self.cache.source) == (
+            self.organization,
+            self.source,
+        )
         kept = list(self.cache.events) if same and self.cache is not None else []
         cached_reads = self.cache.reads if same and self.cache is not None else {}
         kept += [
