@@ -38,10 +38,12 @@ class AdminKeys:
     """Tracking id -> name of every admin key listed."""
 
 
-def _matches(redacted: str, key: str) -> bool:
+def shows_as(redacted: str, key: str) -> bool:
+    """Whether ``key`` shows as ``redacted`` (``sk-admin...def`` as the spec shows it, or
+    ``sk-admin-****abcd`` as the emulator does): same prefix, same last characters."""
     head, _, tail = redacted.replace("...", "*").partition("*")
     tail = tail.lstrip("*")
-    return len(tail) >= 4 and key.startswith(head) and key.endswith(tail)
+    return len(head) >= 3 and len(tail) >= 3 and key.startswith(head) and key.endswith(tail)
 
 
 def connection_key(client: Any) -> str | None:
@@ -65,7 +67,7 @@ def admin_keys(client: Any) -> AdminKeys:
     except APIStatusError:  # not permitted: own writes then show as a key's
         return AdminKeys(frozenset(), {})
     key = connection_key(client) or ""
-    own = [str(k["id"]) for k in listed if key and _matches(str(k.get("redacted_value") or ""), key)]
+    own = [str(k["id"]) for k in listed if key and shows_as(str(k.get("redacted_value") or ""), key)]
     return AdminKeys(
         frozenset(own) if len(own) == 1 else frozenset(), {str(k["id"]): str(k.get("name") or "") for k in listed}
     )

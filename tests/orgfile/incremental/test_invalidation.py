@@ -76,3 +76,13 @@ def test_an_accepted_invite_makes_stale_the_projects_it_grants() -> None:
 def test_events_of_objects_the_file_does_not_manage_make_nothing_stale() -> None:
     for kind in ("login.succeeded", "api_key.created", "ip_allowlist.updated"):
         assert stale_keys(event(kind, KEY, DEFAULT, id="x")) == []
+
+
+def test_the_own_key_is_told_from_its_redacted_value_as_the_spec_and_the_emulator_show_it() -> None:
+    from airflow_provider_openai_projects.orgfile.incremental.attribution import shows_as
+
+    key = "sk-admin-" + "A" * 40 + "wxyz"
+    assert shows_as("sk-admin...xyz", key)
+    assert shows_as("sk-admin-****wxyz", key)
+    assert not shows_as("sk-admin...abc", key)
+    assert not shows_as("****", key)
