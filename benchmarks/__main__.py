@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="openai-provider-bench-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
-from benchmarks import imports, org, parallel, scenarios, sdk_baseline
+from benchmarks import imports, org, org_incremental, parallel, scenarios, sdk_baseline
 from benchmarks.harness import CONN_ENV, Measurement, connection_json, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run only the org-as-code rows and replace that section of --output (the rest is kept)",
     )
+    parser.add_argument(
+        "--only-incremental",
+        action="store_true",
+        help="run only the incremental-plan rows and replace that section of --output (the rest is kept)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
 
@@ -69,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[Measurement] = []
     parallel_rows: list[parallel.ParallelRow] = []
+    incremental_section: list[str] = []
     started = time.perf_counter()
     load_at_start = os.getloadavg()
     with EmulatorServer() as emulator:
@@ -148,14 +154,20 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 ),
             ]
-        for name, job in [] if args.only_parallel else jobs:
+        if not (args.only or args.only_org or args.only_parallel):  # incremental plans (orgfile.incremental)
+            fresh(paced=True)
+            print("running incremental plans ...", file=sys.stderr, flush=True)
+            found = org_incremental.incremental(emulator, projects=args.projects, people=args.org_people)
+            models = len(emulator.state.models)
+            incremental_section = org_incremental.render(found, args.rpm, args.projects, args.org_people, models)
+        for name, job in [] if args.only_parallel or args.only_incremental else jobs:
             if (args.only and args.only not in name) or (args.only_org and not name.startswith("org as code")):
                 continue
             fresh(paced="SDK" not in name)
             print(f"running {name} ...", file=sys.stderr, flush=True)
             rows.extend(job())
         budget_dir = tempfile.mkdtemp(prefix="bench-budget-")
-        for size in [] if args.only or args.only_org else args.parallel_projects:
+        for size in [] if args.only or args.only_org or args.only_incremental else args.parallel_projects:
             for tasks, backend, deferrable in (
                 (args.parallel_tasks, None, False),
                 (args.parallel_tasks, f"sqlite:///{budget_dir}/budget-{size}.db", False),
@@ -184,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for r in rows if r.scenario != "org as code"]
     org_section = "\n".join(org.render(org_rows, args.rpm, args.burst, (load_at_start, os.getloadavg()), args.projects))
     previous = args.output.read_text() if args.output.exists() else ""
+    if args.only_incremental:
+        args.output.write_text(replace_section(previous, org_incremental.SECTION_TITLE, "\n".join(incremental_section)))
+        print("\n".join(incremental_section))
+        return 0
     if args.only_org:
         args.output.write_text(replace_section(previous, org.SECTION_TITLE, org_section))
         print(org_section)
@@ -200,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     heavy = imports.heavy_modules_imported()
     parse = imports.dag_parse_times()
     report = render(rows, cost, heavy, parse, args, time.perf_counter() - started)
-    report += "\n" + org_section + "\n" + section
+    report += "\n" + org_section + "\n" + "\n".join(incremental_section) + "\n" + section
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     from benchmarks.e2e_celery import SECTION_TITLE as CELERY_TITLE

@@ -4,6 +4,7 @@
     openai-org plan -f org.yaml [--out plan.json] [--json]
     openai-org apply -f org.yaml --auto-approve
     openai-org apply --plan plan.json [--digest sha256:...]
+    openai-org plan -f org.yaml --state .org-cache.json [--full]   (incremental: see below)
 
 A saved plan carries its digest (the file's content, the live state it read, its changes)
 and an HMAC of it keyed with a secret derived from the connection's admin key: ``apply
@@ -17,6 +18,11 @@ Exit codes: ``plan`` 0 = in sync, 2 = changes pending, 1 = error; ``apply`` and
 plan, connection problem, API error) prints one line to stderr, no traceback. When
 stderr is a terminal, progress (stage, n of N, time left, throttle waits) is drawn on it.
 The connection comes from ``--conn-id`` (``AIRFLOW_CONN_<ID>`` works without Airflow).
+
+``--state PATH`` keeps the last read and its audit-log position in PATH (never a key): the
+next plan re-reads only what the audit log shows may have changed, says per family what
+it read afresh or reused, and names who changed each drifted object
+(:mod:`~airflow_provider_openai_projects.orgfile.incremental`); ``--full`` reads everything.
 """
 
 from __future__ import annotations
@@ -100,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("-f", "--file", required=True, help="the org file")
     plan.add_argument("--out", help="also save the plan as JSON to this file (for apply --plan)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON instead of a table")
+    _state_arguments(plan)
     apply = commands.add_parser("apply", help="make the organization match the file or a saved plan")
     source = apply.add_mutually_exclusive_group(required=True)
     source.add_argument("-f", "--file", help="the org file (needs --auto-approve)")
@@ -107,7 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--digest", help="apply the saved plan only if its digest is this one (the approved plan)")
     apply.add_argument("--auto-approve", action="store_true", help="apply a file's plan without a saved plan")
     apply.add_argument("--json", action="store_true", help="print the result as JSON")
+    _state_arguments(apply)
     return parser
+
+
+def _state_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--state", help="the read cache: re-read only what the audit log shows changed")
+    command.add_argument("--full", action="store_true", help="with --state: read everything afresh")
 
 
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -136,9 +149,16 @@ def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     spec = load_file(args.file)  # before any request
     progress = _progress(err)
+    incremental = None
     try:
         client = _client(args.conn_id, progress)
-        result = plan(client, spec, progress)
+        if args.state:  # the incremental read (orgfile.incremental)
+            from airflow_provider_openai_projects.orgfile.incremental.runner import plan_with_state
+
+            incremental = plan_with_state(client, spec, Path(args.state), full=args.full)
+            result = incremental.plan
+        else:
+            result = plan(client, spec, progress)
     finally:
         progress.finish()
     if args.out:
@@ -146,7 +166,10 @@ def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         _check_cli_can_apply(result)  # a saved plan apply --plan could not finish is a plan error
         Path(args.out).write_text(json.dumps(seal(result, key_of(client)), indent=2), encoding="utf-8")
-    out.write((result.to_json() if args.json else plan_table(result)) + "\n")
+    if incremental is not None:
+        _write_incremental(incremental, args.json, out)
+    else:
+        out.write((result.to_json() if args.json else plan_table(result)) + "\n")
     return EXIT_OK if result.in_sync else EXIT_CHANGES
 
 
@@ -157,6 +180,17 @@ def _check_cli_can_apply(the_plan: Any) -> None:
     from airflow_provider_openai_projects.orgfile.sinks import resolve_usable_sinks
 
     resolve_usable_sinks(the_plan.changes, the_plan.source, None)
+
+
+def _write_incremental(incremental: Any, as_json: bool, out: TextIO) -> None:
+    from airflow_provider_openai_projects.orgfile.incremental.runner import attribution_lines, reads_text
+    from airflow_provider_openai_projects.orgfile.render import plan_table
+
+    if as_json:
+        out.write(json.dumps({**incremental.plan.to_dict(), "incremental": incremental.to_dict()}, indent=2) + "\n")
+        return
+    lines = [plan_table(incremental.plan), *attribution_lines(incremental), reads_text(incremental)]
+    out.write("\n".join(lines) + "\n")
 
 
 def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -186,7 +220,16 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         saved = open_sealed(parse(text, where), key_of(client), where)
         _check_cli_can_apply(saved)  # before any request
     try:
-        result = apply(client, spec, saved=saved, approved_digest=args.digest, progress=progress)
+        if args.state and spec is not None:  # the incremental read (orgfile.incremental)
+            from airflow_provider_openai_projects.orgfile.incremental import runner
+
+            result = runner.apply_with_state(client, spec, Path(args.state), full=args.full, progress=progress)[1]
+        else:
+            result = apply(client, spec, saved=saved, approved_digest=args.digest, progress=progress)
+            if args.state:
+                from airflow_provider_openai_projects.orgfile.incremental import runner
+
+                runner.record_apply_at(Path(args.state), client)
     except ApplyError as error:
         progress.finish()
         for change in error.result.done:

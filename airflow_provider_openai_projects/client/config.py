@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from typing import Any, TypedDict
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from airflow_provider_openai_projects.client.errors import ConfigurationError, InvalidInputError
+from airflow_provider_openai_projects.client.ids import MAX_ID_LENGTH as MAX_ID_LENGTH
+from airflow_provider_openai_projects.client.ids import validate_id as validate_id
 from airflow_provider_openai_projects.client.pacing import Pacer, PacingScope
 from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT, RetryPolicy
 
@@ -38,37 +39,8 @@ DEFAULT_TOTAL_TIMEOUT = 120.0
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "PUT"})
 """Methods whose repetition is harmless by default (a POST says so per call)."""
 
-MAX_ID_LENGTH = 256
-_ID_CHARACTERS = re.compile(r"[A-Za-z0-9_.:\-]+")
-"""What the API's ids are made of: ``proj_abc``, ``user-abc``, ``rl-gpt-4.1-mini-2025-04-14``,
-``rl-ft:gpt-4o-mini:org:name:id``."""
-
 
 # -- ids and paths ---------------------------------------------------------------------------
-
-
-def validate_id(field_name: str, value: object) -> str:
-    """An id that fills one path segment, checked before anything is sent.
-
-    Refused, with :class:`~.errors.InvalidInputError` naming ``field_name``: anything but a
-    non-empty string, ``.`` and ``..`` (a segment that climbs out of the route: ``..`` as a
-    project id turns a project call into an organization call), and any character outside
-    letters, digits, ``_ - . :`` (so no ``/``, ``%``, ``?``, ``#``, whitespace or control
-    character). Returned as given (never stripped: an id is exact).
-    """
-    if not isinstance(value, str) or not value:
-        raise InvalidInputError(field_name, "must be a non-empty id string")
-    if value in (".", ".."):
-        raise InvalidInputError(field_name, f"{value!r} is not an id (a path segment that climbs out of the route)")
-    if len(value) > MAX_ID_LENGTH:
-        raise InvalidInputError(field_name, f"must be at most {MAX_ID_LENGTH} characters (got {len(value)})")
-    if not _ID_CHARACTERS.fullmatch(value):
-        position, char = next((i, c) for i, c in enumerate(value) if not _ID_CHARACTERS.fullmatch(c))
-        raise InvalidInputError(
-            field_name,
-            f"must be an id of letters, digits and _ - . : only (character {position} is {char!r})",
-        )
-    return value
 
 
 def format_path(route: str, path_params: Mapping[str, object] | None) -> str:

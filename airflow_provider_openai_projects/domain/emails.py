@@ -13,8 +13,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from confusable_homoglyphs import confusables
-
 from airflow_provider_openai_projects.domain.display import is_hidden, printable
 
 #: Spaces and other separators that have no place in an address.
@@ -36,6 +34,8 @@ def email_problem(email: str) -> str | None:
     hidden = hidden_characters(email)
     if hidden:
         return f"contains invisible or control characters ({', '.join(hidden)}): {printable(email)!r}"
+    from confusable_homoglyphs import confusables  # 0.1 s of tables: loaded when an email is checked
+
     for part in email.split("@"):
         if part and confusables.is_mixed_script(part):
             return f"mixes scripts (a look-alike of another address?): {printable(email)!r}"
@@ -57,6 +57,8 @@ def normalized(email: str) -> str:
 def skeleton(email: str) -> str:
     """The UTS #39 skeleton of the normalized email: every character confusable with a Latin
     one replaced by it, so two addresses that look alike have the same skeleton."""
+    from confusable_homoglyphs import confusables  # loaded when first needed (not at DAG parse)
+
     out = []
     for char in normalized(email):
         if char.isascii():

@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from airflow_provider_openai_projects.client.config import validate_id
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.client.ids import validate_id
 
 PROJECT_ROLES = ("owner", "member")
 ORGANIZATION_ROLES = ("owner", "reader")

@@ -28,7 +28,6 @@ from airflow_provider_openai_projects.client.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from airflow_provider_openai_projects.domain.change_log import log_change
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -163,4 +162,6 @@ class OpenAIAdminBaseOperator(BaseOperator):
 
     def log_change(self, message: str, *args: Any) -> None:
         """Log one line for one change made to the organization (never with a secret in it)."""
+        from airflow_provider_openai_projects.domain.change_log import log_change
+
         log_change(self.log, message, *args)

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.people import person_email
 from airflow_provider_openai_projects.domain.validation import (
     ORGANIZATION_ROLES,
@@ -103,6 +102,8 @@ class InviteUserOperator(OpenAIAdminBaseOperator):
         self.projects = projects
 
     def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.domain.idempotency import create_once
+
         email = require_email("email", self.user_email)
         role = require_choice("role", self.role, ORGANIZATION_ROLES)
         projects = validate_invite_projects(self.projects)

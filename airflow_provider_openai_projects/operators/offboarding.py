@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, NotFoundError
-from airflow_provider_openai_projects.domain.emails import same_email
-from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.people import (
     describe_person,
     find_project_user,
@@ -212,6 +210,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
 
     def _validate(self) -> tuple[str | None, str | None, tuple[str, str] | None]:
         """``(user_id, email, successor)`` where successor is ``("email"|"user_id", value)``."""
+        from airflow_provider_openai_projects.domain.emails import same_email
+
         user_id, email = require_person(self.user_id, self.user_email)
         require_bool("remove_from_organization", self.remove_from_organization)
         require_bool("dry_run", self.plan_only)
@@ -229,6 +229,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
     # -- reads --------------------------------------------------------------------------
 
     def _find_user(self, user_id: str | None, email: str | None) -> User | None:
+        from airflow_provider_openai_projects.domain.emails import same_email
+
         if user_id is not None:
             try:
                 return self.hook.get_user(user_id)
@@ -237,6 +239,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
         return next((u for u in self.hook.list_users(emails=[email or ""]) if same_email(u.get("email"), email)), None)
 
     def _pending_invites(self, email: str | None) -> list[Invite]:
+        from airflow_provider_openai_projects.domain.emails import same_email
+
         if email is None:
             return []
         return [
@@ -250,6 +254,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
 
         A member of any listed project is an organization member: no request then.
         """
+        from airflow_provider_openai_projects.domain.emails import same_email
+
         kind, value = successor
         for users in project_users.values():
             for member in users:
@@ -603,6 +609,8 @@ class OffboardUserOperator(OpenAIAdminBaseOperator):
 
     def _add_owner(self, project_id: str, user_id: str) -> None:
         """Add the successor as owner; a lost response is reconciled by looking again."""
+        from airflow_provider_openai_projects.domain.idempotency import create_once
+
         create_once(
             lambda: self.hook.add_project_user(project_id, role="owner", user_id=user_id),
             lambda: find_project_user(self.hook.list_project_users(project_id), user_id=user_id),

@@ -58,13 +58,23 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         ``None`` pushes it to XCom under the key ``plan``.
     :param fail_on_changes: fail the task (after writing the plan) when the live state
         differs from the file: for drift checks.
+    :param state_uri: the read cache (an ``ObjectStoragePath`` URI, templated): the plan
+        re-reads only what the audit log shows may have changed since the last plan, and
+        names who changed each drifted object (``incremental`` in the result; never a key).
+    :param full_read: with ``state_uri``, read everything afresh this time.
 
     Returns ``{"summary": ..., "table": ..., "plan_uri": ..., "in_sync": ..., "digest": ...,
     "risky": ...}``: counts, the readable table, where the plan is, its digest and the number of
     risky changes. Never a key (the plan holds none; its signature is an HMAC).
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "org_file", "org_root", "plan_uri")
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "org_file",
+        "org_root",
+        "plan_uri",
+        "state_uri",
+    )
     ui_color = "#e6f0fa"
 
     def __init__(
@@ -74,6 +84,8 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         plan_uri: str | None = None,
         fail_on_changes: bool = False,
         org_root: str | None = None,
+        state_uri: str | None = None,
+        full_read: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -81,6 +93,18 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         self.org_root = org_root
         self.plan_uri = plan_uri
         self.fail_on_changes = fail_on_changes
+        self.state_uri = state_uri
+        self.full_read = full_read
+
+    def _incremental_plan(self, spec: Any) -> Any:
+        """The plan through the read cache at ``state_uri`` (see orgfile.incremental)."""
+        from airflow.sdk import ObjectStoragePath
+
+        from airflow_provider_openai_projects.orgfile.incremental.runner import plan_with_state, reads_text
+
+        incremental = plan_with_state(self.hook, spec, ObjectStoragePath(str(self.state_uri)), full=self.full_read)
+        self.log.info("Reads of %s:\n%s", self.org_file, reads_text(incremental))
+        return incremental
 
     def _org_root(self) -> str:
         """``org_root``, else the Variable :data:`ORG_ROOT_VARIABLE`, else the DAG's folder."""
@@ -113,8 +137,14 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         from airflow_provider_openai_projects.orgfile.loader import load_file
         from airflow_provider_openai_projects.orgfile.render import plan_table
 
+        incremental = None
         try:
-            result = plan(self.hook, load_file(self.org_file, root=self._org_root()))
+            spec = load_file(self.org_file, root=self._org_root())
+            if self.state_uri:
+                incremental = self._incremental_plan(spec)
+                result = incremental.plan
+            else:
+                result = plan(self.hook, spec)
         except (OrgFileError, PlanRefusedError) as error:
             raise AirflowFailException(str(error)) from None
         table = plan_table(result)
@@ -128,14 +158,15 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
             path.write_text(json.dumps(sealed, indent=2))
         else:
             context["ti"].xcom_push(key=PLAN_XCOM_KEY, value=sealed)
+        drift = incremental.drift_lines() if incremental is not None else drift_report(result.to_dict())
         if self.fail_on_changes and not result.in_sync:
-            for line in drift_report(result.to_dict()):
+            for line in drift:
                 self.log.warning("DRIFT: %s", line)
             raise AirflowFailException(
                 f"{printable(result.source_name)}: the live organization drifted from the file "
                 f"({len(result.changes)} changes)"
             )
-        return {
+        returned = {
             "summary": result.summary(),
             "table": table,
             "plan_uri": self.plan_uri,
@@ -143,6 +174,9 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
             "digest": result.digest,
             "risky": len(result.risky_changes()),
         }
+        if incremental is not None:
+            returned |= {"incremental": {"headline": incremental.headline(), **incremental.to_dict()}, "drift": drift}
+        return returned
 
 
 class OrgApplyOperator(OpenAIAdminBaseOperator):
@@ -161,9 +195,11 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         (``sink: vault`` -> ``{"vault": VaultSink(...)}``); ``variable`` (an Airflow Variable)
         and ``aws_secrets_manager`` are built in. A name that resolves to nothing fails the
         task before any write.
+    :param state_uri: the plan's read cache (``OrgPlanOperator(state_uri=...)``): the apply
+        is recorded there, so drift is attributed from this apply on.
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "plan_uri")
+    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "plan_uri", "state_uri")
     ui_color = "#fbeee6"
 
     def __init__(
@@ -173,9 +209,11 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         plan_task_id: str | None = None,
         key_sinks: Mapping[str, KeySink] | None = None,
         approval_task_ids: Sequence[str] | None = None,
+        state_uri: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.state_uri = state_uri
         if (plan_uri is None) == (plan_task_id is None):
             raise ValueError("OrgApplyOperator: give exactly one of plan_uri or plan_task_id")
         self.plan_uri = plan_uri
@@ -237,6 +275,12 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
             raise AirflowFailException(str(error)) from None
         for change in result.done:
             self.log_change("%s", change.describe())
+        if self.state_uri:  # drift is attributed from this apply on (orgfile.incremental)
+            from airflow.sdk import ObjectStoragePath
+
+            from airflow_provider_openai_projects.orgfile.incremental.runner import record_apply_at
+
+            record_apply_at(ObjectStoragePath(self.state_uri), self.hook)
         summary = {**result.summary(), "done": [change.describe() for change in result.done]}
         for outlet in self.outlets or []:
             try:

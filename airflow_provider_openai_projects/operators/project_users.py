@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import BadRequestError, NotFoundError
-from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.people import (
     describe_person,
     find_project_user,
@@ -118,6 +117,8 @@ class AddProjectUserOperator(OpenAIAdminBaseOperator):
         return {**member, "project_id": project_id, "changed": changed}
 
     def _add(self, project_id: str, role: str, user_id: str | None, email: str | None) -> ProjectUser:
+        from airflow_provider_openai_projects.domain.idempotency import create_once
+
         who = describe_person(user_id, email)
         try:
             return create_once(

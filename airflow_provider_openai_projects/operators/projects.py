@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
-from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.validation import require_choice, require_id, require_name
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
@@ -119,6 +118,7 @@ def create_project_once(
     hook: OpenAIAdminHook, name: str, *, external_key_id: str | None = None, residency: str | None = None
 ) -> Project:
     """Create project ``name``; after a lost response, find it rather than create a duplicate."""
+    from airflow_provider_openai_projects.domain.idempotency import create_once
 
     return create_once(
         lambda: hook.create_project(name=name, external_key_id=external_key_id, residency=residency),

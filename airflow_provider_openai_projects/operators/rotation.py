@@ -37,27 +37,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
-from airflow_provider_openai_projects.domain.change_log import Log
-from airflow_provider_openai_projects.domain.idempotency import create_once
-from airflow_provider_openai_projects.domain.key_generations import (
-    default_secret_variable,
-    generation_account_name,
-    generation_from_run,
-    generation_of,
-    generations,
-    pending_entry_name,
-    plan_revoke,
-    require_entry_name,
-    require_generation,
-    require_logical_name,
-)
-from airflow_provider_openai_projects.domain.service_accounts import (
-    delete_service_account,
-    load_entry,
-    require_entry_owner,
-    resolve_sink,
-    store_new_key,
-)
 from airflow_provider_openai_projects.domain.validation import (
     require_bool,
     require_id,
@@ -66,12 +45,12 @@ from airflow_provider_openai_projects.domain.validation import (
 )
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
-from airflow_provider_openai_projects.sinks.base import store_key
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_openai_projects.client.types import ServiceAccount
+    from airflow_provider_openai_projects.domain.change_log import Log
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
     from airflow_provider_openai_projects.sinks.base import KeySink, StoredKey
 
@@ -226,6 +205,13 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
     # -- 1. load: inputs and the sink's entries (nothing is sent before they are all valid) ----
 
     def _load(self, context: Context) -> Rotation:
+        from airflow_provider_openai_projects.domain.key_generations import (
+            generation_account_name,
+            pending_entry_name,
+            require_generation,
+        )
+        from airflow_provider_openai_projects.domain.service_accounts import resolve_sink
+
         project_id, logical, current_entry, keep_previous = account_inputs(
             self.project_id, self.service_account_name, self.secret_variable, self.keep_previous
         )
@@ -271,6 +257,8 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
         ``resumed_from`` when the pending entry holds its key. Deletes accounts of this
         generation whose key nobody holds and a pending key abandoned by another run.
         """
+        from airflow_provider_openai_projects.domain.key_generations import generations
+
         listed = generations(self.hook.list_service_accounts(rotation.project_id), rotation.logical)
         rotation.generation_accounts = listed
         rotation.live_ids = {a["id"] for a in listed}
@@ -316,6 +304,8 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
         rotation.sink.delete(rotation.pending_entry)
 
     def _delete(self, rotation: Rotation, account: Mapping[str, Any], why: str) -> None:
+        from airflow_provider_openai_projects.domain.service_accounts import delete_service_account
+
         if delete_service_account(self.hook, self.log, rotation.project_id, account, why):
             rotation.deleted.append(account["id"])
         rotation.live_ids.discard(account["id"])
@@ -323,6 +313,9 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
     # -- 3. create and store (or resume from the pending entry) ---------------------------------
 
     def _create_and_store(self, rotation: Rotation) -> None:
+        from airflow_provider_openai_projects.domain.idempotency import create_once
+        from airflow_provider_openai_projects.domain.service_accounts import store_new_key
+
         if rotation.resumed_from is not None:
             self.log.info(
                 "Resuming generation %s of %r: its key is stored at %r.",
@@ -369,6 +362,8 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
 
     def _verify(self, rotation: Rotation) -> None:
         """Call ``GET /v1/models`` with the new key until it is accepted; clean up if it never is."""
+        from airflow_provider_openai_projects.domain.service_accounts import delete_service_account
+
         assert rotation.new_key is not None
         assert rotation.new_account_id is not None
         attempts, name = rotation.verify_attempts, rotation.account_name
@@ -405,6 +400,8 @@ class RotateServiceAccountOperator(OpenAIAdminBaseOperator):
 
     def _promote(self, rotation: Rotation) -> None:
         """The current entry gets the new key (consumers switch), then the pending entry goes."""
+        from airflow_provider_openai_projects.sinks.base import store_key
+
         assert rotation.new_key is not None
         current = rotation.current
         promoted = {
@@ -515,6 +512,9 @@ class DeleteServiceAccountGenerationsOperator(OpenAIAdminBaseOperator):
         self.keep_previous = keep_previous
 
     def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.domain.key_generations import generations, pending_entry_name
+        from airflow_provider_openai_projects.domain.service_accounts import resolve_sink
+
         project_id, logical, current_entry, keep_previous = account_inputs(
             self.project_id, self.service_account_name, self.secret_variable, self.keep_previous
         )
@@ -571,6 +571,12 @@ def account_inputs(
 ) -> tuple[str, str, str, int]:
     """The checked inputs naming a logical account and its sink entry (one error naming the field):
     ``(project_id, logical name, current entry name, keep_previous)``."""
+    from airflow_provider_openai_projects.domain.key_generations import (
+        default_secret_variable,
+        require_entry_name,
+        require_logical_name,
+    )
+
     project = require_id("project_id", project_id)
     logical = require_logical_name("service_account_name", service_account_name)
     entry = (
@@ -584,6 +590,8 @@ def account_inputs(
 def load_owned_entry(sink: KeySink, entry: str, project_id: str, logical: str) -> StoredKey | None:
     """The sink entry, or ``None``; refused (``secret_variable``) if it holds the key of an
     account that is not a generation of ``logical`` in ``project_id``."""
+    from airflow_provider_openai_projects.domain.key_generations import generation_of
+    from airflow_provider_openai_projects.domain.service_accounts import load_entry, require_entry_owner
 
     def owns(account_name: str) -> bool:
         return generation_of(account_name, logical) is not None
@@ -596,6 +604,8 @@ def load_owned_entry(sink: KeySink, entry: str, project_id: str, logical: str) -
 
 def run_generation(context: Context) -> str:
     """The generation of the running DAG run (:func:`..key_generations.generation_from_run`)."""
+    from airflow_provider_openai_projects.domain.key_generations import generation_from_run
+
     dag_run = context.get("dag_run")
     run_after = getattr(dag_run, "run_after", None) or context.get("logical_date")
     run_id = context.get("run_id") or getattr(dag_run, "run_id", None)
@@ -624,6 +634,9 @@ def revoke_generations(
 ) -> tuple[list[str], list[str]]:
     """Delete the generations :func:`~airflow_provider_openai_projects.domain.key_generations.plan_revoke`
     selects; returns (deleted ids, kept ids). An account already gone counts as deleted."""
+    from airflow_provider_openai_projects.domain.key_generations import plan_revoke
+    from airflow_provider_openai_projects.domain.service_accounts import delete_service_account
+
     plan = plan_revoke(accounts, protect=protect, keep_previous=keep_previous, prefer=prefer)
     accounts_by_id = {a["id"]: a for a in accounts}
     for account_id in plan.delete:

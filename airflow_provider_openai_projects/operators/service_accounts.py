@@ -16,12 +16,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
-from airflow_provider_openai_projects.domain.key_generations import default_secret_variable, require_entry_name
-from airflow_provider_openai_projects.domain.service_accounts import (
-    delete_service_account,
-    provision_service_account,
-    resolve_sink,
-)
 from airflow_provider_openai_projects.domain.validation import require_id, require_name, require_one_of
 from airflow_provider_openai_projects.operators.base import OpenAIAdminBaseOperator
 from airflow_provider_openai_projects.operators.links import PROJECT_ID_XCOM_KEY, OpenAIProjectLink
@@ -82,6 +76,9 @@ class CreateServiceAccountOperator(OpenAIAdminBaseOperator):
         self.key_sink = key_sink
 
     def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.domain.key_generations import default_secret_variable, require_entry_name
+        from airflow_provider_openai_projects.domain.service_accounts import provision_service_account, resolve_sink
+
         project_id = require_id("project_id", self.project_id)
         name = require_name("name", self.name)
         entry = (
@@ -130,6 +127,8 @@ class DeleteServiceAccountOperator(OpenAIAdminBaseOperator):
         self.name = name
 
     def run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_openai_projects.domain.service_accounts import delete_service_account
+
         project_id = require_id("project_id", self.project_id)
         field, _ = require_one_of({"service_account_id": self.service_account_id, "name": self.name})
         already_gone: list[str] = []

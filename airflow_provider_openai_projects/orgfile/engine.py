@@ -53,9 +53,14 @@ __all__ = [
 ]
 
 
-def plan(client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS) -> Plan:
-    """The changes that make the organization match ``spec``; reads only."""
-    reader = LiveReader(client, progress)
+def plan(
+    client: AdminMethods, spec: OrgSpec, progress: Progress = NO_PROGRESS, reader: LiveReader | None = None
+) -> Plan:
+    """The changes that make the organization match ``spec``; reads only.
+
+    ``reader``: the reader to read through (the incremental planner's, which reuses what
+    the audit log shows unchanged: :mod:`.incremental.planner`); a fresh one by default."""
+    reader = reader if reader is not None else LiveReader(client, progress)
     read_organization_lists(spec, reader)  # first: the exact count of reads is known after them
     if "users" in reader.snapshot:  # a file email that only looks like a member's: refused before any write
         check_live_emails(spec.document, spec.source, [str(u.get("email") or "") for u in reader.users()])
@@ -145,6 +150,7 @@ def apply(
     approved_digest: str | None = None,
     progress: Progress = NO_PROGRESS,
     key_sinks: Mapping[str, KeySink] | None = None,
+    reader: LiveReader | None = None,
 ) -> ApplyResult:
     """Apply ``spec`` (plan then apply) or exactly the ``saved`` plan (re-checked first).
 
@@ -163,7 +169,7 @@ def apply(
         check_approved(saved, approved_digest)
         the_plan = fresh_plan_for(client, saved, progress)
     elif spec is not None and saved is None:
-        the_plan = plan(client, spec, progress)
+        the_plan = plan(client, spec, progress, reader)  # reader: see plan()
     else:
         raise TypeError("give exactly one of spec or saved")
     check_approved(the_plan, approved_digest)
