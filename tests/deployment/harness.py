@@ -8,7 +8,10 @@ over one SQLite metadata DB. The DAGs folder is the repository's ``dags_examples
 
 Every wait is bounded; every component's output goes to a log file in the temporary
 directory (:meth:`Deployment.describe_logs` prints their tails when a test fails); stopping
-sends SIGTERM to each process group, then SIGKILL to what is left.
+sends SIGTERM to each process group, then SIGKILL to what is left. Each process and the
+directory are recorded with ``tests/process_guard.py``: whatever happens to the test session,
+none is left running and the directory is removed when it ends (keep it for a post-mortem
+with ``OPENAI_PROVIDER_TESTS_KEEP_FILES=1``).
 
 :class:`AirflowApi` drives it through the api-server's REST API (``/api/v2``), as a user or
 a CI job would; :class:`EmulatorControl` plays the people around the organization through
@@ -36,6 +39,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEADER
+from tests import process_guard
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags_examples"
@@ -107,6 +111,7 @@ class Deployment:
         self.shared_budget_rpm = CONNECTION_RPM
         self._secrets = {"fernet": Fernet.generate_key().decode()}
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        process_guard.record_path(root, "a test deployment's directory")
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -231,6 +236,7 @@ class Deployment:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        process_guard.record_process(self._processes[name].pid, f"the test deployment's {name}")
 
     def _run_once(self, name: str, argv: list[str], timeout: float) -> None:
         with (self.process_logs / f"{name}.log").open("wb") as out:
