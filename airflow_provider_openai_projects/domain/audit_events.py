@@ -4,6 +4,17 @@ The API filters by ``event_types``, ``project_ids``, ``actor_ids``, ``actor_emai
 ``resource_ids``; the same filter is applied again to what comes back, so an upstream
 that ignores a filter cannot wake a sensor on the wrong event. The earliest matching
 event (by ``effective_at``, then id) is the answer: the API's order is not documented.
+
+What ``project_ids`` can and cannot catch: it matches an event's ``project``, "the
+project that the action was scoped to", and the spec adds that "any admin actions taken
+via Admin API keys are associated with the default project". So it catches what people
+do in a project (dashboard sessions) and, for the Default project, every admin-key
+action; it never catches what an admin key (this automation's or another's) changes in
+any other project. To follow a project's changes whoever makes them, filter on
+``resource_ids``: the project's id matches ``project.updated``/``project.archived`` (and
+settings changes recorded as ``project.updated``); a member, service account, key, rate
+limit or certificate id matches the events about it. The event's details (``id``,
+``changes_requested``, ``data``) name the target.
 """
 
 from __future__ import annotations
@@ -81,7 +92,20 @@ def _actor(event: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 def _resource_ids(event: Mapping[str, Any]) -> set[str]:
-    """The ids an event is about: the ``id`` of its type's detail object (``project.created.id``...)."""
-    detail = event.get(str(event.get("type")))
-    ids = {str(detail["id"])} if isinstance(detail, Mapping) and detail.get("id") else set()
-    return ids
+    """The ids an event is about: every string of its type's detail object (its ``id``, a
+    role assignment's ``principal_id``/``resource_id``, each certificate's ``id``...) and
+    the parts of a ``:``-joined id. The API's ``resource_ids[]`` ("performed on these
+    targets. For example, a project ID updated") is what decides; this re-check only
+    refuses an event that names none of the wanted ids anywhere."""
+    found: set[str] = set()
+    pending: list[Any] = [event.get(str(event.get("type")))]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and value:
+            found.add(value)
+            found.update(part for part in value.split(":") if part)
+    return found

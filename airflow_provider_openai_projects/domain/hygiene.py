@@ -111,9 +111,10 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
     report = HygieneReport()
     projects = [p for p in api.list_projects() if p.get("status", "active") == "active"]
     report.projects_scanned = len(projects)
+    key_projects: dict[str, Mapping[str, Any]] = {}
     for project in projects:
-        report.findings.extend(_idle_in_project(api, project, policy, now))
-    report.findings.extend(_foreign_keys(api, projects, policy, now))
+        report.findings.extend(_idle_in_project(api, project, policy, now, key_projects))
+    report.findings.extend(_foreign_keys(api, key_projects, policy, now))
     report.findings.extend(_spend_near_limit(api, projects, policy, now))
     report.findings.extend(_expiring_certificates(api, policy, now))
     return report
@@ -157,10 +158,17 @@ def _idle_since(item: Mapping[str, Any], now: float, idle_days: int) -> str | No
 
 
 def _idle_in_project(
-    api: HygieneApi, project: Mapping[str, Any], policy: HygienePolicy, now: float
+    api: HygieneApi,
+    project: Mapping[str, Any],
+    policy: HygienePolicy,
+    now: float,
+    key_projects: dict[str, Mapping[str, Any]],
 ) -> Iterable[Finding]:
+    """Idle keys and service accounts of ``project``; records each key's project in
+    ``key_projects`` (key id -> project), for :func:`_foreign_keys`."""
     project_id, project_name = str(project["id"]), project.get("name")
     keys = api.list_project_api_keys(project_id)
+    key_projects.update({str(key["id"]): project for key in keys})
     accounts = api.list_service_accounts(project_id)
     keys_of_account: dict[str, list[Mapping[str, Any]]] = {}
     for key in keys:
@@ -206,9 +214,17 @@ def _idle_in_project(
 
 
 def _foreign_keys(
-    api: HygieneApi, projects: Sequence[Mapping[str, Any]], policy: HygienePolicy, now: float
+    api: HygieneApi, key_projects: Mapping[str, Mapping[str, Any]], policy: HygienePolicy, now: float
 ) -> Iterable[Finding]:
-    names = {str(p["id"]): p.get("name") for p in projects}
+    """Keys whose ``api_key.created`` event names an actor other than the automation.
+
+    The key's project is found from the key itself (its id is the event's ``id`` detail,
+    looked up in the keys just listed), never from the event's ``project``: the spec
+    associates "any admin actions taken via Admin API keys" with the default project, so
+    a key another automation's admin key made in project X carries the Default project.
+    A key deleted since its event is reported with its project unknown, unless a person
+    made it (a session's event names the project it was scoped to).
+    """
     since = int(now - policy.audit_lookback_days * DAY)
     events = api.list_audit_logs(event_types=["api_key.created"], effective_at={"gte": since})
     automation = set(policy.automation_actor_ids)
@@ -219,15 +235,19 @@ def _foreign_keys(
         if actor_ids & automation:
             continue
         created = event.get("api_key.created") or {}
-        project_id = (event.get("project") or {}).get("id")
+        key_id = str(created.get("id") or event.get("id"))
+        project = key_projects.get(key_id)
+        if project is None and actor.get("type") == "session":
+            project = event.get("project")
         who = ", ".join(sorted(actor_ids)) or "an unknown actor"
+        where = "" if project is not None else "; the key is gone, its project unknown"
         yield Finding(
             "foreign_key",
-            str(created.get("id") or event.get("id")),
+            key_id,
             "",
-            project_id,
-            names.get(str(project_id)),
-            f"created by {who}, not by the automation",
+            str(project["id"]) if project is not None else None,
+            project.get("name") if project is not None else None,
+            f"created by {who}, not by the automation{where}",
         )
 
 

@@ -74,8 +74,7 @@ class InviteRequest(_Body):
 
 
 class UserRoleUpdateRequest(_Body):
-    """The spec also has ``role_id``, ``technical_level`` and ``developer_persona``; the
-    emulator knows them but does not emulate them (400 naming the field)."""
+    """Every field optional; at least one given (see ``EmulatorState.update_user_fields``)."""
 
     role: str | None = None
     role_id: str | None = None
@@ -95,6 +94,15 @@ class ControlUserRequest(_Body):
 class ControlUserKeyRequest(_Body):
     user_id: str
     name: str | None = None
+
+
+class ControlDashboardRequest(_Body):
+    """A write of the Admin API made by a person in the dashboard."""
+
+    user_id: str
+    method: Literal["POST", "DELETE"]
+    path: str
+    body: dict[str, object] | None = None
 
 
 class ControlThrottleRequest(_Body):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from .errors import ApiError
 
@@ -94,18 +94,75 @@ class OrderedStore(Generic[T]):
         store has ever held (400 with ``param`` ``after``/``before`` otherwise).
         """
         check_limit(limit)
-        low = self._cursor(after, "after") if after is not None else 0
-        high = self._cursor(before, "before") if before is not None else None
-        matching = [
-            item
-            for item_id, item in self._items.items()
-            if low < self._position[item_id]
-            and (high is None or self._position[item_id] < high)
-            and (where is None or where(item))
-        ]
-        if before is not None and after is None:
-            return Page(matching[-limit:], len(matching) > limit)
-        return Page(matching[:limit], len(matching) > limit)
+        return self.window(limit, after=after, before=before, where=where)
+
+    def window(
+        self,
+        limit: int,
+        *,
+        newest_first: bool = False,
+        after: str | None = None,
+        before: str | None = None,
+        where: Callable[[T], bool] | None = None,
+    ) -> Page[T]:
+        """One page in creation order (or ``newest_first``), ``after`` and ``before`` read in
+        that order: ``after`` lists what follows the cursor, ``before`` alone the ``limit``
+        items closest before it (the previous page), both what lies between. ``has_more``:
+        more items follow in the paging direction. ``limit`` is not checked (0 gives an
+        empty page). Costs the items walked up to the ``limit + 1``-th match, never a copy
+        of the store.
+        """
+        pairs, has_more = self._window(limit, newest_first, after, before, where)
+        return Page([item for _, item in pairs], has_more)
+
+    def _window(
+        self,
+        limit: int,
+        newest_first: bool,
+        after: str | None,
+        before: str | None,
+        where: Callable[[T], bool] | None,
+    ) -> tuple[list[tuple[str, T]], bool]:
+        """(id, item) pairs of :meth:`window`'s page, and whether more follow."""
+        older = self._cursor(after if newest_first else before, "after" if newest_first else "before")
+        newer = self._cursor(before if newest_first else after, "before" if newest_first else "after")
+        backwards = before is not None and after is None
+        # Walk from the oldest when the page runs in creation order, or when paging back
+        # through a newest-first list (and from the newest otherwise).
+        found = self._walk(newest_first == backwards, above=newer or 0, below=older, count=limit + 1, where=where)
+        pairs = found[:limit]
+        if backwards:
+            pairs.reverse()
+        return pairs, len(found) > limit
+
+    def _walk(
+        self,
+        oldest_first: bool,
+        *,
+        above: int,
+        below: int | None,
+        count: int,
+        where: Callable[[T], bool] | None,
+    ) -> list[tuple[str, T]]:
+        """Up to ``count`` (id, item) pairs whose position is in ``(above, below)`` and that
+        match ``where``, walking from the oldest or the newest (positions grow in dict order)."""
+        found: list[tuple[str, T]] = []
+        pairs = self._items.items()
+        for item_id, item in iter(pairs) if oldest_first else reversed(pairs):
+            position = self._position[item_id]
+            if position <= above:
+                if oldest_first:
+                    continue
+                break
+            if below is not None and position >= below:
+                if oldest_first:
+                    break
+                continue
+            if where is None or where(item):
+                found.append((item_id, item))
+                if len(found) >= count:
+                    break
+        return found
 
     def page_next(
         self,
@@ -127,20 +184,17 @@ class OrderedStore(Generic[T]):
             raise ApiError(400, f"Invalid 'limit': must be between 0 and {max_limit}, got {limit}.", param="limit")
         if order not in ("asc", "desc"):
             raise ApiError(400, f"Invalid 'order': '{order}'. Must be one of 'asc', 'desc'.", param="order")
-        ids = [item_id for item_id, item in self._items.items() if where is None or where(item)]
-        if order == "desc":
-            ids.reverse()
-        if after is not None:
-            position = self._cursor(after, "after")
-            if order == "asc":
-                ids = [i for i in ids if self._position[i] > position]
-            else:
-                ids = [i for i in ids if self._position[i] < position]
-        chosen = ids[:limit]
-        has_more = len(ids) > limit
-        return NextPage([self._items[i] for i in chosen], has_more, chosen[-1] if has_more and chosen else None)
+        pairs, has_more = self._window(limit, order == "desc", after, None, where)
+        last = pairs[-1][0] if has_more and pairs else None
+        return NextPage([item for _, item in pairs], has_more, last)
 
-    def _cursor(self, item_id: str, param: str) -> int:
+    @overload
+    def _cursor(self, item_id: str, param: str) -> int: ...
+    @overload
+    def _cursor(self, item_id: None, param: str) -> None: ...
+    def _cursor(self, item_id: str | None, param: str) -> int | None:
+        if item_id is None:
+            return None
         if item_id not in self._position:
             raise ApiError(400, f"Invalid '{param}': no object with id '{item_id}' in this list.", param=param)
         return self._position[item_id]

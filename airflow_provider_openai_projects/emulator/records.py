@@ -27,10 +27,13 @@ class OrgUser:
     name: str
     role: str
     added_at: int
+    #: Metadata the modify-user request sets; rendered once set.
+    technical_level: str | None = None
+    developer_persona: str | None = None
 
     def render(self) -> dict[str, Any]:
         """The spec's ``User``."""
-        return {
+        rendered = {
             "object": "organization.user",
             "id": self.id,
             "name": self.name,
@@ -38,6 +41,10 @@ class OrgUser:
             "role": self.role,
             "added_at": self.added_at,
         }
+        for name in ("technical_level", "developer_persona"):
+            if getattr(self, name) is not None:
+                rendered[name] = getattr(self, name)
+        return rendered
 
 
 @dataclass

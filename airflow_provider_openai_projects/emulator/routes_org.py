@@ -11,13 +11,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse
 
 from . import bodies
-from .errors import ApiError, required_param
 from .organization_state import EmulatorState
 
+
 #: Fields of the spec's ``UserRoleUpdateRequest`` that the emulator does not emulate.
-_UNEMULATED_USER_FIELDS = ("role_id", "technical_level", "developer_persona")
-
-
 def org_routes(state: EmulatorState) -> APIRouter:
     """The Invites and Users routes, and the model list used to verify keys."""
     router = APIRouter(prefix="/v1")
@@ -57,10 +54,9 @@ def org_routes(state: EmulatorState) -> APIRouter:
 
     @router.post("/organization/users/{user_id}")
     async def modify_user(user_id: str, body: bodies.UserRoleUpdateRequest) -> JSONResponse:
-        for field in _UNEMULATED_USER_FIELDS:
-            if getattr(body, field) is not None:
-                raise ApiError(400, f"'{field}' is not supported by the emulator.", param=field)
-        return JSONResponse(state.update_user(user_id, required_param(body.role, "role")))
+        return JSONResponse(
+            state.update_user_fields(user_id, body.role, body.role_id, body.technical_level, body.developer_persona)
+        )
 
     @router.delete("/organization/users/{user_id}")
     async def delete_user(user_id: str) -> JSONResponse:

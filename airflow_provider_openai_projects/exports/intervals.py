@@ -112,3 +112,47 @@ def _parse(value: str | datetime, field: str) -> datetime:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment is not None else "none"
+
+
+#: Bucket widths of the usage and costs endpoints, widest first, in seconds.
+BUCKET_WIDTHS: dict[str, int] = {"1d": 86400, "1h": 3600, "1m": 60}
+
+
+def bucket_width_for(
+    interval: ExportInterval, requested: str | None, allowed: tuple[str, ...] = tuple(BUCKET_WIDTHS)
+) -> str:
+    """The bucket width to query ``interval`` with: ``requested``, or the widest allowed.
+
+    The width must tile the interval: its start and end on UTC boundaries of the width (so
+    the interval is a whole number of buckets). Then one query of ``[start, end)`` gives
+    the same buckets whether the API starts them at ``start_time`` (as the spec says) or
+    at the width's boundaries, and consecutive intervals neither share nor miss a bucket.
+    A width that does not tile the interval (``1d`` buckets for an hourly interval: each
+    run would export the whole day again) is refused with :class:`InvalidInputError`
+    naming ``bucket_width``; so is an interval no allowed width tiles.
+    """
+    fits = [w for w in allowed if interval.start % BUCKET_WIDTHS[w] == 0 and interval.end % BUCKET_WIDTHS[w] == 0]
+    if requested is None:
+        if fits:
+            return fits[0]
+        raise InvalidInputError(
+            "bucket_width",
+            f"no bucket width ({', '.join(allowed)}) tiles the data interval {_iso_seconds(interval.start)} .. "
+            f"{_iso_seconds(interval.end)}: its bounds must fall on UTC {_boundaries(allowed)}",
+        )
+    if requested not in allowed:
+        raise InvalidInputError("bucket_width", f"must be one of {', '.join(allowed)}, got {requested!r}")
+    if requested not in fits:
+        advice = f"use bucket_width={fits[0]!r}" if fits else f"align the interval to UTC {_boundaries(allowed)}"
+        raise InvalidInputError(
+            "bucket_width",
+            f"{requested!r} buckets do not tile the data interval {_iso_seconds(interval.start)} .. "
+            f"{_iso_seconds(interval.end)} (its bounds must fall on UTC boundaries of the width), so consecutive "
+            f"runs would export the same usage twice; {advice}, or schedule the DAG on {requested} boundaries",
+        )
+    return requested
+
+
+def _boundaries(allowed: tuple[str, ...]) -> str:
+    names = {"1d": "days", "1h": "hours", "1m": "minutes"}
+    return " or ".join(names[w] for w in allowed)

@@ -98,6 +98,9 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
         self.data_interval_start = data_interval_start
         self.data_interval_end = data_interval_end
 
+    def check_interval(self, interval: ExportInterval) -> None:
+        """Refuse, before any request, an interval this export cannot cover exactly."""
+
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
         """The records of ``interval``, streamed page by page."""
         raise NotImplementedError
@@ -137,6 +140,7 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
     def run(self, context: Context) -> dict[str, Any]:
         interval = self.interval(context)
         interval.check_within_retention(self.retention, time.time())
+        self.check_interval(interval)
         base = self.path if isinstance(self.path, ObjectStoragePath) else ObjectStoragePath(str(self.path))
         target = base / f"{interval.file_stem}.jsonl"
         count = write_jsonl_once(target, self.records(interval))
@@ -246,7 +250,11 @@ class UsageToStorageOperator(_IntervalExportOperator):
     task's data interval; one line per time bucket, the API's bucket object as it is.
 
     :param kind: one of the ten usage endpoints (:data:`USAGE_KINDS`).
-    :param bucket_width: ``1m``, ``1h`` or ``1d``.
+    :param bucket_width: ``1m``, ``1h`` or ``1d``, or ``None`` (default): the widest that
+        tiles the data interval. A width must tile it (bounds on UTC boundaries of the
+        width), else the task fails before any request naming ``bucket_width``: ``1d``
+        buckets for an hourly interval would export each day's usage 24 times
+        (:func:`~airflow_provider_openai_projects.exports.intervals.bucket_width_for`).
     :param group_by: fields to group each bucket's results by (``project_id``, ``model``...).
     """
 
@@ -256,7 +264,7 @@ class UsageToStorageOperator(_IntervalExportOperator):
         self,
         *,
         kind: str = "completions",
-        bucket_width: Literal["1m", "1h", "1d"] = "1d",
+        bucket_width: Literal["1m", "1h", "1d"] | None = None,
         group_by: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -273,13 +281,20 @@ class UsageToStorageOperator(_IntervalExportOperator):
             raise InvalidInputError("kind", f"must be one of {', '.join(USAGE_KINDS)}, got {self.kind!r}")
         return super().run(context)
 
+    def check_interval(self, interval: ExportInterval) -> None:
+        from airflow_provider_openai_projects.exports.intervals import bucket_width_for
+
+        bucket_width_for(interval, self.bucket_width)
+
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
+        from airflow_provider_openai_projects.exports.intervals import bucket_width_for
+
         list_usage = getattr(self.hook, f"list_usage_{self.kind}")
         return iter(
             list_usage(
                 start_time=interval.start,
                 end_time=interval.end,
-                bucket_width=self.bucket_width,
+                bucket_width=bucket_width_for(interval, self.bucket_width),
                 group_by=self.group_by,
             )
         )
@@ -287,7 +302,11 @@ class UsageToStorageOperator(_IntervalExportOperator):
 
 class CostsToStorageOperator(_IntervalExportOperator):
     """Export the daily cost buckets of the task's data interval (``group_by``
-    ``project_id`` and/or ``line_item``); one line per day, the API's bucket as it is."""
+    ``project_id`` and/or ``line_item``); one line per day, the API's bucket as it is.
+
+    Costs come in ``1d`` buckets only, so the data interval must be whole UTC days (a
+    daily schedule in UTC); any other interval fails before any request, naming
+    ``bucket_width`` (an hourly run would export the whole day's costs each hour)."""
 
     template_fields: Sequence[str] = (*_IntervalExportOperator.template_fields, "group_by")
     export_kind = "costs"
@@ -295,6 +314,11 @@ class CostsToStorageOperator(_IntervalExportOperator):
     def __init__(self, *, group_by: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.group_by = group_by
+
+    def check_interval(self, interval: ExportInterval) -> None:
+        from airflow_provider_openai_projects.exports.intervals import bucket_width_for
+
+        bucket_width_for(interval, "1d", allowed=("1d",))
 
     def records(self, interval: ExportInterval) -> Iterator[Mapping[str, Any]]:
         return iter(self.hook.list_costs(start_time=interval.start, end_time=interval.end, group_by=self.group_by))

@@ -25,6 +25,13 @@ class AuditEventSensor(OpenAIAdminBaseSensor):
         ``data_interval_start``, else the DAG run's logical date).
     :param event_types: spec event types (``invite.accepted``, ``api_key.created``...).
     :param project_ids: / ``actor_ids`` / ``actor_emails`` / ``resource_ids``: further filters.
+
+    ``project_ids`` matches the project an action "was scoped to": what people do in that
+    project in the dashboard. It does not catch what an admin key changes there (this
+    automation's or another's): the spec associates "any admin actions taken via Admin
+    API keys" with the Default project. To catch every change of a project, whoever
+    makes it, use ``resource_ids`` (the project's id for ``project.updated``/
+    ``project.archived``; a member's, key's or service account's id for its events).
     """
 
     template_fields: Sequence[str] = (

@@ -4,6 +4,7 @@ filter, the query encoding the API reads, and paging over 250 events."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,8 @@ def test_writes_of_projects_members_and_service_accounts_are_listed_as_events(
         "id": project["id"],
         "data": {"name": "Audited", "title": "Audited"},
     }
-    assert created["project"] == {"id": project["id"], "name": "Audited"}
+    default = {"id": emulator.state.default_project_id, "name": "Default project"}
+    assert created["project"] == default  # "associated with the default project"
     assert created["actor"] == {
         "type": "api_key",
         "api_key": {"id": _admin_key_id(emulator), "type": "user", "user": _owner(emulator)},
@@ -64,7 +66,7 @@ def test_writes_of_projects_members_and_service_accounts_are_listed_as_events(
         "id": account["id"],
         "data": {"role": "member"},
     }
-    assert {event["project"]["id"] for event in events} == {project["id"]}
+    assert {event["project"]["id"] for event in events} == {emulator.state.default_project_id}
     # the emulator's state holds exactly these, effective at the emulated clock's time
     stored = emulator.state.audit_events
     assert sorted(e.id for e in stored) == sorted(e["id"] for e in events)
@@ -95,11 +97,12 @@ def test_effective_at_bounds_select_events_by_the_emulated_clock(
     late = emulator.state.now()
     emulator.log.clear()
 
-    assert [e["project"]["id"] for e in client.list_audit_logs(effective_at={"lt": late})] == [first["id"]]
-    assert [e["project"]["id"] for e in client.list_audit_logs(effective_at={"gte": late})] == [second["id"]]
-    assert [e["project"]["id"] for e in client.list_audit_logs(effective_at={"gt": early, "lte": late})] == [
-        second["id"]
-    ]
+    def created(events: list[Any]) -> list[str]:
+        return [e["project.created"]["id"] for e in events]
+
+    assert created(client.list_audit_logs(effective_at={"lt": late})) == [first["id"]]
+    assert created(client.list_audit_logs(effective_at={"gte": late})) == [second["id"]]
+    assert created(client.list_audit_logs(effective_at={"gt": early, "lte": late})) == [second["id"]]
     assert client.list_audit_logs(effective_at={"gt": late}) == []
     # encoded as the API reads it: a deep object, effective_at[gte]=...
     assert emulator.log.entries()[1].query["effective_at[gte]"] == [str(late)]
@@ -120,15 +123,18 @@ def test_list_filters_match_projects_types_actors_and_resources(
     invite = client.create_invite(email="new@example.com", role="reader")
     emulator.log.clear()
 
-    in_beta = client.list_audit_logs(project_ids=[beta["id"]])
-    assert sorted(e["type"] for e in in_beta) == ["project.created", "user.added"]
-    both = client.list_audit_logs(project_ids=[alpha["id"], beta["id"]], event_types=["project.created"])
-    assert {e["project"]["id"] for e in both} == {alpha["id"], beta["id"]}
+    # an admin key's actions are "associated with the default project", whatever they changed
+    assert client.list_audit_logs(project_ids=[beta["id"]]) == []
+    default = emulator.state.default_project_id
+    in_default = client.list_audit_logs(project_ids=[default])
+    assert sorted(e["type"] for e in in_default) == ["invite.sent", "project.created", "project.created", "user.added"]
+    both = client.list_audit_logs(resource_ids=[alpha["id"], beta["id"]], event_types=["project.created"])
+    assert {e["project.created"]["id"] for e in both} == {alpha["id"], beta["id"]}  # type: ignore[typeddict-item]
     invites = client.list_audit_logs(event_types=["invite.sent"])
     assert [e["invite.sent"] for e in invites] == [  # type: ignore[typeddict-item]
         {"id": invite["id"], "data": {"email": "new@example.com", "role": "reader"}}
     ]
-    assert "project" not in invites[0]
+    assert invites[0]["project"]["id"] == default
     assert [e["type"] for e in client.list_audit_logs(resource_ids=[ada["id"]])] == ["user.added"]
     owner = _owner(emulator)
     assert len(client.list_audit_logs(actor_ids=[_admin_key_id(emulator)])) == 4
@@ -136,8 +142,8 @@ def test_list_filters_match_projects_types_actors_and_resources(
     assert len(client.list_audit_logs(actor_emails=[owner["email"]])) == 4
     assert client.list_audit_logs(actor_emails=["nobody@example.com"]) == []
     # arrays go as the spec names them: project_ids[]=a&project_ids[]=b
-    assert emulator.log.entries()[1].query["project_ids[]"] == [alpha["id"], beta["id"]]
-    assert emulator.log.entries()[1].query["event_types[]"] == ["project.created"]
+    assert emulator.log.entries()[2].query["resource_ids[]"] == [alpha["id"], beta["id"]]
+    assert emulator.log.entries()[2].query["event_types[]"] == ["project.created"]
 
 
 def test_accepting_an_invite_is_recorded_with_the_invitees_session_as_actor(
@@ -152,8 +158,9 @@ def test_accepting_an_invite_is_recorded_with_the_invitees_session_as_actor(
     assert accepted[0]["invite.accepted"] == {"id": invite["id"]}  # type: ignore[typeddict-item]
     assert accepted[0]["actor"] == {
         "type": "session",
-        "session": {"user": {"id": user["id"], "email": "joiner@example.com"}},
+        "session": {"user": {"id": user["id"], "email": "joiner@example.com"}, "ip_address": "192.0.2.10"},
     }
+    assert "project" not in accepted[0]  # joining the organization is scoped to no project
     assert client.list_audit_logs(actor_emails=["joiner@example.com"]) == accepted
 
 
@@ -222,7 +229,7 @@ def test_the_emulator_refuses_an_unknown_cursor_and_a_limit_over_100(
     assert too_many.value.param == "limit"
 
 
-def test_organization_settings_events_name_the_organization() -> None:
+def test_organization_settings_events_name_the_organization_on_the_default_project() -> None:
     from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
 
     state = EmulatorState()
@@ -231,4 +238,4 @@ def test_organization_settings_events_name_the_organization() -> None:
         "organization.updated",
         {"id": ORGANIZATION_ID, "changes_requested": {}},
     )
-    assert "project" not in event
+    assert event["project"]["id"] == state.default_project_id  # made with an admin key

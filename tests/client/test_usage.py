@@ -153,16 +153,17 @@ def test_250_daily_cost_buckets_take_two_pages_of_up_to_180(
 
 
 @pytest.mark.parametrize(("width", "seconds", "limit"), [("1m", 60, "1440"), ("1h", 3600, "168"), ("1d", DAY, "31")])
-def test_bucket_widths_align_buckets_and_send_the_largest_page(
+def test_buckets_start_at_start_time_end_at_end_time_and_the_largest_page_is_asked(
     emulator: EmulatorServer, client: OpenAIAdminClient, width: str, seconds: int, limit: str
 ) -> None:
-    start = _today(emulator) + 7  # not aligned: the first bucket starts at the width's boundary
+    """Spec: ``start_time`` "inclusive", ``end_time`` "exclusive": buckets start at start_time."""
+    start = _today(emulator) + 7  # not on a width boundary
     emulator.log.clear()
 
-    buckets = client.list_usage_embeddings(start_time=start, end_time=start + 3 * seconds, bucket_width=width)  # type: ignore[arg-type]
+    buckets = client.list_usage_embeddings(start_time=start, end_time=start + 3 * seconds + 5, bucket_width=width)  # type: ignore[arg-type]
 
-    assert [b["start_time"] for b in buckets] == [_today(emulator) + i * seconds for i in range(4)]
-    assert all(b["end_time"] - b["start_time"] == seconds for b in buckets)
+    assert [b["start_time"] for b in buckets] == [start + i * seconds for i in range(4)]
+    assert [b["end_time"] - b["start_time"] for b in buckets] == [seconds, seconds, seconds, 5]
     assert emulator.log.entries()[0].query["bucket_width"] == [width]
     assert emulator.log.entries()[0].query["limit"] == [limit]
 

@@ -50,12 +50,12 @@ def test_the_sdk_lists_and_filters_audit_logs_across_pages(org: Any, emulator: E
 
     assert sorted(e.type for e in events) == ["project.created", "project.created", "project.updated"]
     assert len(emulator.log.entries()) == 3  # one event per page, the SDK follows the cursor
-    created = {e.project.id: e for e in events if e.type == "project.created"}
-    assert created[first.id].project_created.id == first.id
+    created = {e.project_created.id: e for e in events if e.type == "project.created"}
+    assert created[first.id].project.id == emulator.state.default_project_id  # an admin key's action
     assert created[first.id].project_created.data.name == "one"
     assert created[first.id].actor.type == "api_key"
     assert created[first.id].actor.api_key.id == emulator.state.admin_key_tracking_id(emulator.admin_key)
-    late = list(org.audit_logs.list(effective_at={"gte": since}, project_ids=[second.id]))
+    late = list(org.audit_logs.list(effective_at={"gte": since}, resource_ids=[second.id]))
     assert sorted(e.type for e in late) == ["project.created", "project.updated"]
     updated = list(org.audit_logs.list(event_types=["project.updated"]))
     assert [e.project_updated.changes_requested.title for e in updated] == ["two v2"]

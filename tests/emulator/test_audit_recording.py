@@ -525,8 +525,7 @@ def test_every_rule_builds_one_spec_valid_event_naming_its_resource(operation_id
     assert isinstance(event[event["type"]], dict)
     assert state.admin_key not in str(event)
     assert len(state.audit_events) == 1
-    if "project_id" in path:
-        assert event["project"]["id"] == state.default_project_id
+    assert event["project"] == {"id": state.default_project_id, "name": "Default project"}
 
 
 def test_every_write_route_the_emulator_serves_has_a_driver_here() -> None:
@@ -550,6 +549,8 @@ def test_each_served_write_records_exactly_one_event_of_its_type(
     new = emulator.state.audit_events[before:]
     assert [event.type for event in new] == [AUDIT_EVENTS[operation_id].event_type]
     assert resource_id in new[0].resource_ids
+    # "any admin actions taken via Admin API keys are associated with the default project"
+    assert new[0].project == {"id": emulator.state.default_project_id, "name": "Default project"}
     assert new[0].effective_at == emulator.state.now() or new[0].effective_at <= emulator.state.now()
     assert new[0].actor == {
         "type": "api_key",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 
 from airflow_provider_openai_projects.emulator.faults import FaultRule
@@ -119,3 +120,119 @@ def test_throttle_over_http(api: Api, emulator: EmulatorServer) -> None:
     assert _control(emulator, "POST", "/throttle", {"rpm": None}).json()["throttle"] is None
     assert api.get("/organization/users").status_code == 200
     assert_error(_control(emulator, "POST", "/throttle", {"rpm": -1}), 400)
+
+
+# -- a person's changes in the dashboard -------------------------------------------------
+
+
+def _session(user: dict[str, Any]) -> dict[str, Any]:
+    person = {"id": user["id"], "email": user["email"]}
+    return {"type": "session", "session": {"user": person, "ip_address": "192.0.2.10"}}
+
+
+def _last_event(api: Api, **filters: Any) -> dict[str, Any]:
+    events = api.ok("GET", "/organization/audit_logs", params={"limit": 1, **filters})["data"]
+    assert events, filters
+    return dict(events[0])
+
+
+def test_a_user_key_minted_in_the_dashboard_records_api_key_created_by_the_member(
+    api: Api, emulator: EmulatorServer, project: dict[str, Any]
+) -> None:
+    member = emulator.add_org_user("minter@example.com")
+    emulator.state.add_project_user(project["id"], "member", user_id=member["id"])
+
+    key = _control(emulator, "POST", f"/projects/{project['id']}/api_keys", {"user_id": member["id"], "name": "laptop"})
+
+    event = _last_event(api, **{"event_types[]": "api_key.created"})
+    assert event["actor"] == _session(member)
+    assert event["project"] == {"id": project["id"], "name": project["name"]}
+    assert event["api_key.created"] == {"id": key.json()["id"], "data": {"scopes": []}}
+    assert key.json()["value"] not in str(event)
+
+
+def test_an_accepted_invite_records_invite_accepted_by_the_invitee(api: Api, emulator: EmulatorServer) -> None:
+    invite = api.ok("POST", "/organization/invites", json={"email": "joiner@example.com", "role": "reader"})
+
+    user = _control(emulator, "POST", f"/invites/{invite['id']}/accept").json()
+
+    event = _last_event(api, **{"event_types[]": "invite.accepted"})
+    assert (event["actor"], event["invite.accepted"]) == (_session(user), {"id": invite["id"]})
+    assert "project" not in event
+
+
+def _owner(emulator: EmulatorServer) -> dict[str, Any]:
+    return dict(emulator.state._owners()[0].render())
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "event_type", "details"),
+    [
+        (
+            "/rate_limits/rl-gpt-4o",
+            {"max_requests_per_1_minute": 7},
+            "rate_limit.updated",
+            {"id": "rl-gpt-4o", "changes_requested": {"max_requests_per_1_minute": 7}},
+        ),
+        ("", {"name": "renamed by hand"}, "project.updated", {"changes_requested": {"title": "renamed by hand"}}),
+        ("/model_permissions", {"mode": "allow_list", "model_ids": ["gpt-4o"]}, "project.updated", {}),
+    ],
+    ids=["rate-limit", "project-name", "model-permissions"],
+)
+def test_a_dashboard_change_applies_and_records_the_event_with_the_person_and_the_project(
+    api: Api,
+    emulator: EmulatorServer,
+    project: dict[str, Any],
+    path: str,
+    body: dict[str, Any],
+    event_type: str,
+    details: dict[str, Any],
+) -> None:
+    from airflow_provider_openai_projects.testing import dashboard_change
+
+    owner = _owner(emulator)
+    url = f"/v1/organization/projects/{project['id']}{path}"
+    requests_before = len(emulator.log.entries())
+
+    dashboard_change(emulator, owner["id"], "POST", url, body)
+
+    event = _last_event(api, **{"event_types[]": event_type})
+    assert event["actor"] == _session(owner)
+    assert event["project"]["id"] == project["id"]
+    assert details.items() <= event[event_type].items()
+    assert len(emulator.log.entries()) == requests_before + 1  # only the audit-log read above
+
+
+def test_a_dashboard_member_role_change_names_the_project_and_the_member(
+    api: Api, emulator: EmulatorServer, project: dict[str, Any]
+) -> None:
+    from airflow_provider_openai_projects.testing import dashboard_change
+
+    member = emulator.add_org_user("promoted@example.com")
+    emulator.state.add_project_user(project["id"], "member", user_id=member["id"])
+    url = f"/v1/organization/projects/{project['id']}/users/{member['id']}"
+
+    dashboard_change(emulator, _owner(emulator)["id"], "POST", url, {"role": "owner"})
+
+    event = _last_event(api, **{"resource_ids[]": member["id"]})
+    assert (event["type"], event["project"]["id"]) == ("user.updated", project["id"])
+    assert event["user.updated"] == {"id": member["id"], "changes_requested": {"role": "owner"}}
+    assert emulator.state.get_project_user(project["id"], member["id"])["role"] == "owner"
+
+
+def test_a_refused_dashboard_change_answers_as_the_api_and_records_nothing(
+    emulator: EmulatorServer, project: dict[str, Any]
+) -> None:
+    owner = _owner(emulator)
+    reader = emulator.add_org_user("reader@example.com")
+    url = f"/v1/organization/projects/{project['id']}"
+    change = {"user_id": owner["id"], "method": "POST", "path": url, "body": {"nme": "typo"}}
+    before = len(emulator.state.audit_events)
+
+    assert_error(_control(emulator, "POST", "/dashboard", change), 400, param="nme")
+    assert_error(_control(emulator, "POST", "/dashboard", {**change, "path": "/v1/organization/nothing"}), 400)
+    assert_error(_control(emulator, "POST", "/dashboard", {**change, "user_id": reader["id"], "body": {}}), 403)
+    assert_error(_control(emulator, "POST", "/dashboard", {**change, "user_id": "user-nope", "body": {}}), 404)
+
+    assert len(emulator.state.audit_events) == before
+    assert emulator.state.get_project(project["id"])["name"] == project["name"]

@@ -243,3 +243,75 @@ def test_an_unknown_usage_kind_fails_naming_the_field(admin_conn: EmulatorServer
         UsageToStorageOperator(task_id="usage", path=f"file://{tmp_path}", kind="tokens").execute(
             interval_context(start, start + timedelta(days=1))
         )
+
+
+@pytest.mark.parametrize(
+    ("hours", "requested", "chosen"),
+    [(24, None, "1d"), (1, None, "1h"), (2, "1h", "1h"), (24, "1m", "1m"), (1, "1m", "1m")],
+    ids=["daily-chooses-1d", "hourly-chooses-1h", "two-hours-1h", "daily-1m", "hourly-1m"],
+)
+def test_usage_is_queried_with_a_bucket_width_that_tiles_the_interval(
+    admin_conn: EmulatorServer, tmp_path: Path, hours: int, requested: str | None, chosen: str
+) -> None:
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    admin_conn.log.clear()
+
+    UsageToStorageOperator(task_id="usage", path=f"file://{tmp_path}", bucket_width=requested).execute(  # type: ignore[arg-type]
+        interval_context(start, start + timedelta(hours=hours))
+    )
+
+    queries = [e.query for e in admin_conn.log.entries()]
+    assert {q["bucket_width"][0] for q in queries} == {chosen}
+    assert queries[0]["start_time"] == [str(int(start.timestamp()))]
+    assert queries[0]["end_time"] == [str(int((start + timedelta(hours=hours)).timestamp()))]
+
+
+@pytest.mark.parametrize(
+    ("operator", "hours", "offset_minutes"),
+    [
+        (lambda p: UsageToStorageOperator(task_id="usage", path=p, bucket_width="1d"), 1, 0),
+        (lambda p: UsageToStorageOperator(task_id="usage", path=p, bucket_width="1h"), 24, 30),
+        (lambda p: UsageToStorageOperator(task_id="usage", path=p), 1, 0.5),
+        (lambda p: CostsToStorageOperator(task_id="costs", path=p), 1, 0),
+        (lambda p: CostsToStorageOperator(task_id="costs", path=p), 24, 60),
+    ],
+    ids=["hourly-run-1d-buckets", "half-hour-offset-1h", "no-width-tiles", "hourly-costs", "costs-not-utc-days"],
+)
+def test_a_bucket_width_that_would_double_count_fails_once_naming_it_with_no_request(
+    admin_conn: EmulatorServer, tmp_path: Path, operator: Any, hours: int, offset_minutes: float
+) -> None:
+    """An hourly run querying 1d buckets would export the whole day's usage each hour."""
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    start += timedelta(minutes=offset_minutes)
+    admin_conn.log.clear()
+
+    with pytest.raises(AirflowFailException, match="bucket_width") as failed:
+        operator(f"file://{tmp_path}").execute(interval_context(start, start + timedelta(hours=hours)))
+
+    assert admin_conn.log.entries() == []
+    assert "tile" in str(failed.value)
+    assert not any(tmp_path.iterdir())
+
+
+def test_consecutive_hourly_usage_exports_count_each_call_once(
+    admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    project = admin_conn.state.create_project("Hourly")["id"]
+    key = client.create_service_account(project, name="bot")["api_key"]["value"]
+    for hour, calls in ((0, 1), (1, 2), (2, 4)):
+        at(admin_conn, int(day.timestamp()) + hour * HOUR + (0 if hour else HOUR - 1))
+        for _ in range(calls):
+            client.verify_api_key(key)
+    at(admin_conn, int(datetime.now(UTC).timestamp()))
+
+    counted = []
+    for hour in range(3):
+        start = day + timedelta(hours=hour)
+        result = UsageToStorageOperator(task_id="usage", path=f"file://{tmp_path}").execute(
+            interval_context(start, start + timedelta(hours=1))
+        )
+        buckets = lines(Path(result["path"].removeprefix("file://")))
+        counted.append(sum(r["num_model_requests"] for b in buckets for r in b["results"]))
+
+    assert counted == [1, 2, 4]

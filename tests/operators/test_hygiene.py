@@ -42,15 +42,8 @@ def seeded(admin_conn: EmulatorServer) -> dict[str, Any]:
     # The automation mints a key today (an api_key.created whose actor is this admin key: not foreign).
     fresh = client.create_service_account(project, name="fresh", create_service_account_only=True)
     automated = client.create_service_account_api_key(project, fresh["id"], name="fresh-key")
-    # A person mints a key in the dashboard: an api_key.created whose actor is not the automation.
+    # A person mints a key in the dashboard: an api_key.created whose actor is their session.
     foreign = emulator.create_user_api_key(project, ada["id"], "ada-new")
-    emulator.state._append_event(
-        "api_key.created",
-        {"id": foreign["id"], "data": {"scopes": []}},
-        actor={"type": "session", "session": {"user": {"id": ada["id"], "email": "ada@example.com"}}},
-        project_id=project,
-        resource_ids=[foreign["id"]],
-    )
     return {
         "project": project,
         "idle_user_key": idle_user_key["id"],
@@ -147,3 +140,30 @@ def test_an_admin_key_the_redacted_values_cannot_single_out_fails_before_any_rep
     assert sorted(run(act=True, automation_actor_ids=[own])["deleted"]) == sorted(
         [seeded["idle_user_key"], seeded["bot"]]
     )
+
+
+def test_a_key_another_admin_key_made_is_reported_in_its_own_project_not_the_default_one(
+    admin_conn: EmulatorServer,
+) -> None:
+    """An admin key's ``api_key.created`` names the Default project (the spec: "any admin
+    actions taken via Admin API keys are associated with the default project"); the
+    report names the project the key is in."""
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    project = client.create_project(name="team")["id"]
+    other_value = client.create_admin_api_key(name="another automation")["value"]
+    other = OpenAIAdminClient(other_value, base_url=admin_conn.base_url)
+    account = other.create_service_account(project, name="theirs")
+    key = other.create_service_account_api_key(project, account["id"], name="their-key")
+    event = admin_conn.state.audit_events[-1]
+    assert (event.type, event.project) == (
+        "api_key.created",
+        {"id": admin_conn.state.default_project_id, "name": "Default project"},
+    )
+
+    report = run()
+
+    foreign = [f for f in report["findings"] if f["kind"] == "foreign_key"]
+    assert [(f["resource_id"], f["project_id"], f["project_name"]) for f in foreign] == [(key["id"], project, "team")]
+    assert other_value not in json.dumps(report)
+    assert key["value"] not in json.dumps(report)
+    assert account["api_key"]["value"] not in json.dumps(report)

@@ -196,3 +196,32 @@ def test_an_unknown_role_is_a_file_error_naming_the_path_before_any_write(
     with pytest.raises(OrgFileError, match=r"roles\.Owner: a predefined role cannot be declared"):
         engine.plan(client, spec(document))
     assert writes(rbac.org.emulator) == []
+
+
+def test_a_role_create_looks_the_name_up_first_and_takes_an_existing_role_as_done(
+    client: OpenAIAdminClient, rbac: Rbac
+) -> None:
+    """Role names are unique ("Unique name for the role"): a create finds the role first."""
+    from airflow_provider_openai_projects.orgfile.handlers.roles import create_role_once
+
+    made_meanwhile = rbac.org.emulator.state.create_role("billing", ["api.organization.read"])["id"]
+    rbac.org.emulator.log.clear()
+
+    role = create_role_once(client, "billing", {"permissions": ["api.organization.read"]})
+
+    assert role["id"] == made_meanwhile
+    assert writes(rbac.org.emulator) == []
+    assert [r["id"] for r in rbac.org.emulator.state.list_roles()["data"] if r["name"] == "billing"] == [made_meanwhile]
+
+
+def test_a_role_create_whose_response_is_lost_leaves_one_role(client: OpenAIAdminClient, rbac: Rbac) -> None:
+    from airflow_provider_openai_projects.emulator.faults import FaultRule
+
+    document = exported(client, rbac)
+    document["roles"]["billing"] = {"permissions": ["api.organization.read"]}
+    rbac.org.emulator.faults.add(FaultRule(method="POST", path="/organization/roles", status=500, when="after"))
+
+    engine.apply(client, spec(document))
+
+    assert [r["name"] for r in rbac.org.emulator.state.list_roles()["data"]].count("billing") == 1
+    assert engine.plan(client, spec(document)).in_sync

@@ -13,6 +13,7 @@ from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.sensors.audit_event import AuditEventSensor
+from airflow_provider_openai_projects.testing import dashboard_change
 from airflow_provider_openai_projects.triggers.audit_event import AuditEventTrigger
 from tests.operators.conftest import make_context
 
@@ -31,25 +32,56 @@ def sensor(**kwargs: Any) -> AuditEventSensor:
     return AuditEventSensor(**kwargs)
 
 
-def test_poke_waits_for_a_key_created_in_the_protected_project_and_returns_the_event(
+def test_poke_waits_for_a_person_s_change_in_the_protected_project_and_returns_the_event(
     admin_conn: EmulatorServer,
 ) -> None:
+    """``project_ids`` catches what a person does in the project (a dashboard session), not
+    an admin key's writes there ("associated with the default project")."""
     client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
     protected = admin_conn.state.create_project("protected")["id"]
     elsewhere = admin_conn.state.create_project("elsewhere")["id"]
+    owner = admin_conn.state._owners()[0]
     since = datetime.fromtimestamp(admin_conn.state.now() - 1, UTC)
     waiting = sensor(after=since, event_types=["service_account.created"], project_ids=[protected])
 
-    client.create_service_account(elsewhere, name="bot")
+    dashboard_change(
+        admin_conn, owner.id, "POST", f"/v1/organization/projects/{elsewhere}/service_accounts", {"name": "x"}
+    )
+    by_admin_key = client.create_service_account(protected, name="automation's")
     assert waiting.poke(make_context()).is_done is False
-    created = client.create_service_account(protected, name="bot")
+    created = dashboard_change(
+        admin_conn, owner.id, "POST", f"/v1/organization/projects/{protected}/service_accounts", {"name": "by hand"}
+    )
     done = waiting.poke(make_context())
 
     assert done.is_done is True
     assert done.xcom_value["type"] == "service_account.created"
     assert done.xcom_value["project"]["id"] == protected
-    assert created["id"] in json.dumps(done.xcom_value)
+    assert done.xcom_value["actor"]["session"]["user"]["id"] == owner.id
+    assert done.xcom_value["service_account.created"]["id"] == created["id"]
     assert created["api_key"]["value"] not in json.dumps(done.xcom_value)
+    assert by_admin_key["api_key"]["value"] not in json.dumps(done.xcom_value)
+
+
+def test_resource_ids_catch_an_admin_key_s_change_of_the_project_that_project_ids_miss(
+    admin_conn: EmulatorServer,
+) -> None:
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    protected = admin_conn.state.create_project("protected")["id"]
+    since = datetime.fromtimestamp(admin_conn.state.now() - 1, UTC)
+    by_project = sensor(after=since, event_types=["project.updated"], project_ids=[protected])
+    by_resource = sensor(after=since, event_types=["project.updated"], resource_ids=[protected])
+
+    client.update_project(protected, name="renamed by an automation")
+
+    assert by_project.poke(make_context()).is_done is False
+    done = by_resource.poke(make_context())
+    assert done.is_done is True
+    assert done.xcom_value["project"]["id"] == admin_conn.state.default_project_id
+    assert done.xcom_value["project.updated"] == {
+        "id": protected,
+        "changes_requested": {"title": "renamed by an automation"},
+    }
 
 
 def test_deferrable_defers_at_once_to_the_audit_event_trigger_with_no_request(admin_conn: EmulatorServer) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from airflow_provider_openai_projects.emulator.errors import ApiError
-from airflow_provider_openai_projects.emulator.pagination import OrderedStore, Page, check_limit, list_body
+from airflow_provider_openai_projects.emulator.pagination import MAX_LIMIT, OrderedStore, Page, list_body
 
 T = TypeVar("T")
 Order = Literal["asc", "desc"]
@@ -33,17 +33,18 @@ def ordered_page(
     order: Order,
     before: str | None = None,
     where: Callable[[T], bool] | None = None,
+    *,
+    min_limit: int = 1,
 ) -> Page[T]:
-    """Up to ``limit`` items after the cursor ``after`` in creation (``asc``) or reverse
-    creation (``desc``) order; ``before`` (asc only) bounds the page from above."""
-    if order == "asc":
-        return store.page(limit, after, before, where)
-    check_limit(limit)
-    if after is None:
-        matching = [item for item in store if where is None or where(item)]
-        return Page(list(reversed(matching))[:limit], len(matching) > limit)
-    earlier = store.page(limit, before=after, where=where)
-    return Page(list(reversed(earlier.items)), earlier.has_more)
+    """Up to ``limit`` items in creation (``asc``) or reverse creation (``desc``) order:
+    after the cursor ``after`` (the last id of the previous page), or with ``before`` alone
+    the ``limit`` items just before it in that order (the previous page, "the ID of the
+    first ... from the previous response"); ``min_limit <= limit <= 100`` (400 otherwise)."""
+    if not min_limit <= limit <= MAX_LIMIT:
+        raise ApiError(
+            400, f"Invalid 'limit': must be between {min_limit} and {MAX_LIMIT}, got {limit}.", param="limit"
+        )
+    return store.window(limit, newest_first=order == "desc", after=after, before=before, where=where)
 
 
 def render_page(page: Page[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:

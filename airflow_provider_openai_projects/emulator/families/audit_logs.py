@@ -11,18 +11,25 @@ One table, one recording point:
   authenticated requests), calls :meth:`AuditOps.record_write` after every 2xx ``POST``
   or ``DELETE`` under ``/v1/organization``. A write that an "after" fault turns into an
   error on the wire was still applied, so it is still recorded. Seeding through the state
-  or the control API is not an API call and records nothing, except the invitee accepting
-  an invite (``invite.accepted``, actor: the invitee's session).
+  is not an API call and records nothing. What a person does in the dashboard records
+  what the API would, with a ``session`` actor: accepting an invite (``invite.accepted``),
+  minting a user key (``api_key.created``) and any write of the API made through the
+  control API's ``POST /_emulator/dashboard`` (:meth:`AuditOps.record_session_write`).
 
 Events: ``actor`` is the admin key that made the call (``{"type": "api_key", "api_key":
-{"id": <tracking id>, "type": "user", "user": {id, email}}}``; never the key value),
-``effective_at`` the emulated clock (:meth:`~..state.core.StateCore.now`), ``project`` the
-project in the route (or the project created). ``GET /v1/organization/audit_logs`` lists
-the newest first, pages with ``after``/``before`` (event ids), ``limit`` 1..100, and
-filters on ``effective_at[gt|gte|lt|lte]``, ``project_ids[]``, ``event_types[]``,
+{"id": <tracking id>, "type": "user", "user": {id, email}}}``; never the key value) or the
+person's session (``{"type": "session", "session": {"user": {id, email}, "ip_address"}}``),
+``effective_at`` the emulated clock (:meth:`~..state.core.StateCore.now`). ``project``: for
+an admin key, the Default project whatever the write changed (the spec: "any admin actions
+taken via Admin API keys are associated with the default project"); for a session, the
+project the action was scoped to (the route's, or the project created), absent for
+organization-wide actions. The target is in the details' ``id`` and ``resource_ids``.
+``GET /v1/organization/audit_logs`` lists the newest first, pages with ``after``/``before``
+(event ids), ``limit`` 1..100, and filters on ``effective_at[gt|gte|lt|lte]``, ``project_ids[]``, ``event_types[]``,
 ``actor_ids[]`` (key tracking id or user id), ``actor_emails[]``, ``resource_ids[]`` and
 ``tenant_only`` (tenant-scoped events, such as ``tenant.group.member.added`` for group
-members, are listed only with ``tenant_only=true``, which then lists nothing else).
+members, are listed only with ``tenant_only=true``, which then lists nothing else). An
+``event_types[]`` value outside the spec's enum is refused (400 naming ``event_types``).
 """
 
 from __future__ import annotations
@@ -43,14 +50,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from airflow_provider_openai_projects.client.endpoints import ENDPOINTS
 from airflow_provider_openai_projects.emulator.errors import ApiError
+from airflow_provider_openai_projects.emulator.event_types import is_event_type
 from airflow_provider_openai_projects.emulator.pagination import check_limit
-from airflow_provider_openai_projects.emulator.state.core import locked
+from airflow_provider_openai_projects.emulator.state.core import ORGANIZATION_ID, locked
 from airflow_provider_openai_projects.emulator.state.organization import OrganizationOps
 
-#: The emulated organization's id (event details of organization-wide settings name it).
-ORGANIZATION_ID = "org-emulator"
 ORGANIZATION_RESOURCE = "api.organization"
 PROJECT_RESOURCE = "api.project"
+#: The ``ip_address`` of a dashboard session's actor (a documentation address, RFC 5737).
+SESSION_IP_ADDRESS = "192.0.2.10"
 #: Event types listed only with ``tenant_only=true`` (and the only ones listed then).
 _TENANT_SCOPED_PREFIX = "tenant."
 _TENANT_SCOPED = frozenset({"role.bound_to_resource", "role.unbound_from_resource"})
@@ -257,23 +265,25 @@ AUDIT_EVENTS: dict[str, AuditRule] = {
     "create-role": AuditRule("role.created", _response("id"), _role_created),
     "update-role": AuditRule(
         "role.updated", _path("role_id"), _changes(role_name="role_name", description="description")
-    ),
+    ),  # + permissions_added/permissions_removed, noted by the update
     "delete-role": AuditRule("role.deleted", _path("role_id")),
     # admin API keys
     "admin-api-keys-create": AuditRule(
         "api_key.created", _response("id"), lambda write, ids: {"id": ids[0], "data": {"scopes": []}}
     ),
     "admin-api-keys-delete": AuditRule("api_key.deleted", _path("key_id")),
-    # certificates (content is never copied into an event)
+    # certificates (the content only in certificate.deleted, as the spec's payload has it)
     "uploadCertificate": AuditRule(
         "certificate.created",
         _response("id"),
         lambda write, ids: {"id": ids[0], **_given(write.response, name="name")},
     ),
     "modifyCertificate": AuditRule(
-        "certificate.updated", _path("certificate_id"), lambda write, ids: {"id": ids[0], **_given(write.body)}
+        "certificate.updated",
+        _path("certificate_id"),
+        lambda write, ids: {"id": ids[0], **_given(write.response, name="name")},
     ),
-    "deleteCertificate": AuditRule("certificate.deleted", _path("certificate_id")),
+    "deleteCertificate": AuditRule("certificate.deleted", _path("certificate_id")),  # + name, certificate: noted
     "activateOrganizationCertificates": AuditRule(
         "certificates.activated", _body_list("certificate_ids"), _certificates
     ),
@@ -503,34 +513,99 @@ class AuditOps(OrganizationOps):
         response: Mapping[str, Any] | None,
         key_value: str,
     ) -> dict[str, Any]:
-        """Record the applied write ``operation_id`` as one event; returns the ``AuditLog``.
+        """Record the applied write ``operation_id``, made with the admin key ``key_value``,
+        as one event; returns the ``AuditLog``.
 
+        The spec: "any admin actions taken via Admin API keys are associated with the
+        default project", so the event's ``project`` is the Default project whatever the
+        route's project; the target is named by the details' ``id`` and ``resource_ids``.
         ``KeyError`` for an operation without a row in :data:`AUDIT_EVENTS` (every write
         of the spec has one; a test holds the table to that).
         """
         rule = AUDIT_EVENTS[operation_id]
         write = Write(operation_id, dict(path_params), dict(body or {}), dict(response or {}))
+        return self._record(rule, write, self._key_actor(key_value), self.default_project_id)
+
+    @locked
+    def record_session_write(
+        self,
+        operation_id: str,
+        path_params: Mapping[str, str],
+        body: Mapping[str, Any] | None,
+        response: Mapping[str, Any] | None,
+        user_id: str,
+    ) -> dict[str, Any]:
+        """Record the applied write ``operation_id`` as made by the person ``user_id`` in the
+        dashboard: actor ``session``, ``project`` the project the action was scoped to (the
+        route's, or the project created; absent for organization-wide actions)."""
+        rule = AUDIT_EVENTS[operation_id]
+        write = Write(operation_id, dict(path_params), dict(body or {}), dict(response or {}))
         ids = rule.resources(write)
         project_id = ids[0] if rule.project_from_response else write.project_id()
-        event = self._append_event(
-            rule.event_type,
-            rule.details(write, ids),
-            actor=self._key_actor(key_value),
-            project_id=project_id,
-            resource_ids=ids,
-        )
+        return self._record(rule, write, self.session_actor(user_id), project_id)
+
+    def _record(self, rule: AuditRule, write: Write, actor: dict[str, Any], project_id: str | None) -> dict[str, Any]:
+        ids = rule.resources(write)
+        details = rule.details(write, ids)
+        # What only the operation knew (a deleted certificate's name, a role's permissions
+        # before the update), noted by it under (event type, first resource id).
+        for name, value in self.audit_notes.pop((rule.event_type, ids[0]) if ids else ("", ""), {}).items():
+            if isinstance(value, dict) and isinstance(details.get(name), dict):
+                details[name] = {**details[name], **value}
+            else:
+                details[name] = value
+        event = self._append_event(rule.event_type, details, actor=actor, project_id=project_id, resource_ids=ids)
         return event.render()
+
+    @locked
+    def check_dashboard_person(self, user_id: str, project_id: str | None) -> None:
+        """A person may change this in the dashboard: an organization owner, or an owner of
+        ``project_id`` (404 for an unknown user, 403 otherwise)."""
+        user = self._user(user_id)
+        if user.role == "owner":
+            return
+        project = self.projects.get(project_id) if project_id else None
+        membership = project.users.get(user.id) if project is not None else None
+        if membership is None or membership.role != "owner":
+            where = f"project '{project_id}'" if project_id else "the organization"
+            raise ApiError(403, f"User '{user_id}' is not an owner of {where}.", param="user_id")
+
+    def session_actor(self, user_id: str) -> dict[str, Any]:
+        """The spec's ``AuditLogActor`` of a person signed in to the dashboard (404 for an
+        unknown user)."""
+        user = self._user(user_id)
+        return {
+            "type": "session",
+            "session": {"user": {"id": user.id, "email": user.email}, "ip_address": SESSION_IP_ADDRESS},
+        }
 
     @locked
     def accept_invite(self, invite_id: str) -> dict[str, Any]:
         """As :meth:`OrganizationOps.accept_invite`, recording ``invite.accepted`` (actor:
-        the invitee's session)."""
+        the invitee's session; no project: joining the organization is not scoped to one)."""
         user = super().accept_invite(invite_id)
-        actor = {"type": "session", "session": {"user": {"id": user["id"], "email": user["email"]}}}
         self._append_event(
-            "invite.accepted", {"id": invite_id}, actor=actor, project_id=None, resource_ids=[invite_id, user["id"]]
+            "invite.accepted",
+            {"id": invite_id},
+            actor=self.session_actor(user["id"]),
+            project_id=None,
+            resource_ids=[invite_id, user["id"]],
         )
         return user
+
+    @locked
+    def create_user_api_key(self, project_id: str, user_id: str, name: str | None = None) -> dict[str, Any]:
+        """As :meth:`CredentialOps.create_user_api_key`, recording ``api_key.created``
+        (actor: the member's session; project: the key's)."""
+        key = super().create_user_api_key(project_id, user_id, name)  # type: ignore[misc]
+        self._append_event(
+            "api_key.created",
+            {"id": key["id"], "data": {"scopes": []}},
+            actor=self.session_actor(user_id),
+            project_id=project_id,
+            resource_ids=[key["id"]],
+        )
+        return dict(key)
 
     @locked
     def list_audit_logs(
@@ -544,6 +619,11 @@ class AuditOps(OrganizationOps):
         and time bounds narrow the positions, then the walk stops at ``limit + 1`` matches.
         """
         check_limit(limit)
+        unknown = [t for t in query.event_types or () if not is_event_type(t)]
+        if unknown:
+            raise ApiError(
+                400, f"Invalid 'event_types': '{unknown[0]}' is not an audit log event type.", param="event_types"
+            )
         if query.tenant_only and query.event_types:
             plain = [t for t in query.event_types if not is_tenant_scoped(t)]
             if plain:

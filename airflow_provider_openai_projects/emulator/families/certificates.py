@@ -140,11 +140,14 @@ class CertificateOps(StateCore):
 
     @locked
     def get_certificate(self, certificate_id: str, include: list[str] | None = None) -> dict[str, Any]:
-        """The certificate, active or not; its PEM content only with ``include=["content"]``."""
+        """The certificate without ``active`` (the spec: "Not returned when getting details for
+        a specific certificate"); its PEM content only with ``include=["content"]``."""
         for value in include or []:
             if value not in INCLUDABLE:
                 raise ApiError(400, f"Invalid 'include': '{value}'. Must be one of 'content'.", param="include")
-        return self._certificate(certificate_id).render(with_content="content" in (include or []))
+        rendered = self._certificate(certificate_id).render(with_content="content" in (include or []))
+        del rendered["active"]  # the spec: "Not returned when getting details for a specific certificate"
+        return rendered
 
     @locked
     def update_certificate(self, certificate_id: str, name: str | None = None) -> dict[str, Any]:
@@ -170,6 +173,8 @@ class CertificateOps(StateCore):
                 param="certificate_id",
             )
         self.certificates.remove(certificate_id)
+        note = {"name": certificate.name, "certificate": certificate.content}
+        self.audit_notes[("certificate.deleted", certificate_id)] = {k: v for k, v in note.items() if v is not None}
         return {"object": "certificate.deleted", "id": certificate_id}
 
     @locked

@@ -97,9 +97,17 @@ class ProjectGroupOps(RoleOps):
 
     @locked
     def get_project_group(self, project_id: str, group_id: str, group_type: str = "group") -> dict[str, Any]:
+        """The group's access to the project, looked up among the groups of ``group_type``
+        ("The type of group to retrieve"): every group of the emulator is of type ``group``,
+        so ``tenant_group`` finds none (404)."""
         check_choice(group_type, GROUP_TYPES, "group_type")
         self._project(project_id)
-        return self._render_grant(self._grant(project_id, group_id))
+        rendered = self._render_grant(self._grant(project_id, group_id))
+        if rendered["group_type"] != group_type:
+            raise ApiError(
+                404, f"No {group_type} '{group_id}' has access to project '{project_id}'.", param="group_type"
+            )
+        return rendered
 
     @locked
     def remove_project_group(self, project_id: str, group_id: str) -> dict[str, Any]:

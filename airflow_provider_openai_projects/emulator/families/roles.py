@@ -3,7 +3,8 @@
 
 Roles are predefined (``predefined_role: true``: seeded, cannot be changed or deleted:
 400) or custom (``{role_name, permissions[], description?}``, organization-level).
-Predefined roles (:data:`PREDEFINED_ROLES`): the organization roles ``Owner`` and
+Role names are unique among all roles, predefined ones included (400 naming ``role_name``;
+compared case-insensitively). Predefined roles (:data:`PREDEFINED_ROLES`): the organization roles ``Owner`` and
 ``Reader`` (``resource_type: api.organization``) and the project roles ``Project Owner``,
 ``Project Member`` and ``Project Viewer`` (``api.project``; what a project group's ``role``
 names). Only organization roles can be assigned to users and groups (400 otherwise).
@@ -25,10 +26,11 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
 from airflow_provider_openai_projects.emulator.errors import ApiError, not_found
+from airflow_provider_openai_projects.emulator.families._listing import chained
 from airflow_provider_openai_projects.emulator.families.groups import GroupOps
 from airflow_provider_openai_projects.emulator.ids import random_id
 from airflow_provider_openai_projects.emulator.pagination import OrderedStore, next_list_body
-from airflow_provider_openai_projects.emulator.state.core import locked
+from airflow_provider_openai_projects.emulator.state.core import ORGANIZATION_ID, locked
 
 ORGANIZATION_RESOURCE = "api.organization"
 PROJECT_RESOURCE = "api.project"
@@ -186,10 +188,20 @@ class RoleOps(GroupOps):
         page = self.roles.page_next(limit, after, order=order)
         return next_list_body([r.render() for r in page.items], page)
 
+    def _check_unique_role_name(self, role_name: str, role_id: str | None = None) -> None:
+        """400 naming ``role_name`` if another role, predefined ones included, has that name
+        (the spec: "Unique name for the role"; compared case-insensitively, a choice)."""
+        wanted = role_name.strip().casefold()
+        for role in self.roles:
+            if role.id != role_id and role.name.strip().casefold() == wanted:
+                message = f"A role named '{role.name}' already exists ({role.id}); role names are unique."
+                raise ApiError(400, message, param="role_name")
+
     @locked
     def create_role(self, role_name: str, permissions: list[str], description: str | None = None) -> dict[str, Any]:
-        """A custom organization role (names are not unique: look before you create)."""
+        """A custom organization role; its name is unique among all roles (400 otherwise)."""
         _check_role_name(role_name)
+        self._check_unique_role_name(role_name)
         perms = _check_permissions(permissions)
         now = self.now()
         role = Role(random_id("role_"), role_name, description, perms, ORGANIZATION_RESOURCE, False, now, now)
@@ -212,7 +224,18 @@ class RoleOps(GroupOps):
         role = self._custom_role(role_id)
         if role_name is not None:
             _check_role_name(role_name)
+            self._check_unique_role_name(role_name, role_id)
         perms = _check_permissions(permissions) if permissions is not None else None
+        changes: dict[str, Any] = {}
+        if role_name is not None:
+            changes["role_name"] = role_name
+        if description is not None:
+            changes["description"] = description
+        if perms is not None:
+            changes["permissions_added"] = [p for p in perms if p not in role.permissions]
+            changes["permissions_removed"] = [p for p in role.permissions if p not in perms]
+        changes.update(resource_type=role.resource_type, resource_id=ORGANIZATION_ID)
+        self.audit_notes[("role.updated", role_id)] = {"changes_requested": changes}
         if role_name is not None:
             role.name = role_name
         if perms is not None:
@@ -315,6 +338,45 @@ class RoleOps(GroupOps):
             raise ApiError(404, f"Role '{role_id}' is not assigned to group '{group_id}'.", param="role_id")
         self._direct("group", group_id).remove(role_id)
         return {"object": "group.role.deleted", "deleted": True}
+
+    # -- modify user with role_id ----------------------------------------------------------
+
+    @locked
+    def update_user_fields(
+        self,
+        user_id: str,
+        role: str | None = None,
+        role_id: str | None = None,
+        technical_level: str | None = None,
+        developer_persona: str | None = None,
+    ) -> dict[str, Any]:
+        """The modify-user request (``UserRoleUpdateRequest``): every field optional, at least
+        one given (400 otherwise). ``role_id`` ("Role ID to assign to the user") names an
+        organization role: the predefined ``Owner``/``Reader`` set ``role`` (400 if ``role``
+        says otherwise), a custom role is assigned to the user directly (nothing if it is
+        already). Everything is checked before any change."""
+        if all(v is None for v in (role, role_id, technical_level, developer_persona)):
+            raise ApiError(
+                400, "Give at least one of 'role', 'role_id', 'technical_level', 'developer_persona'.", param="role"
+            )
+        self._user(user_id)
+        custom: Role | None = None
+        if role_id is not None:
+            chosen = self._organization_role(role_id)
+            if chosen.predefined:
+                implied = chosen.name.lower()
+                if role is not None and ("reader" if role == "member" else role) != implied:
+                    raise ApiError(400, f"'role' {role!r} contradicts 'role_id' ({chosen.name}).", param="role_id")
+                role = implied
+            else:
+                custom = chosen
+        # OrganizationOps.update_user, a sibling mixin of EmulatorState
+        answer: dict[str, Any] = chained(self).update_user(
+            user_id, role, technical_level=technical_level, developer_persona=developer_persona
+        )
+        if custom is not None and custom.id not in self._direct("user", user_id):
+            self._direct("user", user_id).add(custom.id, self.now())
+        return answer
 
     # -- cascades and inspection -----------------------------------------------------------
 

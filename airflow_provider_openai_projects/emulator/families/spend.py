@@ -135,7 +135,7 @@ class SpendOps(StateCore):
         before: str | None = None,
     ) -> dict[str, Any]:
         scope, prefix = self._scope(project_id)
-        page = ordered_page(self._alerts(scope), limit, after, check_order(order), before)
+        page = ordered_page(self._alerts(scope), limit, after, check_order(order), before, min_limit=0)
         return render_page(page, lambda alert: alert.render(prefix))
 
     @locked

@@ -8,10 +8,13 @@ clock's time. Its cost is deterministic: :data:`INPUT_COST_USD` and
 :data:`OUTPUT_COST_USD`, two line items (``"<model>, input"``/``"<model>, output"``).
 The nine other usage kinds count nothing: their buckets are empty (still spec-shaped).
 
-The endpoints: ``start_time`` required (unix seconds, 400 naming it otherwise),
+The endpoints: ``start_time`` required (unix seconds, inclusive; 400 naming it otherwise),
 ``end_time`` optional (exclusive; default now), ``bucket_width`` ``1m``/``1h``/``1d``
-(costs: ``1d``), buckets aligned to their width (UTC), every bucket in the range listed
-(empty ones with ``results: []``), ``limit`` buckets per page (usage: 1d 1..31 default 7,
+(costs: ``1d``). Buckets start at ``start_time`` and follow each other by the width (the
+last one ends at ``end_time``), so a call counts in a query exactly when ``start_time <=
+at < end_time``; every bucket in the range is listed (empty ones with ``results: []``),
+``limit`` buckets per page, and a page builds only its own buckets whatever the range
+(a query from 1970 costs what its ``limit`` allows) (usage: 1d 1..31 default 7,
 1h 1..168 default 24, 1m 1..1440 default 60; costs 1..180 default 7), ``page`` +
 ``next_page`` pagination, filters (``project_ids``, ``user_ids``, ``api_key_ids``,
 ``models``, ...; bracketed or not) and ``group_by`` per the spec (fields not grouped by
@@ -244,16 +247,28 @@ class UsageOps(CredentialOps):
         for name in query.group_by:
             check_choice(name, kind.group_by, "group_by")
         width = WIDTH_SECONDS[query.bucket_width]
-        end = self.now() if query.end_time is None else query.end_time
-        first = query.start_time - query.start_time % width
-        start = first if query.page is None else self._page_start(query.page, first, width)
-        starts = list(range(start, end, width))
-        page, more = starts[:limit], len(starts) > limit
-        matching = [call for call in self.model_calls if self._passes(kind, call, query.filters or {})]
+        start = query.start_time
+        # With end_time, the range ends there (exclusive) and so does the last bucket;
+        # without, it runs to now, the last bucket (holding now) keeping its full width.
+        last = self.now() + 1 if query.end_time is None else query.end_time
+        first = start if query.page is None else self._page_start(query.page, start, width)
+        # Only this page's buckets are built, whatever the range: those starting in [first, page_end).
+        page_end = min(last, first + limit * width)
+        more = page_end < last
+        starts = range(first, page_end, width)
+        upper = starts[-1] + width if starts else first
+        if query.end_time is not None:
+            upper = min(upper, last)
+        counts: dict[int, list[ModelCall]] = {}
+        if kind.counted and starts:
+            filters = query.filters or {}
+            for call in self.model_calls:
+                if first <= call.at < upper and self._passes(kind, call, filters):
+                    counts.setdefault((call.at - first) // width, []).append(call)
         data = []
-        for bucket_start in page:
-            bucket_end = bucket_start + width
-            calls = [call for call in matching if bucket_start <= call.at < bucket_end] if kind.counted else []
+        for index, bucket_start in enumerate(starts):
+            calls = counts.get(index, [])
+            bucket_end = bucket_start + width if query.end_time is None else min(bucket_start + width, last)
             data.append(
                 {
                     "object": "bucket",
@@ -262,13 +277,13 @@ class UsageOps(CredentialOps):
                     "results": self._results(kind, calls, query.group_by) if calls else [],
                 }
             )
-        next_page = f"{_PAGE_PREFIX}{starts[limit]}" if more else None
+        next_page = f"{_PAGE_PREFIX}{page_end}" if more else None
         return {"object": "page", "data": data, "has_more": more, "next_page": next_page}
 
     @staticmethod
     def _page_start(page: str, first: int, width: int) -> int:
         raw = page.removeprefix(_PAGE_PREFIX)
-        if not page.startswith(_PAGE_PREFIX) or not raw.isdigit() or int(raw) < first or (int(raw) - first) % width:
+        if not page.startswith(_PAGE_PREFIX) or not raw.isdigit() or int(raw) <= first or (int(raw) - first) % width:
             raise ApiError(400, f"Invalid 'page': '{page}' is not a page of this query.", param="page")
         return int(raw)
 

@@ -32,6 +32,8 @@ from airflow_provider_openai_projects.emulator.records import (
 DEFAULT_ADMIN_KEY = "sk-admin-emulator-local-only-0123456789abcdef"
 SEED_OWNER_EMAIL = "owner@example.com"
 DEFAULT_PROJECT_NAME = "Default project"
+#: The emulated organization's id (event details of organization-wide settings name it).
+ORGANIZATION_ID = "org-emulator"
 INVITE_TTL_SECONDS = 7 * 24 * 3600
 
 ORG_ROLES = ("owner", "reader")
@@ -123,6 +125,9 @@ class StateCore:
         self.projects: OrderedStore[Project] = OrderedStore()
         self.invites: OrderedStore[Invite] = OrderedStore()
         self._keys: dict[str, tuple[str, str]] = {}  # key value -> (project id, key id)
+        #: (event type, resource id) -> details only the operation knew (what a delete
+        #: removed, what an update replaced), for the audit event recorded after it.
+        self.audit_notes: dict[tuple[str, str], dict[str, Any]] = {}
         owner = self._new_user(SEED_OWNER_EMAIL, "Organization Owner", "owner")
         default = self._new_project(DEFAULT_PROJECT_NAME, None, None)
         default.users.add(owner.id, Membership(owner.id, "owner", self.now()))

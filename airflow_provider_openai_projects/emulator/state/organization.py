@@ -112,15 +112,32 @@ class OrganizationOps(StateCore):
         return self._user(user_id).render()
 
     @locked
-    def update_user(self, user_id: str, role: str) -> dict[str, Any]:
-        """Set the organization role: ``owner`` or ``reader`` (``member`` is accepted as an
-        alias of ``reader``). The last owner cannot be demoted (400)."""
+    def update_user(
+        self,
+        user_id: str,
+        role: str | None = None,
+        *,
+        technical_level: str | None = None,
+        developer_persona: str | None = None,
+    ) -> dict[str, Any]:
+        """Set the given fields: the organization ``role`` (``owner`` or ``reader``; ``member``
+        is accepted as an alias of ``reader``; the last owner cannot be demoted: 400) and the
+        ``technical_level``/``developer_persona`` metadata. All checked before any change."""
         user = self._user(user_id)
-        role = "reader" if role == "member" else role
-        check_choice(role, ORG_ROLES, "role")
-        if user.role == "owner" and role != "owner" and len(self._owners()) == 1:
-            raise ApiError(400, "The organization must keep at least one owner.", param="role")
-        user.role = role
+        if role is not None:
+            role = "reader" if role == "member" else role
+            check_choice(role, ORG_ROLES, "role")
+            if user.role == "owner" and role != "owner" and len(self._owners()) == 1:
+                raise ApiError(400, "The organization must keep at least one owner.", param="role")
+        for name, value in (("technical_level", technical_level), ("developer_persona", developer_persona)):
+            if value is not None:
+                check_name(value, name)
+        if role is not None:
+            user.role = role
+        if technical_level is not None:
+            user.technical_level = technical_level
+        if developer_persona is not None:
+            user.developer_persona = developer_persona
         return user.render()
 
     @locked

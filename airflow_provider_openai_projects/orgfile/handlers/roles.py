@@ -4,7 +4,9 @@ Only the roles named are managed (others are never changed). A named role that d
 exist is created; ``permissions`` (a set: order and repeats ignored) and ``description``
 are updated when they differ (a field the file omits is not managed); ``absent: true``
 deletes the role (destructive: its assignments go with it). A predefined role's name is a
-file error (predefined roles cannot be changed). Creates look before they retry.
+file error (predefined roles cannot be changed). Role names are unique in the API, so a
+create looks the name up first and, after a lost response, treats "name exists" as done
+(:func:`create_role_once`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from airflow_provider_openai_projects.client.errors import NotFoundError
+from airflow_provider_openai_projects.client.errors import BadRequestError, NotFoundError, OpenAIAdminError
 from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
@@ -38,6 +40,45 @@ def role_id(ctx: ApplyContext, change: Change, name: str) -> str:
     if not found:
         raise RuntimeError(f"role {name!r} has no id: its create did not run before {change.describe()}")
     return str(found)
+
+
+def create_role_once(client: Any, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The custom role ``name``: found by name, else created once.
+
+    The API's role names are unique ("Unique name for the role"), so the name is looked up
+    first (one list of roles): a role made since the plan, or by a create whose response
+    was lost, is taken as done. A create that fails ambiguously (no answer, 5xx) is looked
+    up again before any retry; a retry answered 400 after such a failure (the first
+    create was applied: the name now exists) is done when the role can be found by name,
+    and raised otherwise. A 400 on a first attempt is raised as it is.
+    """
+
+    def find() -> dict[str, Any] | None:
+        return next((dict(r) for r in client.list_roles() if r["name"] == name and not r.get("predefined_role")), None)
+
+    existing = find()
+    if existing is not None:
+        return existing
+    lost = False
+
+    def create() -> dict[str, Any]:
+        nonlocal lost
+        try:
+            return dict(
+                client.create_role(
+                    role_name=name, permissions=fields.get("permissions", []), description=fields.get("description")
+                )
+            )
+        except BadRequestError:
+            found = find() if lost else None
+            if found is None:
+                raise
+            return found
+        except OpenAIAdminError as error:
+            lost = lost or error.maybe_applied
+            raise
+
+    return create_once(create, find, what=f"role {name!r}")
 
 
 class RolesHandler:
@@ -103,20 +144,7 @@ class RolesHandler:
         name = change.what
         after = change.after or {}
         if change.action == "create":
-
-            def find() -> Any:
-                return next(
-                    (r for r in client.list_roles() if r["name"] == name and not r.get("predefined_role")), None
-                )
-
-            role = create_once(
-                lambda: client.create_role(
-                    role_name=name, permissions=after.get("permissions", []), description=after.get("description")
-                ),
-                find,
-                what=f"role {name!r}",
-            )
-            ctx.ids[f"role:{name}"] = role["id"]
+            ctx.ids[f"role:{name}"] = str(create_role_once(client, name, after)["id"])
         elif change.action == "update":
             client.update_role(
                 role_id(ctx, change, name), permissions=after.get("permissions"), description=after.get("description")
