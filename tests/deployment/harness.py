@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -42,6 +43,7 @@ from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEAD
 from tests import process_guard
 
 REPO = Path(__file__).resolve().parents[2]
+README = REPO / "README.md"
 DAGS_FOLDER = REPO / "dags_examples"
 #: DAGs of the tests only (copied into the deployment's DAGs folder next to the examples).
 TEST_DAGS_FOLDER = Path(__file__).resolve().parent / "dags"
@@ -87,6 +89,28 @@ def wait_for(what: str, probe: Callable[[], _T | None], timeout: float, interval
             detail = f" (last error: {last_error!r})" if last_error else ""
             raise DeploymentError(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
         time.sleep(interval)
+
+
+def readme_command(prefix: str) -> tuple[dict[str, str], list[str]]:
+    """The first command of the README's ``bash`` blocks that starts with ``prefix`` (after its
+    ``NAME=value`` environment assignments): those assignments and its arguments.
+
+    The deployment tests run the README's own commands, so a README that shows a command
+    Airflow no longer has (``airflow dags backfill``) fails them."""
+    text = README.read_text(encoding="utf-8")
+    for block in re.findall(r"^ *```bash\n(.*?)^ *```", text, re.MULTILINE | re.DOTALL):
+        for line in block.splitlines():
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:  # a line of a command spread over several (a JSON value)
+                continue
+            assignments = {}
+            while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+                name, _, value = words.pop(0).partition("=")
+                assignments[name] = value
+            if words and " ".join(words).startswith(prefix):
+                return assignments, words
+    raise AssertionError(f"the README shows no command starting with {prefix!r} in a bash block")
 
 
 def free_port() -> int:
@@ -299,6 +323,23 @@ class Deployment:
                 f"`airflow {args[0]} {args[1] if len(args) > 1 else ''}` exited with {done.returncode}"
             )
         return done.stdout.decode()
+
+    def run_readme_command(self, prefix: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the README's command starting with ``prefix`` (:func:`readme_command`) against this
+        deployment, as a user at a shell would (``airflow`` is this venv's); its output."""
+        assignments, words = readme_command(prefix)
+        if words[0] == "airflow":
+            words[0] = str(BIN / "airflow")
+        return subprocess.run(  # noqa: S603 (the README's command, our own venv's executable)
+            words,
+            cwd=self.root,
+            env={**self.environment(), **assignments},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def component_log_files(self) -> Iterator[Path]:
         """Every log file the Airflow processes wrote: task and trigger logs, the DAG
