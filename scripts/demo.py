@@ -526,21 +526,28 @@ def hygiene(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
         demo.failed.append("openai_org_hygiene")
         return False
     summary = airflow.xcom("openai_org_hygiene", "hygiene") or {}
+    keys = {k.id: k.name for p in emulator.state.projects for k in p.api_keys}  # the keys that still exist
     described = {
         "foreign_key": "made outside the automation",
         "idle_key": "idle user key",
         "idle_service_account": "idle service account",
     }
+    found: dict[str, list[str]] = {}
     for finding in summary.get("findings", []):
+        name = finding["name"] or keys.get(finding["resource_id"])
+        shown = repr(name) if name else "a key deleted since (Ada's, at her offboarding)"
         what = described.get(finding["kind"], finding["kind"])
-        say(f"- hygiene found: {what}: {finding['name']!r} in {finding['project_name']!r} ({finding['detail']})", 5)
-    counts = summary.get("counts", {})
+        say(f"- hygiene found: {what}: {shown} in {finding['project_name']!r} ({finding['detail']})", 5)
+        if finding["resource_id"] in keys:
+            found.setdefault(finding["kind"], []).append(shown)
+    foreign, idle = found.get("foreign_key", []), found.get("idle_key", [])
     say(
-        f"- {counts.get('foreign_key', 0)} key(s) made outside the automation, {counts.get('idle_key', 0)} idle "
-        f"key(s); deleted: {len(summary.get('deleted', []))} ({len(emulator.log.writes())} writes)",
+        f"- in the organization now: {len(foreign)} key made outside the automation ({', '.join(foreign)}), "
+        f"{len(idle)} idle key ({', '.join(idle)}); deleted: {len(summary.get('deleted', []))} "
+        f"({len(emulator.log.writes())} writes: act is off)",
         5,
     )
-    return counts.get("foreign_key") == 1 and counts.get("idle_key") == 1
+    return len(foreign) == 1 and len(idle) == 1
 
 
 def org_as_code(emulator: Any, airflow: Airflow) -> bool:

@@ -68,7 +68,8 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "- the drift DAG wrote nothing (0 writes)",
         "- hygiene found: made outside the automation: 'grace-script' in 'team-search'",
         "- hygiene found: idle user key: 'grace-notebook' in 'team-search'",
-        "- 1 key(s) made outside the automation, 1 idle key(s); deleted: 0 (0 writes)",
+        "- in the organization now: 1 key made outside the automation ('grace-script'), 1 idle key "
+        "('grace-notebook'); deleted: 0 (0 writes: act is off)",
     ):
         assert line in out
     assert_the_ending_reads_back_what_the_emulator_recorded(out)
