@@ -122,6 +122,8 @@ def describe_write(entry: Any, names: Snapshot) -> str:
     person = names.users.get(ids.get("user_id") or body.get("user_id") or "") or body.get("email") or ids.get("user_id")
     if route == "POST /organization/projects":
         return f"created project {body.get('name')!r}"
+    if route == "POST /organization/groups":
+        return f"created group {body.get('name')!r}"
     if route == "POST /organization/invites":
         return f"invited {body.get('email')} to the organization (role {body.get('role')})"
     if route == "DELETE /organization/invites/{invite_id}":

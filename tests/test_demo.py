@@ -47,6 +47,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
     assert out.count("DAG run succeeded") == 4
     for line in (
         "- created project 'team-search'",
+        "- created group 'search-team'",
         "- invited ada@example.com to the organization (role reader)",
         "- added ada@example.com to project 'team-research' as member",
         "- added ada@example.com to group 'search-team'",
