@@ -13,7 +13,13 @@ the file), so a warehouse load can be scheduled on it.
 - Base folder: the Variable `openai_export_base_path` (a URL such as `s3://bucket/openai`
   or `file:///data/openai`; default `file:///tmp/openai-exports`). Any object store that
   an installed Airflow provider supports works, through `ObjectStoragePath`.
-- Backfill past hours with `airflow dags backfill openai_audit_export -s START -e END`.
+- Export a chosen hour again by hand: trigger the DAG (UI: *Trigger*) with the interval in its conf,
+  `{"data_interval_start": "2026-11-27T10:00:00Z", "data_interval_end": "2026-11-27T11:00:00Z"}`.
+  A manual run without them has no interval: it fails at once, saying this.
+- Export every hour of a past period (the DAG unpaused):
+  `airflow backfill create --dag-id openai_audit_export --from-date 2026-11-27T00:00:00 --to-date 2026-11-27T06:00:00`.
+- Do not trigger with a logical date in the future: Airflow holds that run until then (running,
+  no task started), and with one active run at a time it holds the DAG's other runs too.
 
 Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
 **admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
@@ -25,7 +31,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag
+from airflow.sdk import Param, dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_openai_projects.operators.exports import AuditLogsToStorageOperator
@@ -40,6 +46,18 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
+#: A manual run may name the interval to export; a scheduled run exports its own.
+INTERVAL = {
+    "data_interval_start": "{{ params.data_interval_start or '' }}",
+    "data_interval_end": "{{ params.data_interval_end or '' }}",
+}
+PARAMS = {
+    bound: Param(None, type=["null", "string"], format="date-time", description=f"{what} (ISO 8601, UTC if no zone)")
+    for bound, what in (
+        ("data_interval_start", "Manual runs: the start of the interval to export"),
+        ("data_interval_end", "Manual runs: the end of the interval to export (excluded)"),
+    )
+}
 
 
 @dag(
@@ -51,14 +69,19 @@ BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exp
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "audit", "export"],
+    params=PARAMS,
 )
 def openai_audit_export() -> None:
     # [START howto_operator_audit_logs_to_storage]
-    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL)
+    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL, **INTERVAL)
     # [END howto_operator_audit_logs_to_storage]
     # Group membership and role bindings: the API lists these tenant-scoped events apart.
     AuditLogsToStorageOperator(
-        task_id="export_tenant_audit_logs", path=BASE_PATH + "/audit_logs_tenant", tenant_only=True, pool=POOL
+        task_id="export_tenant_audit_logs",
+        path=BASE_PATH + "/audit_logs_tenant",
+        tenant_only=True,
+        pool=POOL,
+        **INTERVAL,
     )
 
 

@@ -9,19 +9,23 @@ second run with the same parameters changes nothing; a run that failed half way 
 3. **invite** invites the person, unless they are a member already or an invite is pending.
 4. **wait_until_member** (deferrable, in the triggerer) waits until they accept (at most 7 days).
 5. **add_to_project** (mapped) makes them a member of each project with its role.
-5a. Optionally **add_to_group** (mapped over `groups`) adds them to each existing group (and so to its
-   projects) once they are a member; a SCIM-managed group fails (the identity provider owns it).
-6. Optionally **create_team_service_account** mints generation `<name>--initial` of a service
+6. Optionally **groups_to_join** and **add_to_group** (mapped over `groups`): once they are a member,
+   they join each group (and so its projects). A group that does not exist is skipped, with a
+   warning naming it, or created first when `create_missing_groups` is true. A SCIM-managed
+   group fails (the identity provider owns it).
+7. Optionally **create_team_service_account** mints generation `<name>--initial` of a service
    account that `openai_key_rotation` rotates; its key goes to a Variable, never to XCom or a log.
-7. Optionally **apply_rate_limits** applies a rate-limit policy to the projects.
-8. **report** logs what was created, reused and changed.
+8. Optionally **apply_rate_limits** applies a rate-limit policy to the projects.
+9. **report** logs what was created, reused and changed.
 
-```
-airflow dags trigger openai_onboarding -c '{"email": "ada@example.com",
-  "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
-  "service_account": {"project": "team-search", "name": "search-backend"},
-  "groups": ["Search"],
-  "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}}}'
+Trigger it from the UI's *Trigger* form, or with this conf (`airflow dags trigger openai_onboarding -c '...'`):
+
+```json
+{"email": "ada@example.com",
+ "projects": [{"name": "team-search", "role": "owner"}, {"name": "team-research", "role": "member"}],
+ "service_account": {"project": "team-search", "name": "search-backend"},
+ "groups": ["search-team"], "create_missing_groups": true,
+ "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}}}
 ```
 
 Deploying: connection `openai_admin_default` (type *OpenAI Admin API*, password = an organization
@@ -97,7 +101,12 @@ LIMITS = {"type": "object", "propertyNames": {"enum": list(RATE_LIMIT_FIELDS)}, 
             type=["null", "array"],
             items={**NAME, "maxLength": 255},
             uniqueItems=True,
-            description="Names of groups to add the person to (each must exist).",
+            description="Names of groups to add the person to.",
+        ),
+        "create_missing_groups": Param(
+            False,
+            type="boolean",
+            description="Create a listed group that does not exist (otherwise it is skipped, with a warning).",
         ),
         "rate_limits": Param(
             None,
@@ -128,10 +137,19 @@ def openai_onboarding() -> None:
     def team_service_account(projects: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         return reporting.team_service_account(projects, params.get("service_account"))
 
-    @task
-    def group_names(params: dict[str, Any]) -> list[str]:
-        """The groups to join, each once (none when not given)."""
-        return list(dict.fromkeys(name for name in params.get("groups") or []))
+    @task(pool=POOL)
+    def groups_to_join(params: dict[str, Any]) -> list[str]:
+        """The groups to join, each once (none when not given, without a call). A group that
+        does not exist is created when ``create_missing_groups`` is true, else skipped with a
+        warning naming it."""
+        wanted = list(dict.fromkeys(name for name in params.get("groups") or []))
+        if not wanted:
+            return []
+        from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+
+        return reporting.existing_or_created_groups(
+            OpenAIAdminHook(), wanted, create=bool(params.get("create_missing_groups"))
+        )
 
     @task
     def rate_limit_targets(projects: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,7 +178,7 @@ def openai_onboarding() -> None:
 
     # [START howto_operator_add_group_user]
     joined = AddGroupUserOperator.partial(task_id="add_to_group", email="{{ params.email }}", pool=POOL).expand(
-        group_name=group_names()
+        group_name=groups_to_join()
     )
     member >> joined
     # [END howto_operator_add_group_user]

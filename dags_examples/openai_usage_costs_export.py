@@ -10,6 +10,15 @@ is drawn from every cost file of the month, next to the data (needs the `plot` e
 
 - Base folder: the Variable `openai_export_base_path` (default `file:///tmp/openai-exports`).
 - Assets: `openai_usage_completions_export` and `openai_costs_export`, one event per file.
+- The chart: one bar per project, labelled with the project's name, the amount in dollars
+  and cents at its end (more digits for a small amount: `$0.00225`).
+- Export a chosen day again by hand: trigger the DAG (UI: *Trigger*) with the interval in its conf,
+  `{"data_interval_start": "2026-11-27T00:00:00Z", "data_interval_end": "2026-11-28T00:00:00Z"}`.
+  A manual run without them has no interval: it fails at once, saying this.
+- Export every day of a past period (the DAG unpaused):
+  `airflow backfill create --dag-id openai_usage_costs_export --from-date 2026-11-01 --to-date 2026-11-07`.
+- Do not trigger with a logical date in the future: Airflow holds that run until then (running,
+  no task started), and with one active run at a time it holds the DAG's other runs too.
 
 Deploying: connection `openai_admin_default` (type *OpenAI Admin API*; password = an organization
 **admin key** `sk-admin-...`); pool `openai_admin_api` (`airflow pools set openai_admin_api 2 ...`).
@@ -21,7 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_openai_projects.operators.exports import CostsToStorageOperator, UsageToStorageOperator
@@ -36,6 +45,18 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
+#: A manual run may name the interval to export; a scheduled run exports its own.
+INTERVAL = {
+    "data_interval_start": "{{ params.data_interval_start or '' }}",
+    "data_interval_end": "{{ params.data_interval_end or '' }}",
+}
+PARAMS = {
+    bound: Param(None, type=["null", "string"], format="date-time", description=f"{what} (ISO 8601, UTC if no zone)")
+    for bound, what in (
+        ("data_interval_start", "Manual runs: the start of the interval to export"),
+        ("data_interval_end", "Manual runs: the end of the interval to export (excluded)"),
+    )
+}
 
 
 @dag(
@@ -47,6 +68,7 @@ BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exp
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "usage", "costs", "export"],
+    params=PARAMS,
 )
 def openai_usage_costs_export() -> None:
     # [START howto_operator_usage_costs_to_storage]
@@ -57,18 +79,22 @@ def openai_usage_costs_export() -> None:
         bucket_width="1d",
         group_by=["project_id", "model"],
         pool=POOL,
+        **INTERVAL,
     )
     costs = CostsToStorageOperator(
-        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"], pool=POOL
+        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"], pool=POOL, **INTERVAL
     )
     # [END howto_operator_usage_costs_to_storage]
 
-    @task
+    @task(pool=POOL)
     def chart(exported: dict[str, Any]) -> str | None:
-        """Draw this month's cost per project next to the data; skipped without matplotlib."""
+        """Draw this month's cost per project, by project name, next to the data (no chart,
+        and a warning, without matplotlib)."""
         from airflow_provider_openai_projects.exports.charts import draw_monthly_cost_chart
+        from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 
-        return draw_monthly_cost_chart(exported["path"])
+        names = {p["id"]: p["name"] for p in OpenAIAdminHook().list_projects(include_archived=True)}
+        return draw_monthly_cost_chart(exported["path"], names)
 
     usage >> costs
     chart(costs.output)

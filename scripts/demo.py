@@ -14,10 +14,19 @@ What it does, on a fresh clone after the install, without an OpenAI account or n
    and a "search service" reloads its key from the Airflow Variable when it is rotated;
 4. after each DAG, prints what it changed, read from the emulator's request log and state
    (never a key value), and checks the DAG run's state in the metadata DB;
-5. manages the organization as code (export, plan, apply, drift), then observes it: the
-   audit-log and usage/costs export DAGs write what the story did to files, which are read
-   back into audit events by type and cost per project, beside the emulator's own record
-   (``scripts/demo_observe.py``).
+5. manages the organization as code (export, plan, apply, drift: the drift is a person's
+   change in the dashboard, through the emulator's control API, audited as the API records
+   it), then observes it: the audit-log and usage/costs export DAGs write what the story did
+   to files, which are read back into audit events by type and cost per project, beside the
+   emulator's own record, and the cost chart is drawn (``scripts/demo_observe.py``);
+6. hygiene: Grace mints two keys in the dashboard (the emulator's control API, each audited
+   as ``api_key.created``), one three months ago and never used since, one today and used;
+   the hygiene DAG reports the old one as idle and the new one as made outside the automation.
+
+Every change to the organization is made through the Admin API (the DAGs) or the emulator's
+control API standing for a person (accepting an invite, minting a key, a dashboard change),
+so the audit log holds each one; the only thing set directly is who is in the organization
+at the start (Grace) and, for step 6, the emulator's clock while Grace's old key is minted.
 
 Airflow's own output goes to a log file in the temporary directory (its path is printed if
 anything fails). Exit status: 0 when every DAG run succeeded, 1 otherwise.
@@ -113,6 +122,8 @@ def describe_write(entry: Any, names: Snapshot) -> str:
     person = names.users.get(ids.get("user_id") or body.get("user_id") or "") or body.get("email") or ids.get("user_id")
     if route == "POST /organization/projects":
         return f"created project {body.get('name')!r}"
+    if route == "POST /organization/groups":
+        return f"created group {body.get('name')!r}"
     if route == "POST /organization/invites":
         return f"invited {body.get('email')} to the organization (role {body.get('role')})"
     if route == "DELETE /organization/invites/{invite_id}":
@@ -397,8 +408,8 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
         "service_account": {"project": "team-search", "name": SERVICE_ACCOUNT},
         "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 500}},
         "groups": [GROUP],
+        "create_missing_groups": True,  # the group does not exist yet: the DAG creates it
     }
-    emulator.state.create_group(GROUP)  # made by the platform team beforehand
     invitee = Invitee(emulator, ADA)
     invitee.start()
     ok = demo.run_dag(1, "openai_onboarding", f"onboard {ADA} to two projects and a group", onboarding)
@@ -462,7 +473,7 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     if not demo.run_dag(4, "openai_offboarding", f"offboard {ADA}; {GRACE} takes over", offboarding):
         return False
     say(f"- {ADA}'s personal key now gets HTTP {emulator.use_key(personal['value'])}", 5)
-    return org_as_code(emulator, airflow) and observing(demo, emulator, airflow)
+    return org_as_code(emulator, airflow) and observing(demo, emulator, airflow) and hygiene(demo, emulator, airflow)
 
 
 def observing(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
@@ -479,6 +490,68 @@ def observing(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
         return True
     demo.failed.append("observing")
     return False
+
+
+def hygiene(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
+    """Grace mints two keys in the dashboard (control API, audited): one three months ago and
+    never used, one today and used; the hygiene DAG finds the idle one and the one made
+    outside the automation, and deletes nothing (a report first: ``act`` is off)."""
+    import requests
+
+    heading("Hygiene: keys made outside the automation, and idle ones")
+    grace = next(u.id for u in emulator.state.users if u.email == GRACE)
+    search = next(p.id for p in emulator.state.projects if p.name == "team-search" and not p.archived)
+
+    def mint(name: str) -> dict[str, Any]:  # Grace, in the dashboard: the control API, audited
+        response = requests.post(
+            f"{emulator.url}/_emulator/projects/{search}/api_keys",
+            json={"user_id": grace, "name": name},
+            headers=emulator.control_headers(),
+            timeout=30,
+        )
+        response.raise_for_status()
+        return dict(response.json())
+
+    three_months = 91 * 86400
+    emulator.state.advance_clock(-three_months)  # the emulator's clock, three months back
+    try:
+        old = mint("grace-notebook")
+    finally:
+        emulator.state.advance_clock(three_months)
+    new = mint("grace-script")
+    emulator.use_key(new["value"])
+    say(f"(three months ago {GRACE} made key 'grace-notebook' ({old['redacted_value']}) in the dashboard,", 5)
+    say(f" never used since; today she made 'grace-script' ({new['redacted_value']}) and uses it)", 5)
+    del old, new
+    emulator.log.clear()
+    say("$ airflow dags test openai_org_hygiene   (act off: report only)", 5)
+    if not airflow.cli("dags", "test", "openai_org_hygiene", title="openai_org_hygiene"):
+        say(f"The hygiene DAG FAILED. Airflow's output: {airflow.log_path}", 5)
+        demo.failed.append("openai_org_hygiene")
+        return False
+    summary = airflow.xcom("openai_org_hygiene", "hygiene") or {}
+    keys = {k.id: k.name for p in emulator.state.projects for k in p.api_keys}  # the keys that still exist
+    described = {
+        "foreign_key": "made outside the automation",
+        "idle_key": "idle user key",
+        "idle_service_account": "idle service account",
+    }
+    found: dict[str, list[str]] = {}
+    for finding in summary.get("findings", []):
+        name = finding["name"] or keys.get(finding["resource_id"])
+        shown = repr(name) if name else "a key deleted since (Ada's, at her offboarding)"
+        what = described.get(finding["kind"], finding["kind"])
+        say(f"- hygiene found: {what}: {shown} in {finding['project_name']!r} ({finding['detail']})", 5)
+        if finding["resource_id"] in keys:
+            found.setdefault(finding["kind"], []).append(shown)
+    foreign, idle = found.get("foreign_key", []), found.get("idle_key", [])
+    say(
+        f"- in the organization now: {len(foreign)} key made outside the automation ({', '.join(foreign)}), "
+        f"{len(idle)} idle key ({', '.join(idle)}); deleted: {len(summary.get('deleted', []))} "
+        f"({len(emulator.log.writes())} writes: act is off)",
+        5,
+    )
+    return len(foreign) == 1 and len(idle) == 1
 
 
 def org_as_code(emulator: Any, airflow: Airflow) -> bool:
@@ -521,9 +594,13 @@ def org_as_code(emulator: Any, airflow: Airflow) -> bool:
     code, lines = cli("plan", "-f", str(org_file))
     say(f"$ openai-org plan -f {org_file.name}   (exit {code}: {lines[-1].split(': ', 1)[-1]})", 5)
 
+    from airflow_provider_openai_projects.testing import dashboard_change
+
     search = next(p.id for p in emulator.state.projects if p.name == "team-search" and not p.archived)
-    emulator.state.update_rate_limit(search, "rl-gpt-4o-mini", {"max_requests_per_1_minute": 9000})
-    say("(meanwhile someone raises team-search's gpt-4o-mini limit to 9000 in the dashboard)", 5)
+    owner = next(u.id for u in emulator.state.users if u.email == "owner@example.com")
+    limit = f"/v1/organization/projects/{search}/rate_limits/rl-gpt-4o-mini"
+    dashboard_change(emulator, owner, "POST", limit, {"max_requests_per_1_minute": 9000})
+    say("(meanwhile owner@example.com raises team-search's gpt-4o-mini limit to 9000 in the dashboard)", 5)
     conf = json.dumps({"org_file": str(org_file), "on_drift": "alert"})
     say(f"$ airflow dags test openai_org_drift -c '{conf.replace(str(workdir) + '/', '')}'", 5)
     emulator.log.clear()

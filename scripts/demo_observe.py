@@ -101,7 +101,7 @@ def observe(emulator: Any, workdir: Path, dags_test: Callable[[str, str], bool],
     days = [end for _, end, width in runs if width == DAY]
     cost_start, cost_end = min(days) - DAY, max(days)
     names = {p.id: p.name for p in emulator.state.projects}
-    say("Cost per project (read back from the exported cost files; chart: costs/monthly.png):", 5)
+    say("Cost per project (read back from the exported cost files):", 5)
     spent, counted = costs_in_files(base / "costs"), emulated_costs(emulator, cost_start, cost_end)
     for project_id in sorted(set(spent) | set(counted), key=lambda p: (-spent.get(p, 0.0), p)):
         say(
@@ -113,4 +113,7 @@ def observe(emulator: Any, workdir: Path, dags_test: Callable[[str, str], bool],
         p: round(v, 8) for p, v in counted.items()
     }
     say(f"- the exported files {'agree' if agree else 'DO NOT agree'} with the emulator's records", 5)
+    chart = base / "costs" / "monthly.png"
+    if chart.exists():
+        say(f"- the month's cost chart, by project name: {chart}", 5)
     return agree

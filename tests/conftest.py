@@ -10,6 +10,12 @@ Every exchange with the session's emulator is validated against the vendored Ope
 not match it fails at teardown. A test that sends off-spec requests on purpose says so
 with ``@pytest.mark.spec_violations_expected``; that excuses its requests, never the
 emulator's responses.
+
+Everything the suite starts is stopped and its files removed when the session ends, however
+it ends (``tests/process_guard.py``): the last step of the session lists any process of the
+suite still alive, stops it, removes the recorded files (this Airflow home among them) and
+fails the session naming what was left. SIGTERM (a CI job cancelled) ends the session like
+Ctrl-C, so the fixtures' teardowns still run.
 """
 
 from __future__ import annotations
@@ -31,7 +37,11 @@ os.environ.pop("OPENAI_ADMIN_KEY", None)
 import pytest  # noqa: E402
 
 from airflow_provider_openai_projects.emulator.server import EmulatorServer  # noqa: E402
+from tests import process_guard  # noqa: E402
 from tests.conformance.spec_validation import SuiteConformance, format_violations  # noqa: E402
+from tests.process_guard import pytest_sessionfinish  # noqa: E402, F401 (the session's last step)
+
+process_guard.record_path(Path(_AIRFLOW_HOME), "the suite's AIRFLOW_HOME")
 
 SPEC_VIOLATIONS_EXPECTED = "spec_violations_expected"
 
@@ -40,6 +50,7 @@ _SPEC_CONFORMANCE = SuiteConformance()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    process_guard.stop_the_session_on_sigterm()
     config.addinivalue_line(
         "markers",
         f"{SPEC_VIOLATIONS_EXPECTED}: the test sends requests that the OpenAPI spec rejects, on purpose; "

@@ -47,6 +47,7 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
     assert out.count("DAG run succeeded") == 4
     for line in (
         "- created project 'team-search'",
+        "- created group 'search-team'",
         "- invited ada@example.com to the organization (role reader)",
         "- added ada@example.com to project 'team-research' as member",
         "- added ada@example.com to group 'search-team'",
@@ -66,6 +67,10 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "(exit 0: in sync;",
         "- drift reported: update rate_limits team-search gpt-4o-mini: max_requests_per_1_minute 9000 -> 400",
         "- the drift DAG wrote nothing (0 writes)",
+        "- hygiene found: made outside the automation: 'grace-script' in 'team-search'",
+        "- hygiene found: idle user key: 'grace-notebook' in 'team-search'",
+        "- in the organization now: 1 key made outside the automation ('grace-script'), 1 idle key "
+        "('grace-notebook'); deleted: 0 (0 writes: act is off)",
     ):
         assert line in out
     assert_the_ending_reads_back_what_the_emulator_recorded(out)
@@ -114,3 +119,6 @@ def assert_the_ending_reads_back_what_the_emulator_recorded(out: str) -> None:
                 spent[result["project_id"]] += result["amount"]["value"]
     assert {p: f"{v:.5f}" for p, v in spent.items()} == {project: exported for project, exported, _ in costs.values()}
     assert "- the exported files agree with the emulator's records" in out
+    chart = re.search(r"- the month's cost chart, by project name: (\S+)", out)
+    assert chart is not None
+    assert Path(chart.group(1)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

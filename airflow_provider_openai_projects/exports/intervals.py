@@ -14,6 +14,26 @@ from datetime import UTC, datetime, timedelta
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 
+#: The end of the error for a run without an interval: short, so the log line is whole.
+NO_INTERVAL = "set data_interval_start/end in the run's conf, or backfill"
+
+
+def how_to_give_an_interval(dag_id: str, width: timedelta = timedelta(hours=1)) -> list[str]:
+    """The lines that tell how to export a chosen interval of ``dag_id`` (logged before the
+    error): the conf of a manual run, or a backfill of past intervals, each one short line."""
+    start = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    end = start + width
+    return [
+        "This run has no data interval to export (a manual run without a logical date has none).",
+        "Give the interval in the run's conf (UI: Trigger; CLI: airflow dags trigger -c), for example:",
+        f'  {{"data_interval_start": "{start:%Y-%m-%dT%H:%M:%SZ}", "data_interval_end": "{end:%Y-%m-%dT%H:%M:%SZ}"}}',
+        "or let Airflow run every interval of a past period (the DAG unpaused):",
+        f"  airflow backfill create --dag-id {dag_id} --from-date {start:%Y-%m-%dT%H:%M:%S} "
+        f"--to-date {end:%Y-%m-%dT%H:%M:%S}",
+        "(A DAG of your own gets an interval per scheduled run from a data-interval timetable:",
+        "  CronDataIntervalTimetable or a timedelta schedule, not Airflow 3's default cron one.)",
+    ]
+
 
 @dataclass(frozen=True)
 class ExportInterval:
@@ -24,19 +44,26 @@ class ExportInterval:
 
     @classmethod
     def from_datetimes(cls, start: datetime | None, end: datetime | None) -> ExportInterval:
-        """The interval of a DAG run's ``data_interval_start``/``data_interval_end``.
+        """The interval ``[start, end)`` (a DAG run's ``data_interval_start``/``end``, or
+        the interval a run was given).
 
-        Raises :class:`InvalidInputError` when the run has no interval (Airflow 3's default
-        cron timetable gives ``start == end``): exports need a data-interval timetable.
+        Raises :class:`InvalidInputError` (field ``data_interval``, one short line) when
+        there is none: a bound missing (a manual run without a logical date has no data
+        interval), or an end that does not come after the start (Airflow 3's default cron
+        timetable gives ``start == end``). :func:`how_to_give_an_interval` says what to do.
         """
         if start is None or end is None or end <= start:
-            raise InvalidInputError(
-                "data_interval",
-                "this export needs a DAG run with a data interval (start before end), got "
-                f"{_iso(start)} .. {_iso(end)}; schedule the DAG with a data-interval timetable, e.g. "
-                "schedule=CronDataIntervalTimetable('@hourly', timezone='UTC') or a timedelta",
-            )
+            raise InvalidInputError("data_interval", f"none to export; {NO_INTERVAL}")
         return cls(math.ceil(start.timestamp()), math.ceil(end.timestamp()))
+
+    @classmethod
+    def from_given(cls, start: str | datetime, end: str | datetime) -> ExportInterval:
+        """The interval a run was given (ISO 8601 strings or datetimes; a bound without a time
+        zone is UTC). Raises :class:`InvalidInputError` naming the bound that is not a date."""
+        first, last = _parse(start, "data_interval_start"), _parse(end, "data_interval_end")
+        if last <= first:
+            raise InvalidInputError("data_interval_end", f"{_iso(last)} is not after data_interval_start {_iso(first)}")
+        return cls.from_datetimes(first, last)
 
     def contains(self, timestamp: int) -> bool:
         return self.start <= timestamp < self.end
@@ -70,6 +97,17 @@ def _stamp(seconds: int) -> str:
 
 def _iso_seconds(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def _parse(value: str | datetime, field: str) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InvalidInputError(field, f"not an ISO 8601 date and time: {str(value)[:40]!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str:

@@ -15,6 +15,11 @@ installed providers) or an ``ObjectStoragePath``. Each operator emits an event f
 Asset (``outlets``; by default ``Asset("openai_<kind>_export")``) whose ``extra`` names the
 file written, so downstream DAGs (a warehouse load) can be scheduled on it.
 
+A run without a data interval (a manual run without a logical date) can be given one:
+``data_interval_start`` and ``data_interval_end`` (templated; the example DAGs take them from
+the run's conf). Without either, such a run fails at once with one short error line, after
+log lines showing the conf to trigger with and the ``airflow backfill create`` command.
+
 Returned to XCom: ``{"path", "records", "data_interval_start", "data_interval_end"}``.
 Never a secret: audit events and usage carry key ids and redacted values only.
 
@@ -31,14 +36,14 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.sdk import Asset, ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import ResponseTooLargeError
-from airflow_provider_openai_projects.exports.intervals import ExportInterval
+from airflow_provider_openai_projects.exports.intervals import ExportInterval, how_to_give_an_interval
 from airflow_provider_openai_projects.exports.records import (
     ExportRecordError,
     OversizeEventError,
@@ -77,9 +82,18 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
     :param retention: how far back the API keeps these records; an interval that starts
         earlier fails with a clear error instead of exporting a silently incomplete file.
         ``None`` disables the check.
+    :param data_interval_start: with ``data_interval_end``, the interval to export instead of
+        the run's (ISO 8601 or a datetime; no time zone means UTC); templated. Empty or
+        ``None``: the run's data interval.
+    :param data_interval_end: see ``data_interval_start``.
     """
 
-    template_fields: Sequence[str] = (*OpenAIAdminBaseOperator.template_fields, "path")
+    template_fields: Sequence[str] = (
+        *OpenAIAdminBaseOperator.template_fields,
+        "path",
+        "data_interval_start",
+        "data_interval_end",
+    )
     export_kind: str = ""
     default_retention: timedelta | None = None
     #: The time fields every record must carry (checked in :meth:`checked_records`); ``None``
@@ -93,12 +107,16 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
         *,
         path: str | ObjectStoragePath,
         retention: timedelta | Literal["default"] | None = "default",
+        data_interval_start: str | datetime | None = None,
+        data_interval_end: str | datetime | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("outlets", [Asset(f"openai_{self.export_kind}_export")])
         super().__init__(**kwargs)
         self.path = path
         self.retention = self.default_retention if retention == "default" else retention
+        self.data_interval_start = data_interval_start
+        self.data_interval_end = data_interval_end
 
     def check_interval(self, interval: ExportInterval) -> None:
         """Refuse, before any request, an interval this export cannot cover exactly."""
@@ -113,8 +131,40 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
             return self.records(interval)
         return checked(self.record_endpoint, self.records(interval), self.record_time_fields)
 
+    def interval(self, context: Context) -> ExportInterval:
+        """The interval given to the task, else the run's data interval; none: a short error
+        after the log lines that tell how to give one."""
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
+
+        start, end = _given(self.data_interval_start), _given(self.data_interval_end)
+        if start is not None and end is not None:
+            return ExportInterval.from_given(start, end)
+        if start is not None or end is not None:
+            missing = "data_interval_end" if start is not None else "data_interval_start"
+            raise InvalidInputError(missing, "give both bounds of the interval to export, or neither")
+        try:
+            return ExportInterval.from_datetimes(context.get("data_interval_start"), context.get("data_interval_end"))
+        except InvalidInputError:
+            for line in how_to_give_an_interval(self.dag_id, self._interval_width(context)):
+                self.log.error("%s", line)
+            raise
+
+    def _interval_width(self, context: Context) -> timedelta:
+        """One interval of the DAG's timetable (an hour when it cannot tell), for the example."""
+        import pendulum
+
+        dag = context.get("dag")
+        try:
+            info = dag.timetable.infer_manual_data_interval(  # type: ignore[union-attr]
+                run_after=pendulum.datetime(2026, 11, 27, 10, 30, tz="UTC")
+            )
+            width = info.end - info.start
+            return width if width > timedelta(0) else timedelta(hours=1)
+        except Exception:  # only the example's width depends on it
+            return timedelta(hours=1)
+
     def run(self, context: Context) -> dict[str, Any]:
-        interval = ExportInterval.from_datetimes(context.get("data_interval_start"), context.get("data_interval_end"))
+        interval = self.interval(context)
         interval.check_within_retention(self.retention, time.time())
         self.check_interval(interval)
         base = self.path if isinstance(self.path, ObjectStoragePath) else ObjectStoragePath(str(self.path))
@@ -145,6 +195,13 @@ class _IntervalExportOperator(OpenAIAdminBaseOperator):
                     "data_interval_start": start,
                     "data_interval_end": end,
                 }
+
+
+def _given(bound: str | datetime | None) -> str | datetime | None:
+    """A bound given to the task: ``None`` for empty or the text ``None`` (a template of an unset Param)."""
+    if bound is None or (isinstance(bound, str) and bound.strip() in ("", "None")):
+        return None
+    return bound
 
 
 class AuditLogsToStorageOperator(_IntervalExportOperator):

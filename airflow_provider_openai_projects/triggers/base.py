@@ -21,9 +21,12 @@ happens in the triggerer, not in a worker slot). The loop:
   "message": ...}`` for a failure that waiting cannot fix (404, 401, 403, 400, a bad
   connection). Messages are scrubbed of anything shaped like a key and of the admin key.
 
-Nothing blocks the loop: HTTP is ``httpx`` async, the client modules are imported and the
+Nothing blocks the loop: HTTP is ``httpx`` async, the client modules (and what ``httpx``
+and the connection lookup would import lazily at the first poll) are imported and the
 client (with its TLS context) is built in a worker thread, and sleeps are
-``asyncio.sleep``. Trigger kwargs are plain JSON and never hold a secret: the key is
+``asyncio.sleep`` (``tests/triggers/test_event_loop_lag.py`` runs a first poll in a fresh
+process and fails on a loop lag above 0.1 s or a module imported on the loop).
+Trigger kwargs are plain JSON and never hold a secret: the key is
 looked up in the triggerer from the connection id.
 """
 
@@ -82,12 +85,44 @@ async def amask_secret(value: str) -> None:
         await asyncio.to_thread(sdk_log.mask_secret, value)
 
 
+#: Modules imported lazily on the event loop's thread by the first poll of a triggerer
+#: process, unless imported before: ``httpx``'s transport loads ``anyio``'s asyncio back-end
+#: and its streams at the first request (0.25 s on a loaded 2-core machine, 0.55 s seen in a
+#: deployed triggerer: issue 21, point 9); the connection lookup imports the Task SDK's
+#: ``BaseHook``/``Connection``, its secrets-backend loader and (Airflow 3.3) ``asgiref.sync``.
+LAZY_RUNTIME_MODULES = (
+    "anyio",
+    "anyio._backends._asyncio",
+    "anyio.abc",
+    "anyio.lowlevel",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "anyio.streams.tls",
+    "anyio.to_thread",
+    "httpcore._backends.anyio",
+    "asgiref.sync",
+    "airflow.sdk.bases.hook",
+    "airflow.sdk.definitions.connection",
+    "airflow.sdk.execution_time.cache",
+    "airflow.sdk.execution_time.supervisor",
+)
+
+
 def _import_runtime_modules() -> None:
-    """Import what polling needs (client, hook helpers, httpx); run in a worker thread, so
-    the first trigger of a triggerer process does not read modules from disk on the loop."""
+    """Import what polling needs (client, hook helpers, httpx and what httpx and the
+    connection lookup import lazily: :data:`LAZY_RUNTIME_MODULES`); run in a worker thread,
+    so the first trigger of a triggerer process reads no module from disk on the loop."""
+    import importlib
+
     import airflow_provider_openai_projects.client.aio
     import airflow_provider_openai_projects.client.errors
     import airflow_provider_openai_projects.hooks.connection  # noqa: F401
+
+    for name in LAZY_RUNTIME_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another version of a library without that module: nothing to warm
+            continue
 
 
 def scrub(text: str, secret: str | None = None) -> str:

@@ -342,3 +342,29 @@ def policy_document(document: Any, source: str, *, log: logging.Logger = TASK_LO
     targets = f"matching {pattern!r}" if pattern else "all active"
     log.info("Policy from %s: %d key(s), projects %s.", source, len(document["rate_limits"]), targets)
     return {"rate_limits": document["rate_limits"], "project_name_pattern": pattern, "source": source}
+
+
+def existing_or_created_groups(
+    hook: Any, wanted: Sequence[str], *, create: bool, log: logging.Logger = TASK_LOG
+) -> list[str]:
+    """The onboarding's groups to join: those of ``wanted`` that exist (one list call), and,
+    with ``create``, the missing ones after creating each (one ``CHANGE:`` line per group).
+    Without ``create`` a missing group is skipped, with one warning naming it and saying how
+    to have it created: the rest of the onboarding goes on."""
+    from airflow_provider_openai_projects.domain.display import printable
+
+    existing = {str(group.get("name")) for group in hook.list_groups()}
+    joined = []
+    for name in wanted:
+        if name in existing:
+            joined.append(name)
+        elif create:
+            hook.create_group(name=name)
+            log.info("CHANGE: created group %s (create_missing_groups)", printable(name))
+            joined.append(name)
+        else:
+            log.warning(
+                'Group %s does not exist: skipped. Create it first, or trigger with "create_missing_groups": true.',
+                printable(name),
+            )
+    return joined

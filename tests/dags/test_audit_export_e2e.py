@@ -169,3 +169,17 @@ def test_group_membership_lands_in_the_tenant_file_of_its_hour_and_only_there(
     assert sorted(plain, key=lambda e: e["id"]) == emulated_events(org, h0, h1)
     assert not any(e["type"].startswith("tenant.") for e in plain)
     assert (list_calls(org), list_calls(org, tenant_only=True)) == (1, 1)
+
+
+def test_a_manual_run_exports_the_hour_given_in_its_conf(
+    org: EmulatorServer, dag: Any, hours: list[pendulum.DateTime], tmp_path: Path
+) -> None:
+    h0, h1, _ = hours
+    org.log.clear()
+    conf = {"data_interval_start": h0.strftime("%Y-%m-%dT%H:%M:%SZ"), "data_interval_end": h1.isoformat()}
+    run = run_dag(dag, conf)
+    assert run.state == "success", task_states(run)
+    result = xcom(run, TASK)
+    assert result["path"] == f"file://{tmp_path}/exports/audit_logs/{h0:%Y%m%dT%H%M%SZ}_{h1:%Y%m%dT%H%M%SZ}.jsonl"
+    assert sorted(exported(result), key=lambda e: e["id"]) == emulated_events(org, h0, h1)
+    assert xcom(run, TENANT_TASK)["data_interval_start"] == h0.isoformat()

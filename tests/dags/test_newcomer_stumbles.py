@@ -87,3 +87,19 @@ def test_offboarding_report_reads_its_mapped_result_without_xcom_not_found(
     output = capfd.readouterr()
     assert "XCom not found" not in output.out + output.err
     assert xcom(run, "report")["memberships"] == 0
+
+
+def test_the_shipped_org_file_manages_no_one_and_nothing_the_lifecycle_examples_change() -> None:
+    """Issue 21: the org file listed the person the offboarding example removes, so applying it
+    afterwards invited her again. Its people and projects stay apart from the lifecycle DAGs'."""
+    from pathlib import Path
+
+    import yaml
+
+    from .conftest import DAGS_FOLDER
+
+    document = yaml.safe_load((Path(DAGS_FOLDER) / "config" / "openai_org.yaml").read_text())
+    people = {email for project in document["projects"].values() for email in project.get("members", {})}
+    people |= set(document.get("organization", {}).get("members", {}))
+    assert EMAIL not in people  # the onboarding/offboarding examples' person
+    assert not {"team-search", "team-research"} & set(document["projects"])  # the projects she joins

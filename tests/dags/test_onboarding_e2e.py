@@ -230,13 +230,40 @@ def test_onboarding_without_groups_skips_the_group_step(org: EmulatorServer, dag
     assert xcom(run, "report")["groups"] == []
 
 
-def test_onboarding_into_a_group_that_does_not_exist_fails_the_group_task_naming_it(
+def test_onboarding_into_a_group_that_does_not_exist_skips_it_with_a_warning_naming_it(
+    org: EmulatorServer, dag: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    org.add_org_user(EMAIL, name="Ada Lovelace")
+    org.state.create_group("Search")
+    request = {"email": EMAIL, "projects": [{"name": "team-search", "role": "member"}], "groups": ["Nope", "Search"]}
+    run = run_dag(dag, request)
+
+    assert run.state == "success", task_states(run)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert 'Group Nope does not exist: skipped. Create it first, or trigger with "create_missing_groups": true.' in (
+        warnings
+    )
+    assert org.log.count(route="POST /organization/groups") == 0
+    assert [g["group_name"] for g in xcom(run, "report")["groups"]] == ["Search"]
+    assert member_roles(org, EMAIL) == {"team-search": "member"}  # the other steps still ran
+
+
+def test_onboarding_creates_a_missing_group_when_asked_and_a_rerun_creates_nothing(
     org: EmulatorServer, dag: Any
 ) -> None:
     org.add_org_user(EMAIL, name="Ada Lovelace")
-    run = run_dag(dag, {"email": EMAIL, "projects": [{"name": "team-search", "role": "member"}], "groups": ["Nope"]})
+    request = {
+        "email": EMAIL,
+        "projects": [{"name": "team-search", "role": "member"}],
+        "groups": ["search-team"],
+        "create_missing_groups": True,
+    }
+    run = run_dag(dag, request)
 
-    assert run.state == "failed"
-    assert task_states(run)["add_to_group[0]"] == "failed"
-    assert org.log.count(route=ADD_GROUP_USER) == 0
-    assert member_roles(org, EMAIL) == {"team-search": "member"}  # the other steps still ran
+    assert run.state == "success", task_states(run)
+    (group,) = [g for g in org.state.groups if g.name == "search-team"]
+    user = next(u for u in org.state.users if u.email == EMAIL)
+    assert org.state.group_ids_of(user.id) == {group.id}
+    org.log.clear()
+    assert run_dag(dag, request).state == "success"
+    assert org.log.writes() == []

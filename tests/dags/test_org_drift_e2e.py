@@ -70,7 +70,7 @@ def test_drift_is_reported_field_by_field_and_alerts_without_failing(
 
 
 def test_drift_fails_the_run_by_default_and_writes_nothing(
-    org: EmulatorServer, dag: Any, in_sync: tuple[str, Path]
+    org: EmulatorServer, dag: Any, in_sync: tuple[str, Path], capfd: pytest.CaptureFixture[str]
 ) -> None:
     drift_behind_the_dags_back(org, in_sync[0])
 
@@ -78,3 +78,9 @@ def test_drift_fails_the_run_by_default_and_writes_nothing(
 
     assert task_states(run)["drift_report"] == "failed"
     assert org.log.writes() == []
+    # The log ends on the DRIFT lines and one line saying why, with no stack trace and no retry.
+    output = capfd.readouterr()
+    text = output.out + output.err
+    assert "DRIFT: " in text
+    assert "Traceback" not in text[text.index("DRIFT: ") :]
+    assert "AirflowFailException" not in text

@@ -25,6 +25,7 @@ from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from .conftest import run_dag, set_variable, task_states, xcom
 
 USAGE, COSTS = "/organization/usage/completions", "/organization/costs"
+PROJECTS = "/organization/projects"  # the chart's project names
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_a_day_of_usage_and_costs_lands_in_one_file_each_and_a_rerun_rewrites_th
             **{(project, f"{model}, output"): n * OUTPUT_COST_USD for (project, model), n in expected.items()},
         }
     )
-    assert [(e.method, e.path) for e in org.log.entries()] == [("GET", USAGE), ("GET", COSTS)]
+    assert [(e.method, e.path) for e in org.log.entries()] == [("GET", USAGE), ("GET", COSTS), ("GET", PROJECTS)]
 
     chart = xcom(run, "chart")
     if importlib.util.find_spec("matplotlib") is None:
@@ -117,7 +118,7 @@ def test_a_day_of_usage_and_costs_lands_in_one_file_each_and_a_rerun_rewrites_th
     assert (lines(usage), lines(costs)) == ([usage_bucket], [cost_bucket])
     assert sorted(p.name for p in (base / "usage_completions").iterdir()) == [stem]
     assert sorted(p.name for p in (base / "costs").iterdir() if p.suffix == ".jsonl") == [stem]
-    assert [(e.method, e.path) for e in org.log.entries()] == [("GET", USAGE), ("GET", COSTS)]
+    assert [(e.method, e.path) for e in org.log.entries()] == [("GET", USAGE), ("GET", COSTS), ("GET", PROJECTS)]
 
     # The day before is its own file, with only its own calls.
     earlier = run_dag(dag, when=d1)

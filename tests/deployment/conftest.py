@@ -46,7 +46,8 @@ _FAILED: set[str] = set()
 @pytest.fixture(scope="package")
 def deployment() -> Iterator[Deployment]:
     """The running deployment; its processes are stopped (process groups killed) afterwards.
-    The directory (home, logs) is removed after a passing package and kept after a failure."""
+    The directory (home, logs) is removed after a passing package, and after a failure when the
+    session ends (``tests/process_guard.py``; ``OPENAI_PROVIDER_TESTS_KEEP_FILES=1`` keeps it)."""
     root = Path(tempfile.mkdtemp(prefix="openai-provider-deployment-"))
     running = Deployment(root)
     _RUNNING["deployment"] = running

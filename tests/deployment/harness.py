@@ -8,7 +8,10 @@ over one SQLite metadata DB. The DAGs folder is the repository's ``dags_examples
 
 Every wait is bounded; every component's output goes to a log file in the temporary
 directory (:meth:`Deployment.describe_logs` prints their tails when a test fails); stopping
-sends SIGTERM to each process group, then SIGKILL to what is left.
+sends SIGTERM to each process group, then SIGKILL to what is left. Each process and the
+directory are recorded with ``tests/process_guard.py``: whatever happens to the test session,
+none is left running and the directory is removed when it ends (keep it for a post-mortem
+with ``OPENAI_PROVIDER_TESTS_KEEP_FILES=1``).
 
 :class:`AirflowApi` drives it through the api-server's REST API (``/api/v2``), as a user or
 a CI job would; :class:`EmulatorControl` plays the people around the organization through
@@ -22,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -36,8 +40,10 @@ import requests
 from cryptography.fernet import Fernet
 
 from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEADER
+from tests import process_guard
 
 REPO = Path(__file__).resolve().parents[2]
+README = REPO / "README.md"
 DAGS_FOLDER = REPO / "dags_examples"
 #: DAGs of the tests only (copied into the deployment's DAGs folder next to the examples).
 TEST_DAGS_FOLDER = Path(__file__).resolve().parent / "dags"
@@ -85,6 +91,28 @@ def wait_for(what: str, probe: Callable[[], _T | None], timeout: float, interval
         time.sleep(interval)
 
 
+def readme_command(prefix: str) -> tuple[dict[str, str], list[str]]:
+    """The first command of the README's ``bash`` blocks that starts with ``prefix`` (after its
+    ``NAME=value`` environment assignments): those assignments and its arguments.
+
+    The deployment tests run the README's own commands, so a README that shows a command
+    Airflow no longer has (``airflow dags backfill``) fails them."""
+    text = README.read_text(encoding="utf-8")
+    for block in re.findall(r"^ *```bash\n(.*?)^ *```", text, re.MULTILINE | re.DOTALL):
+        for line in block.splitlines():
+            try:
+                words = shlex.split(line, comments=True)
+            except ValueError:  # a line of a command spread over several (a JSON value)
+                continue
+            assignments = {}
+            while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+                name, _, value = words.pop(0).partition("=")
+                assignments[name] = value
+            if words and " ".join(words).startswith(prefix):
+                return assignments, words
+    raise AssertionError(f"the README shows no command starting with {prefix!r} in a bash block")
+
+
 def free_port() -> int:
     """A TCP port that was free on 127.0.0.1 a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -107,6 +135,7 @@ class Deployment:
         self.shared_budget_rpm = CONNECTION_RPM
         self._secrets = {"fernet": Fernet.generate_key().decode()}
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        process_guard.record_path(root, "a test deployment's directory")
 
     # -- addresses -------------------------------------------------------------------------
 
@@ -137,6 +166,9 @@ class Deployment:
             {
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
+                # Four components and the CLI write the one SQLite file: wait up to a minute for
+                # its lock (SQLite's default, 5 s, failed `airflow backfill create` under load).
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}?timeout=60",
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": "8",
@@ -231,6 +263,7 @@ class Deployment:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        process_guard.record_process(self._processes[name].pid, f"the test deployment's {name}")
 
     def _run_once(self, name: str, argv: list[str], timeout: float) -> None:
         with (self.process_logs / f"{name}.log").open("wb") as out:
@@ -293,6 +326,23 @@ class Deployment:
                 f"`airflow {args[0]} {args[1] if len(args) > 1 else ''}` exited with {done.returncode}"
             )
         return done.stdout.decode()
+
+    def run_readme_command(self, prefix: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the README's command starting with ``prefix`` (:func:`readme_command`) against this
+        deployment, as a user at a shell would (``airflow`` is this venv's); its output."""
+        assignments, words = readme_command(prefix)
+        if words[0] == "airflow":
+            words[0] = str(BIN / "airflow")
+        return subprocess.run(  # noqa: S603 (the README's command, our own venv's executable)
+            words,
+            cwd=self.root,
+            env={**self.environment(), **assignments},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def component_log_files(self) -> Iterator[Path]:
         """Every log file the Airflow processes wrote: task and trigger logs, the DAG

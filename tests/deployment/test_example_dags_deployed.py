@@ -19,6 +19,12 @@ endpoint (``harness.EMULATOR_RPM``). The tests run in order over that one deploy
 7. neither the admin key nor any minted key is in any task, trigger, scheduler,
    dag-processor, triggerer or api-server log, nor in any XCom or Variable the REST API lists.
 
+Two commands come from the README itself (``harness.readme_command``), so a README showing a
+command Airflow no longer has fails here: the connection test
+(``AIRFLOW__CORE__TEST_CONNECTION=Enabled airflow connections test openai_admin_default``) and
+the audit export's backfill (``airflow backfill create --dag-id openai_audit_export ...``),
+whose runs must each export their hour.
+
 Assertions stay at the level of DAG runs, task-instance states, the emulator's state and
 request log, logs and XComs (not the DAGs' internal wiring), so that the example DAGs can
 be refactored freely behind their ``Param`` names.
@@ -31,6 +37,7 @@ import json
 import time
 from typing import Any
 
+import pendulum
 import pytest
 import requests
 
@@ -42,6 +49,7 @@ from .harness import (
     AirflowApi,
     Deployment,
     EmulatorControl,
+    readme_command,
     wait_for,
 )
 
@@ -103,6 +111,40 @@ def test_example_dags_are_parsed_and_paused_at_creation(airflow_api: AirflowApi)
     assert airflow_api.get("/importErrors")["total_entries"] == 0
     # The deployment step: the pool every Admin API task runs in.
     airflow_api.post("/pools", {"name": POOL, "slots": 2, "include_deferred": False})
+
+
+def test_the_readmes_connection_test_reads_the_organization(
+    deployment: Deployment, emulator_control: EmulatorControl
+) -> None:
+    mark = _last_seq(emulator_control)
+    done = deployment.run_readme_command("airflow connections test openai_admin_default")
+    assert "Connection success!" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.returncode == 0
+    reads = [e["route"] for e in emulator_control.requests() if e["seq"] > mark]
+    assert reads == ["GET /organization/projects"]
+
+
+def test_the_readmes_backfill_exports_each_hour_of_its_period(airflow_api: AirflowApi, deployment: Deployment) -> None:
+    base = deployment.root / "exports"
+    airflow_api.post("/variables", {"key": "openai_export_base_path", "value": f"file://{base}"})
+    airflow_api.unpause("openai_audit_export")  # the README: a backfill runs on an unpaused DAG
+    _, words = readme_command("airflow backfill create --dag-id openai_audit_export")
+    start, end = (pendulum.parse(words[words.index(flag) + 1]) for flag in ("--from-date", "--to-date"))
+    done = deployment.run_readme_command("airflow backfill create --dag-id openai_audit_export")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    def backfilled() -> list[dict[str, Any]] | None:
+        runs = [r for r in airflow_api.runs("openai_audit_export") if r["run_type"] == "backfill"]
+        deployment.check_alive()
+        return runs if runs and all(r["state"] in ("success", "failed") for r in runs) else None
+
+    runs = wait_for("the backfill's runs to finish", backfilled, timeout=RUN_TIMEOUT, interval=1)
+    assert {r["state"] for r in runs} == {"success"}
+    hours = sorted(pendulum.parse(r["logical_date"]) for r in runs)
+    assert start.subtract(hours=1) <= hours[0] <= hours[-1] <= end
+    files = sorted(p.name for p in (base / "audit_logs").glob("*.jsonl"))
+    for hour in hours:
+        assert f"{hour:%Y%m%dT%H%M%SZ}_{hour.add(hours=1):%Y%m%dT%H%M%SZ}.jsonl" in files
 
 
 def test_onboarding_sensor_defers_to_the_triggerer_and_resumes_when_the_invite_is_accepted(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
-from airflow_provider_openai_projects.exports.intervals import ExportInterval
+from airflow_provider_openai_projects.exports.intervals import ExportInterval, how_to_give_an_interval
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -42,12 +42,46 @@ def test_the_bounds_shown_in_logs_and_xcom_are_iso_utc_of_the_whole_seconds() ->
 
 
 @pytest.mark.parametrize(("start", "end"), [(T0, T0), (None, T0), (T0, None), (T0 + timedelta(1), T0)])
-def test_a_run_without_a_data_interval_gets_one_error_naming_the_timetable(
+def test_a_run_without_a_data_interval_gets_one_short_error_saying_how_to_give_one(
     start: datetime | None, end: datetime | None
 ) -> None:
-    with pytest.raises(InvalidInputError, match="data-interval timetable") as caught:
+    with pytest.raises(InvalidInputError) as caught:
         ExportInterval.from_datetimes(start, end)
     assert caught.value.field == "data_interval"
+    message = str(caught.value)
+    assert (
+        message == "invalid data_interval: none to export; set data_interval_start/end in the run's conf, or backfill"
+    )
+    assert len(message) < 100  # one line the log view shows whole
+
+
+def test_a_given_interval_is_read_from_iso_text_in_utc_unless_it_says_otherwise() -> None:
+    interval = ExportInterval.from_given("2026-11-27T10:00:00Z", "2026-11-27T12:00:00+01:00")
+    assert interval.iso_bounds() == ("2026-11-27T10:00:00+00:00", "2026-11-27T11:00:00+00:00")
+    assert ExportInterval.from_given("2026-11-27T10:00:00", "2026-11-27T11:00:00") == interval
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("yesterday", "2026-11-27T11:00:00Z", "data_interval_start"),
+        ("2026-11-27T11:00:00Z", "2026-11-27T10:00:00Z", "data_interval_end"),
+    ],
+)
+def test_a_given_interval_that_is_not_one_names_the_bound(start: str, end: str, field: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        ExportInterval.from_given(start, end)
+    assert caught.value.field == field
+
+
+def test_the_help_for_a_run_without_an_interval_shows_the_conf_and_the_backfill_command() -> None:
+    lines = how_to_give_an_interval("openai_audit_export")
+    assert '  {"data_interval_start": "2026-11-27T10:00:00Z", "data_interval_end": "2026-11-27T11:00:00Z"}' in lines
+    assert (
+        "  airflow backfill create --dag-id openai_audit_export --from-date 2026-11-27T10:00:00 "
+        "--to-date 2026-11-27T11:00:00" in lines
+    )
+    assert all(len(line) <= 125 for line in lines)  # each one whole in the log view
 
 
 def test_an_interval_beyond_the_retention_is_refused() -> None:

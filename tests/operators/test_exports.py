@@ -152,14 +152,55 @@ def test_one_list_call_per_100_events(admin_conn: EmulatorServer, client: OpenAI
     assert all(e.query.get("limit") == ["100"] for e in calls)
 
 
-def test_a_run_without_a_data_interval_fails_once_telling_to_use_a_data_interval_timetable(
-    admin_conn: EmulatorServer, tmp_path: Path
+@pytest.mark.parametrize("bounds", ["equal", "none"])
+def test_a_run_without_a_data_interval_fails_once_saying_how_to_give_one(
+    admin_conn: EmulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], bounds: str
 ) -> None:
     moment = hour_start(1)
+    context = interval_context(moment, moment) if bounds == "equal" else interval_context(None, None)  # type: ignore[arg-type]
     admin_conn.log.clear()
-    with pytest.raises(AirflowFailException, match="data-interval timetable"):
-        AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}").execute(interval_context(moment, moment))
+    with pytest.raises(AirflowFailException, match="none to export; set data_interval_start/end in the run's conf"):
+        AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}").execute(context)
     assert admin_conn.log.entries() == []
+    logged = capsys.readouterr().out  # the task's log (Airflow 3's structlog writes to stdout here)
+    assert "airflow backfill create --dag-id" in logged
+    assert '"data_interval_start": ' in logged
+
+
+def test_a_manual_run_exports_the_interval_given_in_its_conf(
+    admin_conn: EmulatorServer, client: OpenAIAdminClient, tmp_path: Path
+) -> None:
+    start = hour_start(3)
+    at(admin_conn, int(start.timestamp()) + 60)
+    client.create_project(name="inside")
+    at(admin_conn, int(start.timestamp()) + 2 * HOUR + 60)
+    client.create_project(name="after")
+    operator = AuditLogsToStorageOperator(
+        task_id="audit",
+        path=f"file://{tmp_path}",
+        data_interval_start=start.isoformat(),
+        data_interval_end=(start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    result = operator.execute(interval_context(None, None))  # type: ignore[arg-type]
+    written = lines(Path(result["path"].removeprefix("file://")))
+    assert [e["type"] for e in written] == ["project.created"]
+    assert result["data_interval_start"] == start.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"data_interval_start": "2026-11-27T10:00:00Z"}, "data_interval_end"),
+        ({"data_interval_end": "2026-11-27T10:00:00Z"}, "data_interval_start"),
+    ],
+)
+def test_one_bound_without_the_other_fails_naming_the_missing_one(
+    admin_conn: EmulatorServer, tmp_path: Path, given: dict[str, str], missing: str
+) -> None:
+    moment = hour_start(1)
+    operator = AuditLogsToStorageOperator(task_id="audit", path=f"file://{tmp_path}", **given)
+    with pytest.raises(AirflowFailException, match=f"invalid {missing}: give both bounds"):
+        operator.execute(interval_context(moment, moment + timedelta(hours=1)))
 
 
 def test_an_interval_beyond_the_retention_fails_with_no_request(admin_conn: EmulatorServer, tmp_path: Path) -> None:
