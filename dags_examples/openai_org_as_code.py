@@ -124,14 +124,12 @@ def openai_org_as_code() -> None:
     @task
     def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
         """The approval record of a plan with no risky change (re-checked on the signed plan)."""
-        from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
-        from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
+        from airflow_provider_openai_projects.operators.org_approval import automatic_approval
 
-        key = key_of(OpenAIAdminHook())
-        plan = open_sealed(ti.xcom_pull(task_ids="plan", key="plan"), key, "the plan")
-        if plan.risky_changes() or auto_approve_policy() != "no_risk":
-            raise RuntimeError("automatic approval refused: the plan has risky changes or the policy is never")
-        return approval_record(key, str(run_id), plan.digest, f"automatic ({AUTO_APPROVE_VARIABLE}=no_risk)")
+        if auto_approve_policy() != "no_risk":
+            raise RuntimeError("automatic approval refused: the policy is never")
+        why = f"automatic ({AUTO_APPROVE_VARIABLE}=no_risk)"
+        return automatic_approval(ti.xcom_pull(task_ids="plan", key="plan"), str(run_id), why)
 
     in_sync = EmptyOperator(task_id="in_sync")
     gates: list[Any] = [auto_approve()]

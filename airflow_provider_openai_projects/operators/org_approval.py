@@ -153,3 +153,19 @@ class OrgApprovalOperator(ApprovalOperator):
             )
         self.log.info("Approved by %s: plan %s", printable(who), digest)
         return approval_record(self._key(), str(context["run_id"]), digest, who)
+
+
+def automatic_approval(signed_plan: Any, run_id: str, why: str, conn_id: str = DEFAULT_CONN_ID) -> dict[str, str]:
+    """The approval record of a signed plan with no risky change, for a deployment that allows
+    automatic approval; makes no request (the key only derives the signing secret).
+
+    :raises AirflowFailException: the plan's signature does not hold, or it has a risky change.
+    """
+    from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
+    from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
+
+    key = key_of(OpenAIAdminHook(openai_admin_conn_id=conn_id))
+    plan = open_sealed(signed_plan, key, "the plan")
+    if plan.risky_changes():
+        raise AirflowFailException("automatic approval refused: the plan has risky changes; a person must approve it")
+    return approval_record(key, run_id, plan.digest, why)
