@@ -73,6 +73,46 @@ class Offboarding:
     roles_unassigned: list[dict[str, Any]] = field(default_factory=list)
     projects_still_reachable: list[str] = field(default_factory=list)
 
+    def to_plan(self) -> dict[str, Any]:
+        """What :meth:`OffboardingSteps.carry_out` needs, JSON-able (for a saved plan): the
+        planned writes, and the keys that stop working (ids, names and redacted values only;
+        no ``last_used_at``, which changes while a plan waits for approval)."""
+        return {
+            "person": self.person,
+            "user_id": self.user_id if self.user is not None else None,
+            "email": self.email,
+            "invites": [{"id": i["id"], "email": i.get("email")} for i in self.invites],
+            "memberships": self.memberships,
+            "successor": self.successor,
+            "successor_changes": self.successor_changes,
+            "api_keys": [{k: v for k, v in key.items() if k != "last_used_at"} for key in self.api_keys],
+            "groups_left": self.groups_left,
+            "groups_kept": self.groups_kept,
+            "roles_unassigned": self.roles_unassigned,
+        }
+
+    @classmethod
+    def from_plan(cls, data: dict[str, Any]) -> Offboarding:
+        """The state :meth:`to_plan` wrote, ready for :meth:`OffboardingSteps.carry_out`."""
+        user_id = data.get("user_id")
+        user: Any = {"id": user_id, "email": data.get("email")} if user_id is not None else None
+        return cls(
+            person=str(data["person"]),
+            user=user,
+            user_id=user_id,
+            email=data.get("email"),
+            dry_run=False,
+            invites=list(data.get("invites") or []),
+            memberships=list(data.get("memberships") or []),
+            successor=data.get("successor"),
+            successor_changes=list(data.get("successor_changes") or []),
+            api_keys=list(data.get("api_keys") or []),
+            removed_from_projects=[m["project_id"] for m in data.get("memberships") or []],
+            groups_left=list(data.get("groups_left") or []),
+            groups_kept=list(data.get("groups_kept") or []),
+            roles_unassigned=list(data.get("roles_unassigned") or []),
+        )
+
     @property
     def found(self) -> bool:
         return self.user is not None or bool(self.invites)

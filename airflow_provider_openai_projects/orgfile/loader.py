@@ -19,6 +19,7 @@ from airflow_provider_openai_projects.domain.ratelimit_policy import parse_polic
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 from airflow_provider_openai_projects.orgfile.handlers import service_accounts
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
+from airflow_provider_openai_projects.orgfile.people.config import check_document as check_people
 from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
 
 
@@ -116,6 +117,7 @@ def load_document(document: Any, source: str) -> OrgSpec:
         raise error
     service_accounts.check_document(document, source)
     check_scoped(document, source)
+    check_people(document, source)
     projects: dict[str, ProjectSpec] = {}
     for name, raw in (document.get("projects") or {}).items():
         raw = raw or {}
