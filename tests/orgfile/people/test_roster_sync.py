@@ -16,13 +16,16 @@ from ..conftest import spec, writes
 from .conftest import ROWS, Team, document, write_csv, write_jsonl
 
 EXPECTED_PLAN = [
-    ("joiner", "invite organization jo@example.com: role - -> reader, projects - -> {\"team-search\": \"member\"}"),
+    ("joiner", 'invite organization jo@example.com: role - -> reader, projects - -> {"team-search": "member"}'),
     ("mover", "add team-search bob@example.com: role - -> member"),
     ("mover", "add group search-eng bob@example.com: member - -> True"),
     ("mover", "remove team-ads bob@example.com: role member -> -"),
     ("mover", "remove shared-tools bob@example.com: role member -> -"),
-    ("leaver", "remove organization lee@example.com: status terminated -> -, projects [\"legacy\", \"team-search\"] -> -, "
-     "groups [] -> -, handed_over_to mgr@example.com -> -"),
+    (
+        "leaver",
+        'remove organization lee@example.com: status terminated -> -, projects ["legacy", "team-search"] -> -, '
+        "groups [] -> -, handed_over_to mgr@example.com -> -",
+    ),
 ]
 
 
