@@ -11,8 +11,8 @@ import pytest
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.orgfile import engine
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError
+from tests.orgfile.conftest import spec
 
-from ..conftest import spec
 from .conftest import HEADER, ROWS, Team, document, write_csv
 
 #: Values of other columns that no error may echo.
@@ -145,8 +145,8 @@ def test_a_json_lines_row_that_is_not_an_object_names_its_line(
 ) -> None:
     path = tmp_path / "people.jsonl"
     path.write_text(
-        '{"work_email": "ada@example.com", "employment_status": "active", "team_name": "search", "manager_email": ""}\n{"work_'
-        "\n",
+        '{"work_email": "ada@example.com", "employment_status": "active", "team_name": "search", '
+        '"manager_email": ""}\n{"work_\n',
         encoding="utf-8",
     )
     assert refused(client, team, document({"uri": path.as_uri()})).endswith(

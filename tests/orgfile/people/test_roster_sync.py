@@ -11,8 +11,8 @@ import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.orgfile import engine
+from tests.orgfile.conftest import spec, writes
 
-from ..conftest import spec, writes
 from .conftest import ROWS, Team, document, write_csv, write_jsonl
 
 EXPECTED_PLAN = [
@@ -60,7 +60,8 @@ def test_a_roster_invites_joiners_moves_movers_and_offboards_a_leaver_then_conve
     assert the_plan.changes[-1].target["objects"] == 4  # lee, two memberships, legacy handed over
     assert the_plan.destructive_count == 3
     assert the_plan.warnings == [
-        f"people: row {OLA_ROW[kind]}: status 'on leave' is neither active nor leaver: ola@example.com is left untouched",
+        f"people: row {OLA_ROW[kind]}: status 'on leave' is neither active nor leaver: "
+        "ola@example.com is left untouched",
         "people: 1 member(s) of the teams' projects or groups are not in the roster (untouched; look at them): "
         "sam@example.com",
     ]
