@@ -1,0 +1,42 @@
+"""The roster sync's report from a plan (as saved: :meth:`~..changes.Plan.to_dict`): who
+joins, moves, leaves, and the people to look at. Names and emails escaped for Markdown and
+logs. Airflow-free; the example DAG ``openai_roster_sync`` prints it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_openai_projects.domain.display import printable
+from airflow_provider_openai_projects.orgfile.people.plan import FAMILY
+
+RISKY = frozenset({"medium", "high"})
+"""Risks that need a person's approval: a mover's removal, an offboarding."""
+
+
+def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """``{joiners, movers, leavers, look_at, risky}``: emails (escaped) per kind, with what
+    changes for each; ``look_at`` the plan's people warnings and pending joiners;
+    ``risky`` whether any change needs approval (see :data:`RISKY`)."""
+    by_kind: dict[str, dict[str, list[str]]] = {"joiner": {}, "mover": {}, "leaver": {}}
+    risky = False
+    for change in plan.get("changes") or []:
+        target = change.get("target") or {}
+        risky = risky or target.get("risk") in RISKY or bool(change.get("destructive"))
+        if change.get("family") != FAMILY:
+            continue
+        lines = by_kind.setdefault(str(target.get("kind")), {}).setdefault(printable(change["what"]), [])
+        lines.append(f"{change['action']} {printable(change['where'])}")
+    look_at = [printable(w).removeprefix("people: ") for w in plan.get("warnings") or [] if w.startswith("people: ")]
+    look_at += [
+        f"{printable(p['what'])}: {printable(p['status'])}"
+        for p in plan.get("pending") or []
+        if str(p.get("status", "")).startswith("joiner")
+    ]
+    return {
+        "joiners": by_kind["joiner"],
+        "movers": by_kind["mover"],
+        "leavers": by_kind["leaver"],
+        "look_at": look_at,
+        "risky": risky,
+    }
