@@ -88,7 +88,9 @@ PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
     },
 )
 def openai_roster_sync() -> None:
+    # [START howto_operator_roster_plan]
     plan = OrgPlanOperator(task_id="plan", org_file="{{ params.org_file }}", pool=POOL)
+    # [END howto_operator_roster_plan]
 
     @task.branch
     def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None, ti: Any = None) -> str:
