@@ -87,6 +87,8 @@ def minimum_calls(people: int, teams: int, page: int = 100, group_page: int = 10
 
 def run(people: int = 1000, teams: int = 10) -> dict[str, Any]:
     """Plan and apply the roster once; the calls by kind beside the minimum."""
+    from airflow.sdk import ObjectStoragePath  # noqa: F401 - imported once before the clock starts, as in a worker
+
     with EmulatorServer() as emulator, tempfile.TemporaryDirectory() as folder:
         seed(emulator, people, teams)
         document = {
