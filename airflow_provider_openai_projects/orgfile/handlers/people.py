@@ -1,7 +1,7 @@
 """People: joiners, movers and leavers from the roster the file's ``people`` section names.
 
 Planning reads the roster (:mod:`..people.source`), checks every row
-(:mod:`..people.roster`) and plans with :mod:`..people.plan`; nothing is read or planned
+(:mod:`..people.roster`) and plans with :mod:`._people_plan`; nothing is read or planned
 when the file has no ``people`` section. Applying: an invite, an add or a removal
 (project or group) as the members and groups families make them, and a leaver's
 offboarding with :meth:`~...domain.offboarding.OffboardingSteps.carry_out`, exactly as
@@ -20,10 +20,10 @@ from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.domain.offboarding import Offboarding, OffboardingSteps
 from airflow_provider_openai_projects.orgfile.changes import Change
+from airflow_provider_openai_projects.orgfile.handlers._people_plan import plan_people
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.groups import group_id
-from airflow_provider_openai_projects.orgfile.people.config import people_spec
-from airflow_provider_openai_projects.orgfile.people.plan import FAMILY, plan_people
+from airflow_provider_openai_projects.orgfile.people.config import FAMILY, people_spec
 from airflow_provider_openai_projects.orgfile.people.roster import build_roster
 from airflow_provider_openai_projects.orgfile.people.source import read_rows
 

@@ -5,8 +5,10 @@
   JSON Lines, or a SQL query through a ``common.sql`` connection), keeping only the mapped
   columns.
 - :mod:`.roster`: the rows as people (email, status, team, manager), every row checked.
-- :mod:`.plan`: the changes that make the organization match the roster.
+- :mod:`.report`: the sync's report (joiners, movers, leavers, people to look at) from a plan.
 
-The handler :mod:`..handlers.people` plans and applies them with the other families.
+The handler :mod:`..handlers.people` (its plan in :mod:`..handlers._people_plan`) plans and
+applies the changes with the other families. Nothing here imports the handlers (no import
+circle).
 Nothing here imports Airflow at module level.
 """

@@ -12,6 +12,8 @@ from typing import Any
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 
 SECTION = "people"
+FAMILY = "people"
+"""The changes' family (:mod:`..handlers.people`)."""
 COLUMNS = ("email", "status", "team", "manager")
 DEFAULT_MAX_LEAVERS = 5
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_openai_projects.domain.display import printable
-from airflow_provider_openai_projects.orgfile.people.plan import FAMILY
+from airflow_provider_openai_projects.orgfile.people.config import FAMILY
 
 RISKY = frozenset({"medium", "high"})
 """Risks that need a person's approval: a mover's removal, an offboarding."""

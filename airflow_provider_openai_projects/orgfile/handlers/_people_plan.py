@@ -1,4 +1,4 @@
-"""The changes that make the organization match the roster (reads only, through the run's
+"""The ``people`` family's plan: the changes that make the organization match the roster (reads only, through the run's
 :class:`~..reader.LiveReader`, each list once).
 
 - **Joiner** (active, not a member, not invited): one invite with ``organization_role`` and
@@ -35,10 +35,17 @@ from airflow_provider_openai_projects.domain.emails import skeleton
 from airflow_provider_openai_projects.domain.offboarding import OffboardingRefusedError, OffboardingSteps
 from airflow_provider_openai_projects.orgfile.changes import PHASE_ADD_MEMBER, PHASE_INVITE, PHASE_REMOVE, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
-from airflow_provider_openai_projects.orgfile.handlers import _rbac
+from airflow_provider_openai_projects.orgfile.handlers._rbac import (
+    PHASE_GROUP_ADD,
+    PHASE_GROUP_REMOVE,
+    group_named,
+    group_users,
+    groups,
+    project_groups,
+)
 from airflow_provider_openai_projects.orgfile.handlers.base import PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.projects import is_active, oldest_active
-from airflow_provider_openai_projects.orgfile.people.config import SECTION, PeopleSpec
+from airflow_provider_openai_projects.orgfile.people.config import FAMILY, SECTION, PeopleSpec
 from airflow_provider_openai_projects.orgfile.people.roster import Person, Roster
 from airflow_provider_openai_projects.orgfile.people.source import RosterError
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
@@ -46,7 +53,6 @@ from airflow_provider_openai_projects.orgfile.reader import LiveReader
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.client.resources import AdminMethods
 
-FAMILY = "people"
 #: After the movers' removals (60, 61), before archives (70): an offboarding's hand-over
 #: adds the successor first, then removes the leaver.
 PHASE_OFFBOARD = 62
@@ -80,13 +86,13 @@ class ReaderClient:
         return self.reader.project_users(project_id)
 
     def list_groups(self) -> list[dict[str, Any]]:
-        return _rbac.groups(self.reader)
+        return groups(self.reader)
 
     def list_group_users(self, group_id: str) -> list[dict[str, Any]]:
-        return _rbac.group_users(self.reader, group_id)
+        return group_users(self.reader, group_id)
 
     def list_project_groups(self, project_id: str) -> list[dict[str, Any]]:
-        return _rbac.project_groups(self.reader, project_id)
+        return project_groups(self.reader, project_id)
 
     def list_user_roles(self, user_id: str) -> list[dict[str, Any]]:
         client = self.reader.client
@@ -156,7 +162,7 @@ def _targets(ctx: PlanContext, spec: PeopleSpec) -> _Targets:
         targets.projects[name] = project
     declared: dict[str, Any] = ctx.spec.document.get("groups") or {}
     for name, teams in spec.managed_groups.items():
-        group = _rbac.group_named(ctx.reader, name)
+        group = group_named(ctx.reader, name)
         created = name in declared and (declared[name] or {}).get("absent") is not True
         if group is None and not created:
             raise OrgFileError(
@@ -217,7 +223,7 @@ def _plan_active(
             before = {"role": member.get("role")}
             removes.append(_item("remove", name, before, None, PHASE_REMOVE, {**where, "user_id": user["id"]}))
     for name, group in targets.groups.items():
-        members = _rbac.group_users(ctx.reader, group["id"]) if group is not None else []
+        members = group_users(ctx.reader, group["id"]) if group is not None else []
         inside = any(m.get("id") == user["id"] for m in members)
         wanted = name in wanted_groups
         if wanted == inside:
@@ -230,9 +236,9 @@ def _plan_active(
             continue
         where = {"group": name, "user_id": user["id"], **({"group_id": group["id"]} if group is not None else {})}
         if wanted:
-            adds.append(_item("add", f"group {name}", None, {"member": True}, _rbac.PHASE_GROUP_ADD, where))
+            adds.append(_item("add", f"group {name}", None, {"member": True}, PHASE_GROUP_ADD, where))
         else:
-            removes.append(_item("remove", f"group {name}", {"member": True}, None, _rbac.PHASE_GROUP_REMOVE, where))
+            removes.append(_item("remove", f"group {name}", {"member": True}, None, PHASE_GROUP_REMOVE, where))
     kind = "mover" if removes else "joiner"
     return [
         Change(
@@ -403,7 +409,7 @@ def _report_not_in_roster(ctx: PlanContext, spec: PeopleSpec, roster: Roster, ta
             missing.update(str(m.get("email") or "").lower() for m in ctx.reader.project_users(project["id"]))
     for group in targets.groups.values():
         if group is not None:
-            missing.update(str(m.get("email") or "").lower() for m in _rbac.group_users(ctx.reader, group["id"]))
+            missing.update(str(m.get("email") or "").lower() for m in group_users(ctx.reader, group["id"]))
     missing -= set(roster.people) | named | {""}
     if missing:
         shown = ", ".join(printable(e) for e in sorted(missing)[:_SHOWN])
