@@ -14,6 +14,27 @@ RISKY = frozenset({"medium", "high"})
 """Risks that need a person's approval: a mover's removal, an offboarding."""
 
 
+def describe(change: Mapping[str, Any]) -> str:
+    """One change in words: ``invited as reader (team-search: member)``, ``added to project
+    team-search (member)``, ``removed from group search-eng``, ``offboarded (projects: legacy;
+    handed over to mgr@example.com)``."""
+    after, before = change.get("after") or {}, change.get("before") or {}
+    where = str(change.get("where", ""))
+    shown = where.removeprefix("group ")
+    place = f"group {printable(shown)}" if where.startswith("group ") else f"project {printable(where)}"
+    if change.get("action") == "invite":
+        grants = ", ".join(f"{printable(p)}: {r}" for p, r in (after.get("projects") or {}).items())
+        return f"invited as {after.get('role')}" + (f" ({grants})" if grants else "")
+    if (change.get("target") or {}).get("kind") == "leaver":
+        projects = ", ".join(printable(p) for p in before.get("projects") or []) or "none"
+        successor = before.get("handed_over_to")
+        return f"offboarded (projects: {projects}" + (f"; handed over to {printable(successor)})" if successor else ")")
+    if change.get("action") == "add":
+        role = after.get("role")
+        return f"added to {place}" + (f" ({role})" if role else "")
+    return f"removed from {place}"
+
+
 def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
     """``{joiners, movers, leavers, look_at, risky}``: emails (escaped) per kind, with what
     changes for each; ``look_at`` the plan's people warnings and pending joiners;
@@ -26,7 +47,7 @@ def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
         if change.get("family") != FAMILY:
             continue
         lines = by_kind.setdefault(str(target.get("kind")), {}).setdefault(printable(change["what"]), [])
-        lines.append(f"{change['action']} {printable(change['where'])}")
+        lines.append(describe(change))
     look_at = [printable(w).removeprefix("people: ") for w in plan.get("warnings") or [] if w.startswith("people: ")]
     look_at += [
         f"{printable(p['what'])}: {printable(p['status'])}"

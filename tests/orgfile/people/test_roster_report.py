@@ -21,16 +21,16 @@ def test_the_report_lists_joiners_movers_leavers_and_people_to_look_at(
     report = roster_report(the_plan.to_dict())
 
     assert report == {
-        "joiners": {"jo@example.com": ["invite organization"]},
+        "joiners": {"jo@example.com": ["invited as reader (team-search: member)"]},
         "movers": {
             "bob@example.com": [
-                "add team-search",
-                "add group search-eng",
-                "remove team-ads",
-                "remove shared-tools",
+                "added to project team-search (member)",
+                "added to group search-eng",
+                "removed from project team-ads",
+                "removed from project shared-tools",
             ]
         },
-        "leavers": {"lee@example.com": ["remove organization"]},
+        "leavers": {"lee@example.com": ["offboarded (projects: legacy, team-search; handed over to mgr@example.com)"]},
         "look_at": [
             "row 7: status 'on leave' is neither active nor leaver: ola@example.com is left untouched",
             "1 member(s) of the teams' projects or groups are not in the roster (untouched; look at them): "
@@ -48,6 +48,7 @@ def test_a_plan_of_additions_only_is_not_risky_and_names_are_escaped() -> None:
                 "action": "invite",
                 "where": "organization",
                 "what": "jo\u202e@example.com",
+                "after": {"role": "reader", "projects": {"team\x1b[2J": "member"}},
                 "destructive": False,
                 "target": {"kind": "joiner", "risk": "low"},
             }
@@ -57,5 +58,5 @@ def test_a_plan_of_additions_only_is_not_risky_and_names_are_escaped() -> None:
     }
     report = roster_report(plan)
     assert report["risky"] is False
-    assert report["joiners"] == {"jo\\u202e@example.com": ["invite organization"]}
+    assert report["joiners"] == {"jo\\u202e@example.com": ["invited as reader (team\\x1b[2J: member)"]}
     assert report["look_at"] == ["row 3: status 'x\\x1b[31m' is neither active nor leaver"]
