@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
 
 SECTION = "people"
@@ -58,10 +60,18 @@ class PeopleSpec:
         return found
 
     def describe_source(self) -> str:
-        """The roster as named in messages: its URI, or ``connection <conn_id>``."""
+        """The roster as named in messages: its URI without credentials or query (a signed
+        URL's token stays out of errors and logs), or ``connection <conn_id>``."""
         if "uri" in self.source:
-            return str(self.source["uri"])
+            return shown_uri(str(self.source["uri"]))
         return f"connection {self.source['conn_id']}"
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` without user, password, query or fragment, escaped for display."""
+    parts = urlsplit(uri)
+    netloc = parts.netloc.rpartition("@")[2]
+    return printable(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
 
 
 def people_spec(document: Mapping[str, Any]) -> PeopleSpec | None:

@@ -181,3 +181,10 @@ def test_a_project_whose_members_the_file_also_lists_is_refused_at_load(tmp_path
         OrgFileError, match=r"people\.teams\.search\.projects\['team-search'\]: projects\['team-search'\]"
     ):
         spec(the_document)
+
+
+def test_a_roster_uri_is_named_without_its_credentials_or_query() -> None:
+    from airflow_provider_openai_projects.orgfile.people.config import shown_uri
+
+    assert shown_uri("s3://key:secret@bucket/hr/people.csv?X-Amz-Signature=abc#x") == "s3://bucket/hr/people.csv"
+    assert shown_uri("file:///data/hr/people.csv") == "file:///data/hr/people.csv"
