@@ -197,49 +197,16 @@ def _refuse_live_look_alikes(roster: Roster, users: dict[str, dict[str, Any]], c
 def _plan_active(
     ctx: PlanContext, spec: PeopleSpec, person: Person, users: dict[str, dict[str, Any]], targets: _Targets
 ) -> list[Change]:
+    """A joiner's invite, or a member's adds and removals in the teams' projects and groups."""
     team = spec.teams.get(person.team or "")
     wanted_projects = dict(team.projects) if team is not None else {}
-    wanted_groups = list(team.groups) if team is not None else []
     user = users.get(person.email)
     if user is None:
         return _plan_joiner(ctx, spec, person, wanted_projects, targets)
-    adds: list[dict[str, Any]] = []
-    removes: list[dict[str, Any]] = []
-    for name, project in targets.projects.items():
-        members = ctx.reader.project_users(project["id"]) if project is not None else []
-        member = next((m for m in members if m.get("id") == user["id"]), None)
-        where = {"project_id": project["id"]} if project is not None else {}
-        if name in wanted_projects and member is None:
-            role = wanted_projects[name]
-            adds.append(_item("add", name, None, {"role": role}, PHASE_ADD_MEMBER, {**where, "user_id": user["id"]}))
-        elif name not in wanted_projects and member is not None:
-            owners = [m for m in members if m.get("role") == "owner"]
-            if member.get("role") == "owner" and len(owners) == 1:
-                ctx.warnings.append(
-                    f"people: row {person.row}: {printable(person.email)} left the team of project {name!r} but is "
-                    "its only owner: kept there (make someone else owner)"
-                )
-                continue
-            before = {"role": member.get("role")}
-            removes.append(_item("remove", name, before, None, PHASE_REMOVE, {**where, "user_id": user["id"]}))
-    for name, group in targets.groups.items():
-        members = group_users(ctx.reader, group["id"]) if group is not None else []
-        inside = any(m.get("id") == user["id"] for m in members)
-        wanted = name in wanted_groups
-        if wanted == inside:
-            continue
-        if group is not None and group.get("is_scim_managed"):
-            ctx.warnings.append(
-                f"people: row {person.row}: group {name!r} is SCIM-managed: {printable(person.email)} must be "
-                f"{'added to' if wanted else 'removed from'} it in the identity provider"
-            )
-            continue
-        where = {"group": name, "user_id": user["id"], **({"group_id": group["id"]} if group is not None else {})}
-        if wanted:
-            adds.append(_item("add", f"group {name}", None, {"member": True}, PHASE_GROUP_ADD, where))
-        else:
-            removes.append(_item("remove", f"group {name}", {"member": True}, None, PHASE_GROUP_REMOVE, where))
-    kind = "mover" if removes else "joiner"
+    items = _project_moves(ctx, person, str(user["id"]), wanted_projects, targets)
+    items += _group_moves(ctx, person, str(user["id"]), list(team.groups) if team is not None else [], targets)
+    kind = "mover" if any(item["action"] == "remove" for item in items) else "joiner"
+    items.sort(key=lambda item: item["action"] == "remove")  # adds first, as planned
     return [
         Change(
             FAMILY,
@@ -259,8 +226,55 @@ def _plan_active(
                 "objects": 1,
             },
         )
-        for item in adds + removes
+        for item in items
     ]
+
+
+def _project_moves(
+    ctx: PlanContext, person: Person, user_id: str, wanted: dict[str, str], targets: _Targets
+) -> list[dict[str, Any]]:
+    """Adds to the team's projects, removals from the other teams' (never a project's only owner)."""
+    items: list[dict[str, Any]] = []
+    for name, project in targets.projects.items():
+        members = ctx.reader.project_users(project["id"]) if project is not None else []
+        member = next((m for m in members if m.get("id") == user_id), None)
+        where = {"project_id": project["id"], "user_id": user_id} if project is not None else {"user_id": user_id}
+        if name in wanted and member is None:
+            items.append(_item("add", name, None, {"role": wanted[name]}, PHASE_ADD_MEMBER, where))
+        elif name not in wanted and member is not None:
+            owners = [m for m in members if m.get("role") == "owner"]
+            if member.get("role") == "owner" and len(owners) == 1:
+                ctx.warnings.append(
+                    f"people: row {person.row}: {printable(person.email)} left the team of project {name!r} but is "
+                    "its only owner: kept there (make someone else owner)"
+                )
+                continue
+            items.append(_item("remove", name, {"role": member.get("role")}, None, PHASE_REMOVE, where))
+    return items
+
+
+def _group_moves(
+    ctx: PlanContext, person: Person, user_id: str, wanted: list[str], targets: _Targets
+) -> list[dict[str, Any]]:
+    """Adds to the team's groups, removals from the other teams' (a SCIM-managed group: reported)."""
+    items: list[dict[str, Any]] = []
+    for name, group in targets.groups.items():
+        members = group_users(ctx.reader, group["id"]) if group is not None else []
+        inside = any(m.get("id") == user_id for m in members)
+        if (name in wanted) == inside:
+            continue
+        if group is not None and group.get("is_scim_managed"):
+            ctx.warnings.append(
+                f"people: row {person.row}: group {name!r} is SCIM-managed: {printable(person.email)} must be "
+                f"{'removed from' if inside else 'added to'} it in the identity provider"
+            )
+            continue
+        where = {"group": name, "user_id": user_id, **({"group_id": group["id"]} if group is not None else {})}
+        if inside:
+            items.append(_item("remove", f"group {name}", {"member": True}, None, PHASE_GROUP_REMOVE, where))
+        else:
+            items.append(_item("add", f"group {name}", None, {"member": True}, PHASE_GROUP_ADD, where))
+    return items
 
 
 def _item(
