@@ -15,10 +15,10 @@ export lands (an event of the asset `hr_roster`, whose URI is
    roster (unreadable, empty, a duplicate or look-alike email, an unknown team, a missing
    column) fails here, naming the row and column, before any write; so does a roster with
    more leavers than `max_leavers`.
-2. **route**: nothing to change -> **in_sync**; a risky change (an offboarding, a removal)
-   -> a human approves in the Airflow UI (**approve**, the standard provider's
-   Human-in-the-loop approval); only joiners and movers' additions -> **skip_approval**
-   when `[openai_admin_examples] roster_auto_approve_additions` is true (default false:
+2. **route**: nothing to change -> **in_sync**; a risky change (an offboarding) -> a human
+   approves in the Airflow UI (**approve**, the standard provider's Human-in-the-loop
+   approval); only joiners and movers -> **skip_approval** when
+   `[openai_admin_examples] roster_auto_approve_joiners_movers` is true (default false:
    every plan is approved by a person).
 3. **apply** applies exactly the approved plan (re-planned; a plan that went stale, or with
    more destructive changes than `settings.max_destructive_changes`, is refused with no
@@ -68,7 +68,8 @@ ROSTER_ASSET = Asset(
     name="hr_roster", uri=conf.get("openai_admin_examples", "roster_uri", fallback="file:///data/hr/people.csv")
 )
 """The HR export: an event of it (the export landed) runs the sync."""
-AUTO_APPROVE_ADDITIONS = conf.getboolean("openai_admin_examples", "roster_auto_approve_additions", fallback=False)
+AUTO_APPROVE_ROUTINE = conf.getboolean("openai_admin_examples", "roster_auto_approve_joiners_movers", fallback=False)
+"""Whether a plan of joiners and movers only applies without a person's approval."""
 
 PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
 
@@ -94,14 +95,14 @@ def openai_roster_sync() -> None:
 
     @task.branch
     def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None, ti: Any = None) -> str:
-        """``in_sync``; ``approve`` for a risky change; ``skip_approval`` for additions only
-        when the deployment allows it, or when the run's ``auto_approve`` is true."""
+        """``in_sync``; ``skip_approval`` for joiners and movers only when the deployment
+        allows it, or when the run's ``auto_approve`` is true; else ``approve``."""
         from airflow_provider_openai_projects.orgfile.people.report import roster_report
 
         if plan_result["in_sync"]:
             return "in_sync"
         report = roster_report(ti.xcom_pull(task_ids="plan", key="plan") or {})
-        if (params or {}).get("auto_approve") or (AUTO_APPROVE_ADDITIONS and not report["risky"]):
+        if (params or {}).get("auto_approve") or (AUTO_APPROVE_ROUTINE and report["routine_only"]):
             return "skip_approval"
         if ApprovalOperator is None:
             raise RuntimeError("this Airflow has no approval operator: re-run with auto_approve after review")

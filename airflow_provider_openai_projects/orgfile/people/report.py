@@ -10,8 +10,10 @@ from typing import Any
 from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.people.config import FAMILY
 
-RISKY = frozenset({"medium", "high"})
-"""Risks that need a person's approval: a mover's removal, an offboarding."""
+RISKY = frozenset({"high"})
+"""Risks of a people change that always need a person's approval: an offboarding."""
+ROUTINE = frozenset({"joiner", "mover"})
+"""Kinds of people change a deployment may let apply without approval."""
 
 
 def describe(change: Mapping[str, Any]) -> str:
@@ -36,15 +38,19 @@ def describe(change: Mapping[str, Any]) -> str:
 
 
 def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """``{joiners, movers, leavers, look_at, risky}``: emails (escaped) per kind, with what
-    changes for each; ``look_at`` the plan's people warnings and pending joiners;
-    ``risky`` whether any change needs approval (see :data:`RISKY`)."""
+    """``{joiners, movers, leavers, look_at, risky, routine_only}``: emails (escaped) per
+    kind, with what changes for each; ``look_at`` the plan's people warnings and pending
+    joiners; ``risky``: an offboarding (:data:`RISKY`) or a destructive change of another
+    family; ``routine_only``: every change is a joiner's or a mover's (:data:`ROUTINE`)."""
     by_kind: dict[str, dict[str, list[str]]] = {"joiner": {}, "mover": {}, "leaver": {}}
     risky = False
+    routine_only = True
     for change in plan.get("changes") or []:
         target = change.get("target") or {}
-        risky = risky or target.get("risk") in RISKY or bool(change.get("destructive"))
-        if change.get("family") != FAMILY:
+        ours = change.get("family") == FAMILY
+        risky = risky or target.get("risk") in RISKY or (not ours and bool(change.get("destructive")))
+        routine_only = routine_only and ours and target.get("kind") in ROUTINE
+        if not ours:
             continue
         lines = by_kind.setdefault(str(target.get("kind")), {}).setdefault(printable(change["what"]), [])
         lines.append(describe(change))
@@ -60,4 +66,5 @@ def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
         "leavers": by_kind["leaver"],
         "look_at": look_at,
         "risky": risky,
+        "routine_only": routine_only,
     }

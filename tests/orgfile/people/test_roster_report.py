@@ -37,6 +37,7 @@ def test_the_report_lists_joiners_movers_leavers_and_people_to_look_at(
             "sam@example.com",
         ],
         "risky": True,
+        "routine_only": False,
     }
 
 
@@ -57,6 +58,6 @@ def test_a_plan_of_additions_only_is_not_risky_and_names_are_escaped() -> None:
         "pending": [],
     }
     report = roster_report(plan)
-    assert report["risky"] is False
+    assert (report["risky"], report["routine_only"]) == (False, True)
     assert report["joiners"] == {"jo\\u202e@example.com": ["invited as reader (team\\x1b[2J: member)"]}
     assert report["look_at"] == ["row 3: status 'x\\x1b[31m' is neither active nor leaver"]
