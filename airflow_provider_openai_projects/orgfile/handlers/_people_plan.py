@@ -160,6 +160,7 @@ def _targets(ctx: PlanContext, spec: PeopleSpec) -> _Targets:
                 ctx.spec.source, format_path([SECTION, "teams", teams[0], "projects", name]), f"unknown project: {why}"
             )
         targets.projects[name] = project
+        ctx.projects[name] = project  # the organization handler's invites resolve it too
     declared: dict[str, Any] = ctx.spec.document.get("groups") or {}
     for name, teams in spec.managed_groups.items():
         group = group_named(ctx.reader, name)
@@ -298,10 +299,21 @@ def _plan_joiner(
             }
         )
         return []
-    if person.email in ctx.invites_needed or person.email in ctx.org_roles:
+    if person.email in ctx.invites_needed or person.email in (ctx.spec.organization_members or {}):
+        # The file's other sections invite them too (the organization handler, planned after
+        # this one, sends the invites it collects): one invite carries the team's roles as well.
         for name, role in wanted_projects.items():
             ctx.invites_needed.setdefault(person.email, {}).setdefault(name, role)
-        ctx.org_roles.setdefault(person.email, spec.organization_role)
+        if person.email not in (ctx.spec.organization_members or {}):
+            ctx.org_roles.setdefault(person.email, spec.organization_role)
+        ctx.pending.append(
+            {
+                "where": "organization",
+                "what": person.email,
+                "role": spec.organization_role,
+                "status": "joiner: invited by the organization section's invite",
+            }
+        )
         return []
     grants = [
         {"name": name, "role": role, "project_id": (targets.projects.get(name) or {}).get("id")}

@@ -145,3 +145,20 @@ def test_a_leaver_with_only_a_pending_invite_has_the_invite_deleted(
     assert f"DELETE /organization/invites/{invite['id']}" in writes(team.emulator)
     team.emulator.log.clear()
     assert not [c for c in engine.plan(client, the_spec).changes if c.target["kind"] == "leaver"]
+
+
+def test_a_joiner_the_file_also_invites_gets_one_invite_with_every_role(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    the_document = document({"uri": write_csv(tmp_path / "people.csv", ROWS[:4])})
+    the_document["organization"] = {"members": {"jo@example.com": "owner"}}
+    the_spec = spec(the_document)
+
+    invites = [c for c in engine.plan(client, the_spec).changes if c.action == "invite"]
+
+    assert [(c.family, c.what, c.after) for c in invites] == [
+        ("organization", "jo@example.com", {"role": "owner", "projects": {"team-search": "member"}})
+    ]
+    engine.apply(client, the_spec)
+    assert [i.email for i in team.emulator.state.invites] == ["jo@example.com"]
+    assert engine.plan(client, the_spec).in_sync
