@@ -58,6 +58,9 @@ def test_a_roster_invites_joiners_moves_movers_and_offboards_a_leaver_then_conve
     assert planned(the_plan) == EXPECTED_PLAN
     assert [c.target["risk"] for c in the_plan.changes] == ["low", "low", "low", "medium", "medium", "high"]
     assert the_plan.changes[-1].target["objects"] == 4  # lee, two memberships, legacy handed over
+    reported = the_plan.changes[-1].target["offboarding"]["api_keys"]
+    assert [(k["id"], k["project_name"]) for k in reported] == [(team.lee_key, "legacy")]  # keys reported
+    assert all("value" not in k and "last_used_at" not in k for k in reported)
     assert the_plan.destructive_count == 3
     assert the_plan.warnings == [
         f"people: row {OLA_ROW[kind]}: status 'on leave' is neither active nor leaver: "
