@@ -1,10 +1,11 @@
 """The demo's roster step: one HR roster change, end to end, through ``openai_roster_sync``.
 
 The HR export (a CSV in the demo's work folder) says that Hal joins the search team and
-that Sal, who had been in ``team-search`` since before the roster was synced, has left
-(manager: Grace). The org file's ``people`` section maps the export; the DAG plans, is
-approved (``auto_approve``: ``airflow dags test`` has no one to click), applies, and
-reports. Then ``openai-org plan`` shows that a second run would change nothing.
+that Sal, who had been in ``team-search`` since before the roster was synced and owns the
+project ``sal-experiments`` alone, has left: Grace, their manager, takes the project over.
+The org file's ``people`` section maps the export; the DAG plans, is approved
+(``auto_approve``: ``airflow dags test`` has no one to click), applies, and reports. Then
+``openai-org plan`` shows that a second run would change nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def roster_step(emulator: Any, airflow: Any, say: Callable[..., None], heading: 
     search = next(p.id for p in emulator.state.projects if p.name == "team-search" and not p.archived)
     sal = emulator.add_org_user(SAL, name="Sal")["id"]
     emulator.state.add_project_user(search, "member", user_id=sal)
+    experiments = emulator.state.create_project("sal-experiments")["id"]
+    emulator.state.add_project_user(experiments, "owner", user_id=sal)
     roster = workdir / "people.csv"
     roster.write_text(
         "email,status,team,manager_email\n"
@@ -48,7 +51,9 @@ def roster_step(emulator: Any, airflow: Any, say: Callable[..., None], heading: 
         "max_leavers": 2,
     }
     org_file.write_text(yaml.safe_dump({"version": 1, "people": people}, sort_keys=False), encoding="utf-8")
-    say(f"(the HR export {roster.name}: {HAL} joins the search team; {SAL}, in team-search, has left)", 5)
+    say(f"(the HR export {roster.name}: {HAL} joins the search team;", 5)
+    say(f" {SAL}, in team-search and sole owner of 'sal-experiments', has left;", 5)
+    say(f" their manager is {GRACE})", 5)
     conf = {"org_file": str(org_file), "auto_approve": True}
     say(f"$ airflow dags test openai_roster_sync -c '{json.dumps(conf).replace(str(workdir) + '/', '')}'", 5)
     emulator.log.clear()
