@@ -473,7 +473,14 @@ def story(demo: Demo, emulator: Any, airflow: Airflow) -> bool:
     if not demo.run_dag(4, "openai_offboarding", f"offboard {ADA}; {GRACE} takes over", offboarding):
         return False
     say(f"- {ADA}'s personal key now gets HTTP {emulator.use_key(personal['value'])}", 5)
-    return org_as_code(emulator, airflow) and observing(demo, emulator, airflow) and hygiene(demo, emulator, airflow)
+    from demo_roster import roster_step
+
+    return (
+        org_as_code(emulator, airflow)
+        and observing(demo, emulator, airflow)
+        and hygiene(demo, emulator, airflow)
+        and roster_step(emulator, airflow, say, heading)
+    )
 
 
 def observing(demo: Demo, emulator: Any, airflow: Airflow) -> bool:

@@ -9,6 +9,7 @@ engine decide, as plain functions and data.
 - ``ratelimit_policy`` and ``ratelimit_sync``: the declarative rate-limit policy, its plan, and
   the sync's steps for worker and triggerer.
 - ``hygiene``: the hygiene rules (idle keys, foreign keys, stale invites).
+- ``offboarding``: offboarding's phases as named steps (the operator and the roster's leavers).
 
 Nothing here imports Airflow at module level.
 """

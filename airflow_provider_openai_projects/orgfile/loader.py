@@ -26,6 +26,7 @@ from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format
 from airflow_provider_openai_projects.orgfile.handlers import service_accounts
 from airflow_provider_openai_projects.orgfile.model import DEFAULT_MAX_DESTRUCTIVE_CHANGES, OrgSpec, ProjectSpec
 from airflow_provider_openai_projects.orgfile.parsing import excerpt, parse_yaml
+from airflow_provider_openai_projects.orgfile.people.config import check_document as check_people
 from airflow_provider_openai_projects.orgfile.scoped import check as check_scoped
 from airflow_provider_openai_projects.orgfile.source import read_org_file
 from airflow_provider_openai_projects.orgfile.values import check_values
@@ -146,6 +147,7 @@ def load_document(document: Any, source: str) -> OrgSpec:
     check_file_emails(document, source)
     service_accounts.check_document(document, source)
     check_scoped(document, source)
+    check_people(document, source)
     projects: dict[str, ProjectSpec] = {}
     for name, raw in (document.get("projects") or {}).items():
         raw = raw or {}

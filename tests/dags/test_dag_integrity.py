@@ -25,6 +25,7 @@ EXPECTED = {
     "openai_audit_export": "openai_audit_export.py",
     "openai_usage_costs_export": "openai_usage_costs_export.py",
     "openai_org_hygiene": "openai_org_hygiene.py",
+    "openai_roster_sync": "openai_roster_sync.py",
 }
 
 

@@ -15,6 +15,7 @@ from airflow_provider_openai_projects.orgfile.handlers.hosted_tools import Hoste
 from airflow_provider_openai_projects.orgfile.handlers.members import MembersHandler
 from airflow_provider_openai_projects.orgfile.handlers.model_permissions import ModelPermissionsHandler
 from airflow_provider_openai_projects.orgfile.handlers.organization import OrganizationHandler
+from airflow_provider_openai_projects.orgfile.handlers.people import PeopleHandler
 from airflow_provider_openai_projects.orgfile.handlers.project_groups import ProjectGroupsHandler
 from airflow_provider_openai_projects.orgfile.handlers.projects import ProjectsHandler
 from airflow_provider_openai_projects.orgfile.handlers.rate_limits import RateLimitsHandler
@@ -37,6 +38,7 @@ HANDLERS: tuple[Handler, ...] = (
     SpendAlertsHandler(),
     CertificatesHandler(),
     MembersHandler(),
+    PeopleHandler(),  # before organization: a joiner the file also invites gets one invite
     OrganizationHandler(),
 )
 

@@ -1,0 +1,147 @@
+"""
+### Joiners, movers and leavers from the HR roster: plan, approval, apply, report
+
+The org file `config/openai_roster.yaml` (the `org_file` parameter names another) has a
+`people` section: where the HR export is (a CSV or JSON Lines file at any object-storage
+URI, or a SQL query through a `common.sql` connection), which column is which, which
+statuses mean *works here* and *has left*, and what each team gets. The DAG runs when the
+export lands (an event of the asset `hr_roster`, whose URI is
+`[openai_admin_examples] roster_uri`) and daily at 06:00 UTC.
+
+1. **plan** reads the roster and the live organization (reads only) and logs the plan:
+   joiners invited with their team's project roles, movers added to the new team's
+   projects and groups and removed from the old team's, leavers offboarded as the
+   `openai_offboarding` DAG does (sole-owned projects handed to their manager first). A bad
+   roster (unreadable, empty, a duplicate or look-alike email, an unknown team, a missing
+   column) fails here, naming the row and column, before any write; so does a roster with
+   more leavers than `max_leavers`.
+2. **route**: nothing to change -> **in_sync**; a risky change (an offboarding) -> a human
+   approves in the Airflow UI (**approve**, the standard provider's Human-in-the-loop
+   approval); only joiners and movers -> **skip_approval** when
+   `[openai_admin_examples] roster_auto_approve_joiners_movers` is true (default false:
+   every plan is approved by a person).
+3. **apply** applies exactly the approved plan (re-planned; a plan that went stale, or with
+   more destructive changes than `settings.max_destructive_changes`, is refused with no
+   write).
+4. **report**: joiners, movers, leavers and the people to look at (statuses that are
+   neither active nor leaver, members of the teams' projects who are not in the roster:
+   never offboarded for that alone, and invites still pending).
+
+#### Running it against a real organization
+- Connection `openai_admin_default` (type *OpenAI Admin API*): password = an organization
+  **admin key** (`sk-admin-...`).
+- Pool: `airflow pools set openai_admin_api 2 "OpenAI Admin API: bounds parallel calls"`.
+- The export job emits an event of the asset `hr_roster` when the file lands (or a
+  `common.sql` source is read on the daily run).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+from airflow.sdk.configuration import conf
+
+from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
+
+try:  # the standard provider's Human-in-the-loop approval (Airflow 3.1+)
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+except ImportError:  # pragma: no cover - older standard provider: approve by re-running with auto_approve
+    ApprovalOperator = None
+
+POOL = "openai_admin_api"
+"""Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "platform",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=10),
+}
+ORG_FILE = Path(__file__).parent / "config" / "openai_roster.yaml"
+ROSTER_ASSET = Asset(
+    name="hr_roster", uri=conf.get("openai_admin_examples", "roster_uri", fallback="file:///data/hr/people.csv")
+)
+"""The HR export: an event of it (the export landed) runs the sync."""
+AUTO_APPROVE_ROUTINE = conf.getboolean("openai_admin_examples", "roster_auto_approve_joiners_movers", fallback=False)
+"""Whether a plan of joiners and movers only applies without a person's approval."""
+
+PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
+
+
+@dag(
+    dag_id="openai_roster_sync",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"), assets=[ROSTER_ASSET]),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["openai", "org-as-code", "people"],
+    params={
+        "org_file": Param(str(ORG_FILE), type="string", title="Org file", description="The org file with `people`."),
+        "auto_approve": Param(False, type="boolean", title="Auto-approve", description="Apply without approval."),
+    },
+)
+def openai_roster_sync() -> None:
+    # [START howto_operator_roster_plan]
+    plan = OrgPlanOperator(task_id="plan", org_file="{{ params.org_file }}", pool=POOL)
+    # [END howto_operator_roster_plan]
+
+    @task.branch
+    def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None, ti: Any = None) -> str:
+        """``in_sync``; ``skip_approval`` for joiners and movers only when the deployment
+        allows it, or when the run's ``auto_approve`` is true; else ``approve``."""
+        from airflow_provider_openai_projects.orgfile.people.report import roster_report
+
+        if plan_result["in_sync"]:
+            return "in_sync"
+        report = roster_report(ti.xcom_pull(task_ids="plan", key="plan") or {})
+        if (params or {}).get("auto_approve") or (AUTO_APPROVE_ROUTINE and report["routine_only"]):
+            return "skip_approval"
+        if ApprovalOperator is None:
+            raise RuntimeError("this Airflow has no approval operator: re-run with auto_approve after review")
+        return "approve"
+
+    in_sync = EmptyOperator(task_id="in_sync")
+    skip_approval = EmptyOperator(task_id="skip_approval")
+    gates: list[Any] = [skip_approval]
+    if ApprovalOperator is not None:
+        gates.append(
+            ApprovalOperator(
+                task_id="approve",
+                subject="Apply the roster's joiners, movers and leavers to the OpenAI organization?",
+                body=f"```\n{PLAN_TABLE}\n```",
+                response_timeout=timedelta(days=2),
+            )
+        )
+    apply = OrgApplyOperator(
+        task_id="apply", plan_task_id="plan", pool=POOL, trigger_rule="none_failed_min_one_success"
+    )
+
+    @task(trigger_rule="none_failed_min_one_success")
+    def report(ti: Any = None) -> dict[str, Any]:
+        """Joiners, movers, leavers and the people to look at (escaped); what was applied."""
+        from airflow_provider_openai_projects.orgfile.people.report import roster_report
+
+        result = roster_report(ti.xcom_pull(task_ids="plan", key="plan") or {})
+        applied = ti.xcom_pull(task_ids="apply") or {}
+        for kind in ("joiners", "movers", "leavers"):
+            for email, changes in result[kind].items():
+                print(f"{kind[:-1].upper()}: {email}: {', '.join(changes)}")
+        for line in result["look_at"]:
+            print(f"LOOK AT: {line}")
+        return {**result, "applied": applied.get("applied", 0), "writes": applied.get("writes", 0)}
+
+    routed = route(plan.output)
+    routed >> [in_sync, *gates]
+    gates >> apply
+    [apply, in_sync] >> report()
+
+
+openai_roster_sync()

@@ -1,0 +1,70 @@
+"""``openai_roster_sync`` end to end with ``dag.test()`` against the emulator: the roster's
+joiners, mover and leaver planned, approved (a risky plan waits for a person), applied and
+reported; a second run is in sync and writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from tests.orgfile.people.conftest import ROWS, document, seed, write_csv
+
+from .conftest import run_dag, task_states, xcom
+from .test_org_as_code_e2e import Approver, _dag_test_resumes_human_in_the_loop_tasks
+
+
+@pytest.fixture
+def dag(example_dags: dict[str, Any]) -> Any:
+    return example_dags["openai_roster_sync"]
+
+
+@pytest.fixture
+def org_file(org: EmulatorServer, tmp_path: Path) -> Path:
+    """The roster story's organization (tests/orgfile/people/conftest.py) and its org file."""
+    seed(org)
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump(document({"uri": write_csv(tmp_path / "people.csv", ROWS)})))
+    return path
+
+
+def test_an_auto_approved_run_applies_the_roster_and_reports_joiners_movers_leavers(
+    org: EmulatorServer, dag: Any, org_file: Path
+) -> None:
+    run = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+
+    states = task_states(run)
+    assert run.state == "success", states
+    assert (states["approve"], states["skip_approval"], states["apply"]) == ("skipped", "success", "success")
+    report = xcom(run, "report")
+    assert report["joiners"] == {"jo@example.com": ["invited as reader (team-search: member)"]}
+    assert list(report["movers"]) == ["bob@example.com"]
+    assert report["leavers"] == {
+        "lee@example.com": ["offboarded (projects: legacy, team-search; handed over to mgr@example.com)"]
+    }
+    assert len(report["look_at"]) == 2
+    assert (report["risky"], report["writes"]) == (True, 7)
+    assert len(org.log.writes()) == 7
+
+    org.log.clear()
+    again = run_dag(dag, {"org_file": str(org_file), "auto_approve": True})
+    assert task_states(again)["apply"] == "skipped"  # in sync: nothing to approve or apply
+    assert org.log.writes() == []
+
+
+@pytest.mark.skipif(
+    not _dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (see test_org_as_code_e2e.py)",
+)
+def test_a_plan_with_an_offboarding_waits_for_a_persons_approval(org: EmulatorServer, dag: Any, org_file: Path) -> None:
+    with Approver(dag.dag_id, "Approve") as approver:
+        run = run_dag(dag, {"org_file": str(org_file)})
+
+    states = task_states(run)
+    assert (states["approve"], states["apply"]) == ("success", "success"), states
+    assert approver.body is not None
+    assert "lee@example.com" in approver.body
+    assert len(org.log.writes()) == 7
