@@ -60,6 +60,8 @@ def _role(side: dict[str, Any] | None) -> str | None:
 
 
 def _owner_touched(change: Change) -> bool:
+    if (change.before or {}).get("handed_over_to"):  # a leaver's projects handed over: a new owner
+        return True
     roles = {_role(change.before), _role(change.after)}
     for side in (change.before, change.after):
         projects = (side or {}).get("projects")
@@ -138,7 +140,11 @@ def assess(change: Change) -> Risk:
 
 def objects_affected(change: Change) -> int:
     """How many objects ``change`` touches (at least 1): certificates of a batch, the
-    accounts of a service-account removal, each otherwise."""
+    accounts of a service-account removal, what a change counted itself (``target.objects``:
+    a leaver's memberships, groups, roles and invites), each otherwise."""
+    counted = change.target.get("objects")
+    if isinstance(counted, int) and not isinstance(counted, bool) and counted > 0:
+        return counted
     certificates = change.target.get("certificate_ids")
     if isinstance(certificates, list) and certificates:
         return len(certificates)

@@ -144,3 +144,21 @@ def test_a_pending_invite_with_another_role_is_replaced_by_the_files(
     engine.apply(client, spec(document))
     pending = [i for i in client.list_invites() if i["status"] == "pending" and i["email"] == "dee@example.com"]
     assert [p["role"] for i in pending for p in i["projects"]] == ["owner"]
+
+
+def test_a_leaver_whose_projects_are_handed_over_is_critical_and_counts_every_object_it_touches() -> None:
+    from airflow_provider_openai_projects.orgfile.changes import Change
+    from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected
+
+    before = {"status": "leaver", "projects": ["legacy", "search"], "groups": [], "handed_over_to": "mgr@example.com"}
+    leaver = Change(
+        "people", "remove", "organization", "lee@example.com", before, None, True, 62, target={"objects": 4}
+    )
+    kept = Change(
+        "people", "remove", "organization", "ola@example.com", {**before, "handed_over_to": None}, None, True, 62
+    )
+
+    assert assess(leaver).label() == "critical: owners, removal"
+    assert objects_affected(leaver) == 4
+    assert assess(kept).label() == "risky: removal"
+    assert objects_affected(kept) == 1

@@ -129,29 +129,15 @@ def team(emulator: EmulatorServer) -> Team:
 
 @pytest.fixture
 def sqlite_connection(tmp_path: Path) -> Iterator[str]:
-    """A ``sqlite`` connection ``hr_warehouse`` to a database with a ``people`` table holding
-    :data:`ROWS`; the test hook is registered for the type when no provider did."""
-    from airflow.sdk.providers_manager_runtime import HookInfo, ProvidersManagerTaskRuntime
+    """A ``sqlite`` connection ``hr_warehouse`` (the SQLite provider's ``DbApiHook``) to a
+    database with a ``people`` table holding :data:`ROWS`."""
 
     database = tmp_path / "hr.db"
     with sqlite3.connect(database) as db:
         db.execute("create table people (work_email text, employment_status text, team_name text, manager_email text)")
         db.executemany("insert into people values (?, ?, ?, ?)", ROWS)
-    hooks = ProvidersManagerTaskRuntime().hooks
-    registered = hooks.get("sqlite") is None
-    if registered:
-        hooks["sqlite"] = HookInfo(
-            hook_class_name="tests.orgfile.people.sqlite_hook.SQLiteRosterHook",
-            connection_id_attribute_name="sqlite_conn_id",
-            package_name="tests",
-            hook_name="SQLite (tests)",
-            connection_type="sqlite",
-            connection_testable=False,
-        )
     os.environ["AIRFLOW_CONN_HR_WAREHOUSE"] = json.dumps({"conn_type": "sqlite", "host": str(database)})
     try:
         yield "hr_warehouse"
     finally:
         del os.environ["AIRFLOW_CONN_HR_WAREHOUSE"]
-        if registered:
-            del hooks["sqlite"]

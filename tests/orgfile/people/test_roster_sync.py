@@ -61,7 +61,7 @@ def test_a_roster_invites_joiners_moves_movers_and_offboards_a_leaver_then_conve
     reported = the_plan.changes[-1].target["offboarding"]["api_keys"]
     assert [(k["id"], k["project_name"]) for k in reported] == [(team.lee_key, "legacy")]  # keys reported
     assert all("value" not in k and "last_used_at" not in k for k in reported)
-    assert the_plan.destructive_count == 3
+    assert the_plan.destructive_count == 6  # objects: two removals of the mover (1 each), the leaver (4)
     assert the_plan.warnings == [
         f"people: row {OLA_ROW[kind]}: status 'on leave' is neither active nor leaver: "
         "ola@example.com is left untouched",
