@@ -15,14 +15,15 @@ export lands (an event of the asset `hr_roster`, whose URI is
    roster (unreadable, empty, a duplicate or look-alike email, an unknown team, a missing
    column) fails here, naming the row and column, before any write; so does a roster with
    more leavers than `max_leavers`.
-2. **route**: nothing to change -> **in_sync**; a risky change (an offboarding) -> a human
-   approves in the Airflow UI (**approve**, the standard provider's Human-in-the-loop
-   approval); only joiners and movers -> **skip_approval** when
-   `[openai_admin_examples] roster_auto_approve_joiners_movers` is true (default false:
-   every plan is approved by a person).
-3. **apply** applies exactly the approved plan (re-planned; a plan that went stale, or with
-   more destructive changes than `settings.max_destructive_changes`, is refused with no
-   write).
+2. **route**: nothing to change -> **in_sync**; only joiners and movers (no leaver, no
+   owner touched) when the deployment allows it (Airflow Variable `openai_roster_auto_approve`
+   = `joiners_movers`; default `never`) -> **auto_approve**; else **approve**: a person
+   approves in the Airflow UI (Required Actions), as for `openai_org_as_code`: approvers from
+   the Variable `openai_org_approvers`, never the user who triggered the run. No run
+   parameter skips the approval.
+3. **apply** applies only the plan with the approved digest (a plan that went stale, or
+   whose risky changes affect more objects than `settings.max_destructive_changes`, is
+   refused with no write).
 4. **report**: joiners, movers, leavers and the people to look at (statuses that are
    neither active nor leaver, members of the teams' projects who are not in the roster:
    never offboarded for that alone, and invites still pending).
@@ -49,9 +50,9 @@ from airflow.sdk.configuration import conf
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
 
 try:  # the standard provider's Human-in-the-loop approval (Airflow 3.1+)
-    from airflow.providers.standard.operators.hitl import ApprovalOperator
-except ImportError:  # pragma: no cover - older standard provider: approve by re-running with auto_approve
-    ApprovalOperator = None
+    from airflow_provider_openai_projects.operators.org_approval import OrgApprovalOperator
+except ImportError:  # pragma: no cover - older standard provider: only routine plans, when allowed
+    OrgApprovalOperator = None  # type: ignore[assignment,misc]
 
 POOL = "openai_admin_api"
 """Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
@@ -68,10 +69,20 @@ ROSTER_ASSET = Asset(
     name="hr_roster", uri=conf.get("openai_admin_examples", "roster_uri", fallback="file:///data/hr/people.csv")
 )
 """The HR export: an event of it (the export landed) runs the sync."""
-AUTO_APPROVE_ROUTINE = conf.getboolean("openai_admin_examples", "roster_auto_approve_joiners_movers", fallback=False)
-"""Whether a plan of joiners and movers only applies without a person's approval."""
+AUTO_APPROVE_VARIABLE = "openai_roster_auto_approve"
+"""``never`` (default): every plan waits for a person; ``joiners_movers``: a plan of joiners and
+movers only is applied without one (a deployment setting, not a run parameter)."""
+AUTO_APPROVE_POLICIES = ("never", "joiners_movers")
 
-PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
+
+def auto_approve_policy() -> str:
+    """The deployment's automatic-approval policy (Variable ``openai_roster_auto_approve``)."""
+    from airflow.sdk import Variable
+
+    policy = str(Variable.get(AUTO_APPROVE_VARIABLE, default="never")).strip()
+    if policy not in AUTO_APPROVE_POLICIES:
+        raise ValueError(f"Variable {AUTO_APPROVE_VARIABLE}: one of {', '.join(AUTO_APPROVE_POLICIES)}, got {policy!r}")
+    return policy
 
 
 @dag(
@@ -85,7 +96,6 @@ PLAN_TABLE = "{{ ti.xcom_pull(task_ids='plan')['table'] }}"
     tags=["openai", "org-as-code", "people"],
     params={
         "org_file": Param(str(ORG_FILE), type="string", title="Org file", description="The org file with `people`."),
-        "auto_approve": Param(False, type="boolean", title="Auto-approve", description="Apply without approval."),
     },
 )
 def openai_roster_sync() -> None:
@@ -94,34 +104,48 @@ def openai_roster_sync() -> None:
     # [END howto_operator_roster_plan]
 
     @task.branch
-    def route(plan_result: dict[str, Any], params: dict[str, Any] | None = None, ti: Any = None) -> str:
-        """``in_sync``; ``skip_approval`` for joiners and movers only when the deployment
-        allows it, or when the run's ``auto_approve`` is true; else ``approve``."""
+    def route(plan_result: dict[str, Any], ti: Any = None) -> str:
+        """``in_sync``; ``auto_approve`` for joiners and movers only when the deployment allows
+        it; else ``approve``."""
         from airflow_provider_openai_projects.orgfile.people.report import roster_report
 
         if plan_result["in_sync"]:
             return "in_sync"
         report = roster_report(ti.xcom_pull(task_ids="plan", key="plan") or {})
-        if (params or {}).get("auto_approve") or (AUTO_APPROVE_ROUTINE and report["routine_only"]):
-            return "skip_approval"
-        if ApprovalOperator is None:
-            raise RuntimeError("this Airflow has no approval operator: re-run with auto_approve after review")
+        if report["routine_only"] and auto_approve_policy() == "joiners_movers":
+            return "auto_approve"
+        if OrgApprovalOperator is None:
+            raise RuntimeError("this Airflow has no Human-in-the-loop approval: only routine plans can be applied")
         return "approve"
 
+    @task
+    def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
+        """The approval record of a plan of joiners and movers only (re-checked on the signed plan)."""
+        from airflow_provider_openai_projects.operators.org_approval import automatic_approval
+        from airflow_provider_openai_projects.orgfile.people.report import is_routine
+
+        if auto_approve_policy() != "joiners_movers":
+            raise RuntimeError("automatic approval refused: the policy is never")
+        why = f"automatic ({AUTO_APPROVE_VARIABLE}=joiners_movers)"
+        return automatic_approval(ti.xcom_pull(task_ids="plan", key="plan"), str(run_id), why, allowed=is_routine)
+
     in_sync = EmptyOperator(task_id="in_sync")
-    skip_approval = EmptyOperator(task_id="skip_approval")
-    gates: list[Any] = [skip_approval]
-    if ApprovalOperator is not None:
+    gates: list[Any] = [auto_approve()]
+    if OrgApprovalOperator is not None:
         gates.append(
-            ApprovalOperator(
+            OrgApprovalOperator(
                 task_id="approve",
+                plan_task_id="plan",
                 subject="Apply the roster's joiners, movers and leavers to the OpenAI organization?",
-                body=f"```\n{PLAN_TABLE}\n```",
                 response_timeout=timedelta(days=2),
             )
         )
     apply = OrgApplyOperator(
-        task_id="apply", plan_task_id="plan", pool=POOL, trigger_rule="none_failed_min_one_success"
+        task_id="apply",
+        plan_task_id="plan",
+        approval_task_ids=["approve", "auto_approve"],
+        pool=POOL,
+        trigger_rule="none_failed_min_one_success",
     )
 
     @task(trigger_rule="none_failed_min_one_success")

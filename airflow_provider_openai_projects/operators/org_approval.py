@@ -23,7 +23,7 @@ the plan with that digest.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
@@ -33,6 +33,8 @@ from airflow_provider_openai_projects import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_openai_projects.orgfile.changes import Plan
 
 APPROVERS_VARIABLE = "openai_org_approvers"
 ASKED_XCOM_KEY = "asked_digest"
@@ -155,17 +157,25 @@ class OrgApprovalOperator(ApprovalOperator):
         return approval_record(self._key(), str(context["run_id"]), digest, who)
 
 
-def automatic_approval(signed_plan: Any, run_id: str, why: str, conn_id: str = DEFAULT_CONN_ID) -> dict[str, str]:
-    """The approval record of a signed plan with no risky change, for a deployment that allows
-    automatic approval; makes no request (the key only derives the signing secret).
+def automatic_approval(
+    signed_plan: Any,
+    run_id: str,
+    why: str,
+    conn_id: str = DEFAULT_CONN_ID,
+    allowed: Callable[[Plan], bool] | None = None,
+) -> dict[str, str]:
+    """The approval record of a signed plan the deployment lets through without a person; makes
+    no request (the key only derives the signing secret).
 
-    :raises AirflowFailException: the plan's signature does not hold, or it has a risky change.
+    :param allowed: which plans may be approved automatically (checked on the signed plan,
+        not on anything a run passed in); default: plans with no risky change.
+    :raises AirflowFailException: the plan's signature does not hold, or it is not allowed.
     """
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
     from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
 
     key = key_of(OpenAIAdminHook(openai_admin_conn_id=conn_id))
     plan = open_sealed(signed_plan, key, "the plan")
-    if plan.risky_changes():
-        raise AirflowFailException("automatic approval refused: the plan has risky changes; a person must approve it")
+    if not (allowed(plan) if allowed is not None else not plan.risky_changes()):
+        raise AirflowFailException("automatic approval refused: this plan needs a person's approval")
     return approval_record(key, run_id, plan.digest, why)

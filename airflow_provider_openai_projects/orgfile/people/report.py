@@ -5,10 +5,13 @@ logs. Airflow-free; the example DAG ``openai_roster_sync`` prints it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.people.config import FAMILY
+
+if TYPE_CHECKING:
+    from airflow_provider_openai_projects.orgfile.changes import Plan
 
 RISKY = frozenset({"high"})
 """Risks of a people change that always need a person's approval: an offboarding."""
@@ -68,3 +71,15 @@ def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
         "risky": risky,
         "routine_only": routine_only,
     }
+
+
+def is_routine(plan: Plan) -> bool:
+    """Whether every change of ``plan`` is a joiner's or a mover's of the ``people`` family and
+    none touches an owner: what a deployment may let through without a person
+    (``openai_roster_sync``'s automatic approval). A leaver, or any other family's change, is not."""
+    from airflow_provider_openai_projects.orgfile.risk import CRITICAL, assess
+
+    return all(
+        change.family == FAMILY and change.target.get("kind") in ROUTINE and assess(change).level != CRITICAL
+        for change in plan.changes
+    )
