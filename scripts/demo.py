@@ -244,9 +244,10 @@ class Airflow:
 
     def warm_up(self) -> None:
         """Import Airflow in this process and touch the DB once, with Airflow's start-up logs
-        and warnings going to the log file (its loggers keep writing there afterwards)."""
+        and warnings going to the log file (its loggers keep writing there afterwards: the file
+        stays open until the demo ends)."""
+        log = self.log_path.open("a", encoding="utf-8")
         with (
-            self.log_path.open("a", encoding="utf-8") as log,
             contextlib.redirect_stdout(log),
             contextlib.redirect_stderr(log),
             warnings.catch_warnings(),
@@ -599,7 +600,8 @@ def org_as_code(emulator: Any, airflow: Airflow) -> bool:
     if code != 0:
         return False
     code, lines = cli("plan", "-f", str(org_file))
-    say(f"$ openai-org plan -f {org_file.name}   (exit {code}: {lines[-1].split(': ', 1)[-1]})", 5)
+    summary = [line for line in lines if not line.startswith("digest: ")][-1]
+    say(f"$ openai-org plan -f {org_file.name}   (exit {code}: {summary.split(': ', 1)[-1]})", 5)
 
     from airflow_provider_openai_projects.testing import dashboard_change
 

@@ -109,6 +109,7 @@ def _reviewed_offboarding(emulator: Any, say: Callable[..., None], workdir: Path
         return False
     out, err = io.StringIO(), io.StringIO()
     code = openai_org(["plan", "-f", str(org_file)], out, err)
-    last = (out.getvalue() + err.getvalue()).strip().splitlines()[-1:] or [""]
+    lines = (out.getvalue() + err.getvalue()).strip().splitlines()
+    last = [line for line in lines if not line.startswith("digest: ")][-1:] or [""]
     say(f"$ openai-org plan -f {org_file.name}   (exit {code}: {last[0].split(': ', 1)[-1]})", 5)
     return True

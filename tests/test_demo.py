@@ -71,6 +71,9 @@ def test_demo_runs_the_four_dags_and_explains_what_each_changed() -> None:
         "- hygiene found: idle user key: 'grace-notebook' in 'team-search'",
         "- in the organization now: 1 key made outside the automation ('grace-script'), 1 idle key "
         "('grace-notebook'); deleted: 0 (0 writes: act is off)",
+        "- joiner hal@example.com: invited as reader (team-search: member)",
+        "critical: owners, removal (4 objects)  remove  people  organization  sal@example.com",
+        "- write: DELETE /organization/users/",
     ):
         assert line in out
     assert_the_ending_reads_back_what_the_emulator_recorded(out)

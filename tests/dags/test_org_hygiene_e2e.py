@@ -50,14 +50,7 @@ def seeded(org: EmulatorServer) -> dict[str, Any]:
         assert org.use_key(used_key["value"]) == 200
         fresh = client.create_service_account(project, name="fresh", create_service_account_only=True)
         automated = client.create_service_account_api_key(project, fresh["id"], name="fresh-key")
-    foreign = org.create_user_api_key(project, ada["id"], "ada-new")
-    org.state._append_event(
-        "api_key.created",
-        {"id": foreign["id"], "data": {"scopes": []}},
-        actor={"type": "session", "session": {"user": {"id": ada["id"], "email": "ada@example.com"}}},
-        project_id=project,
-        resource_ids=[foreign["id"]],
-    )
+    foreign = org.create_user_api_key(project, ada["id"], "ada-new")  # her session's api_key.created
     # What the rotation of "search-backend" recorded: its current Variable names the generation.
     set_variable(ROTATION_ENTRY, {"service_account_id": rotated["id"], "api_key": "sk-recorded-by-rotation"})
     org.log.clear()

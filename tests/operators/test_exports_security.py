@@ -106,17 +106,18 @@ def test_a_record_that_is_not_valid_json_or_has_no_real_time_is_a_validation_err
 def test_a_cost_bucket_with_a_non_finite_amount_names_the_endpoint(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    start = int(START.timestamp())
+    day = datetime(2026, 11, 1, tzinfo=UTC)  # costs come in whole UTC days
+    start = int(day.timestamp())
     body = (
         f'{{"object": "page", "data": [{{"object": "bucket", "start_time": {start}, "end_time": {start + 86400}, '
         '"results": [{"amount": {"value": Infinity, "currency": "usd"}}]}], "has_more": false, "next_page": null}'
     )
     with hostile(lambda _: page(raw=body)) as upstream:
         upstream_connection(monkeypatch, upstream.base_url)
+        context = make_context()
+        context.update(data_interval_start=day, data_interval_end=day + timedelta(days=1))
         with pytest.raises(AirflowFailException, match=r"GET /organization/costs: record #1 .*results\[0\]\.amount"):
-            CostsToStorageOperator(task_id="costs", path=f"file://{tmp_path}", retention=None).execute(
-                interval_context()
-            )
+            CostsToStorageOperator(task_id="costs", path=f"file://{tmp_path}", retention=None).execute(context)
     assert list(tmp_path.iterdir()) == []
 
 

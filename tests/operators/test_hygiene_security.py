@@ -60,14 +60,7 @@ def test_a_foreign_idle_key_is_reported_once_as_foreign_and_never_deleted(admin_
     ada = admin_conn.add_org_user("ada@example.com")
     client.add_project_user(project, user_id=ada["id"], role="member")
     admin_conn.state.advance_clock(-5 * DAY)
-    key = admin_conn.create_user_api_key(project, ada["id"], "ada-unused")
-    admin_conn.state._append_event(
-        "api_key.created",
-        {"id": key["id"], "data": {"scopes": []}},
-        actor={"type": "session", "session": {"user": {"id": ada["id"], "email": "ada@example.com"}}},
-        project_id=project,
-        resource_ids=[key["id"]],
-    )
+    key = admin_conn.create_user_api_key(project, ada["id"], "ada-unused")  # her session's api_key.created
     admin_conn.state.advance_clock(5 * DAY)
     admin_conn.log.clear()
 

@@ -21,14 +21,15 @@ def test_plans_through_the_state_uri_reuse_what_the_log_shows_unchanged_and_name
     org = tmp_path / "org.yaml"
     org.write_text(ORG)
     state, plan_uri = f"file://{tmp_path}/state/org.json", f"file://{tmp_path}/plan.json"
-    OrgPlanOperator(task_id="plan", org_file=str(org), plan_uri=plan_uri, state_uri=state).execute(context)
+    where = {"org_file": str(org), "org_root": str(tmp_path)}
+    OrgPlanOperator(task_id="plan", **where, plan_uri=plan_uri, state_uri=state).execute(context)
     OrgApplyOperator(task_id="apply", plan_uri=plan_uri, state_uri=state).execute(context)
-    first = OrgPlanOperator(task_id="plan", org_file=str(org), state_uri=state).execute(context)
+    first = OrgPlanOperator(task_id="plan", **where, state_uri=state).execute(context)
     path = f"/v1/organization/projects/{project}/rate_limits/rl-gpt-4o"
     dashboard_change(admin_conn, ada, "POST", path, {"max_requests_per_1_minute": 9000})
     admin_conn.log.clear()
 
-    result = OrgPlanOperator(task_id="plan", org_file=str(org), state_uri=state).execute(context)
+    result = OrgPlanOperator(task_id="plan", **where, state_uri=state).execute(context)
 
     assert first["in_sync"] is True
     assert result["incremental"]["full_read"] is None

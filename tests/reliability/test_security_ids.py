@@ -30,7 +30,7 @@ from tests.reliability.hygiene import CONN_ENV, make_context
 
 CLIMBING_IDS = ("..", ".")
 # A body field, never a path segment; an Airflow task id (whose XCom holds a plan), not an API id.
-NOT_PATH_IDS = frozenset({"external_key_id", "plan_task_id"})
+NOT_PATH_IDS = frozenset({"external_key_id", "plan_task_id", "approval_task_ids"})  # Airflow task ids, not API ids
 
 
 @pytest.fixture
