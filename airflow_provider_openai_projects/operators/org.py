@@ -149,7 +149,7 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
             raise AirflowFailException(str(error)) from None
         table = plan_table(result)
         self.log.info("Plan of %s:\n%s", printable(result.source_name), table)
-        sealed = seal(result, key_of(self.hook))
+        sealed = seal(result, key_of(self.hook), run_id=None if self.plan_uri else str(context["run_id"]))
         if self.plan_uri:
             from airflow.sdk import ObjectStoragePath
 
@@ -241,7 +241,8 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
             raise InvalidInputError(
                 "plan_uri/plan_task_id", f"no saved plan found ({self.plan_uri or self.plan_task_id})"
             )
-        return open_sealed(data, key, "the saved plan")
+        run_id = None if self.plan_uri else str(context["run_id"])  # an XCom plan is sealed for its run
+        return open_sealed(data, key, "the saved plan", run_id=run_id)
 
     def _approved_digest(self, context: Context, key: bytes) -> str | None:
         """The digest the approval tasks recorded (``None`` when none is required)."""

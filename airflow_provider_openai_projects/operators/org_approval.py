@@ -122,7 +122,7 @@ class OrgApprovalOperator(ApprovalOperator):
 
         data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key="plan")
         try:
-            plan = open_sealed(data, self._key(), f"the plan of {self.plan_task_id}")
+            plan = open_sealed(data, self._key(), f"the plan of {self.plan_task_id}", run_id=str(context["run_id"]))
         except PlanFileError as error:
             raise AirflowFailException(str(error)) from None
         self.subject = f"Apply the plan of {printable(plan.source_name)} to the OpenAI organization?"
@@ -175,7 +175,7 @@ def automatic_approval(
     from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
 
     key = key_of(OpenAIAdminHook(openai_admin_conn_id=conn_id))
-    plan = open_sealed(signed_plan, key, "the plan")
+    plan = open_sealed(signed_plan, key, "the plan", run_id=run_id)
     if not (allowed(plan) if allowed is not None else not plan.risky_changes()):
         raise AirflowFailException("automatic approval refused: this plan needs a person's approval")
     return approval_record(key, run_id, plan.digest, why)

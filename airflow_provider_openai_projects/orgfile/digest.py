@@ -12,7 +12,9 @@
   and ``mac`` (HMAC-SHA256 of the digest under the derived key). Opening recomputes the
   digest from the content (an edited change, document or fingerprint no longer matches),
   then checks the MAC (a plan made with another key, or a forged digest, is refused).
-  Every refusal is one line: :class:`PlanFileError`.
+  A plan made in a DAG run is sealed for that run (``run_id``, covered by the MAC): the
+  run's approval and apply open it only for that run, so a validly signed plan of another
+  run swapped into this run's XCom is refused. Every refusal is one line: :class:`PlanFileError`.
 """
 
 from __future__ import annotations
@@ -46,11 +48,19 @@ def mac(key: bytes, digest: str) -> str:
     return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
 
 
-def seal(plan: Plan, key: bytes) -> dict[str, Any]:
-    """The plan as a saved plan (JSON-able): its content, its digest and the MAC."""
+def seal(plan: Plan, key: bytes, run_id: str | None = None) -> dict[str, Any]:
+    """The plan as a saved plan (JSON-able): its content, its digest and the MAC; with
+    ``run_id``, sealed for that DAG run only (:func:`open_sealed` with the same ``run_id``)."""
     data = plan.to_dict()
-    data["mac"] = mac(key, data["digest"])
+    if run_id is not None:
+        data["run_id"] = run_id
+    data["mac"] = mac(key, _signed(data["digest"], run_id))
     return data
+
+
+def _signed(digest: str, run_id: str | None) -> str:
+    """What the MAC covers: the digest, and the DAG run a plan was sealed for."""
+    return digest if run_id is None else f"{digest}\nrun {run_id}"
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -81,10 +91,12 @@ def parse(text: str, where: str) -> Any:
     return data
 
 
-def open_sealed(data: Any, key: bytes, where: str) -> Plan:
-    """The plan of a saved plan, after checking that it is one, unedited, signed with ``key``.
+def open_sealed(data: Any, key: bytes, where: str, run_id: str | None = None) -> Plan:
+    """The plan of a saved plan, after checking that it is one, unedited, signed with ``key``
+    (and, with ``run_id``, sealed for that DAG run; without, not sealed for any run).
 
-    :raises PlanFileError: not an object, too deep, malformed, edited or forged (one line).
+    :raises PlanFileError: not an object, too deep, malformed, edited, forged or of another
+        run (one line).
     """
     if _depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise PlanFileError(f"{where}: not a plan: nested more than {MAX_DEPTH} levels deep")
@@ -103,7 +115,13 @@ def open_sealed(data: Any, key: bytes, where: str) -> Plan:
             f"{where}: the plan was edited after it was made (its content does not match its digest "
             f"{claimed[:19]}); nothing was written. Plan again."
         )
-    if not hmac.compare_digest(mac(key, claimed), signature):
+    sealed_for = data.get("run_id")
+    if sealed_for != run_id:
+        raise PlanFileError(
+            f"{where}: the plan was made for {'another DAG run' if sealed_for is not None else 'no DAG run'}, "
+            "not this one (substituted?); nothing was written. Plan again."
+        )
+    if not hmac.compare_digest(mac(key, _signed(claimed, run_id)), signature):
         raise PlanFileError(
             f"{where}: the plan's signature does not match this connection's key (forged, or made "
             "for another organization); nothing was written. Plan again."

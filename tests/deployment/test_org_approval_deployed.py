@@ -216,6 +216,9 @@ def test_a_self_approval_and_a_substituted_plan_apply_nothing(
 
     states = _states(airflow_api, run_id)
     assert state == "failed"
-    assert (states["approve"], states["apply"]) == ("success", "failed"), states
+    # The plan is sealed for its run: the apply refuses the other run's plan; or, when 3.3
+    # retried the approval after the swap (see _answer_until_finished), the approval refuses
+    # to ask about it and nothing runs after it.
+    assert (states["approve"], states["apply"]) in (("success", "failed"), ("failed", "upstream_failed")), states
     assert _writes_since(emulator_control, seq) == []
     assert not [p for p in emulator_control.state()["projects"] if p["name"] in ("team-self", "team-swapped")]

@@ -158,3 +158,25 @@ def test_an_approval_record_binds_the_digest_to_the_run(client: OpenAIAdminClien
         approved_digest(record, key, "run-2")
     with pytest.raises(PlanFileError, match="does not match this run"):
         approved_digest({**record, "digest": "sha256:other"}, key, "run-1")
+
+
+def test_a_plan_sealed_for_one_dag_run_opens_only_in_that_run(client: OpenAIAdminClient, org: Org) -> None:
+    """A validly signed plan of another run swapped into this run's XCom (the deployment test's
+    attack, which a retried approval would otherwise ask about again) is refused; so is
+    moving the run binding by hand."""
+    the_plan = engine.plan(client, spec(REMOVE_BOB))
+    key = key_of(client)
+    run_a = json.loads(json.dumps(seal(the_plan, key, run_id="manual__a")))
+
+    assert open_sealed(run_a, key, "xcom", run_id="manual__a").digest == the_plan.digest
+    with pytest.raises(PlanFileError, match="made for another DAG run, not this one"):
+        open_sealed(run_a, key, "xcom", run_id="manual__b")
+    with pytest.raises(PlanFileError, match="made for another DAG run"):
+        open_sealed(run_a, key, "plan.json")  # a run's plan is no saved plan for the CLI
+    rebound = {**run_a, "run_id": "manual__b"}
+    with pytest.raises(PlanFileError, match="signature does not match"):
+        open_sealed(rebound, key, "xcom", run_id="manual__b")
+    unbound = json.loads(json.dumps(seal(the_plan, key)))
+    with pytest.raises(PlanFileError, match="made for no DAG run"):
+        open_sealed(unbound, key, "xcom", run_id="manual__b")
+    assert writes(org.emulator) == []
