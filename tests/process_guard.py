@@ -72,6 +72,17 @@ def _alive(started: Started) -> psutil.Process | None:
         return None
 
 
+PYTHON_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+"""Python's own helper processes (``python -B -c 'from multiprocessing.resource_tracker
+import main; ...'``): started by the first spawned worker, they end with this process, not
+before; they are not servers the suite started."""
+
+
+def _python_helper(process: psutil.Process) -> bool:
+    command = " ".join(process.cmdline())
+    return any(helper in command for helper in PYTHON_HELPERS)
+
+
 def leftovers() -> list[tuple[psutil.Process, str]]:
     """Processes of the suite still alive: recorded ones and every descendant of this process."""
     found: dict[int, tuple[psutil.Process, str]] = {}
@@ -82,7 +93,7 @@ def leftovers() -> list[tuple[psutil.Process, str]]:
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process(os.getpid()).children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                if child.status() != psutil.STATUS_ZOMBIE and child.pid not in found:
+                if child.status() != psutil.STATUS_ZOMBIE and child.pid not in found and not _python_helper(child):
                     found[child.pid] = (child, " ".join(child.cmdline()[:3]) or child.name())
     return list(found.values())
 
