@@ -60,10 +60,11 @@ def _busiest(emulator: EmulatorServer) -> int:
 
 def minimum_calls(projects: int, people: int, models: int) -> dict[str, tuple[int, str]]:
     """Each case's minimum calls and its formula: ``2`` is the admin keys (one page: the
-    provider's own key, for attribution) and one audit-log page (fewer than 100 events)."""
-    full = pages(projects + 1) + projects * (pages(3) + pages(models) + 1) + pages(people + 1)
+    provider's own key, for attribution) and one audit-log page (fewer than 100 events); a
+    full read also lists the pending invites once (one page: the approval's backdoor check)."""
+    full = pages(projects + 1) + projects * (pages(3) + pages(models) + 1) + pages(people + 1) + 1
     return {
-        "full read (first plan)": (2 + full, "2 + pages(P+1) + P*(pages(3)+pages(M)+1) + pages(U+1)"),
+        "full read (first plan)": (2 + full, "2 + pages(P+1) + P*(pages(3)+pages(M)+1) + pages(U+1) + 1"),
         "(a) after a quiet hour": (2, "2"),
         "(b) 5 dashboard changes in 5 projects": (2 + 5 * pages(models), "2 + 5*pages(M)"),
         "(c) 1 rate-limit change by another admin key": (2 + projects * pages(models), "2 + P*pages(M)"),
