@@ -173,22 +173,27 @@ class MembersHandler:
         project_id = ctx.project_id(change)
         user_id = str(change.target["user_id"])
         if change.action == "add":
-            role = str((change.after or {})["role"])
-
-            def find() -> Any:
-                try:
-                    return client.get_project_user(project_id, user_id)
-                except NotFoundError:
-                    return None
-
-            create_once(
-                lambda: client.add_project_user(project_id, role=role, user_id=user_id),
-                find,
-                what=f"member {change.what} of project {change.where!r}",
-            )
+            add_member_once(client, project_id, user_id, str((change.after or {})["role"]), change)
         elif change.action == "update":
             client.update_project_user(project_id, user_id, role=str((change.after or {})["role"]))
         else:
             with contextlib.suppress(NotFoundError):  # already gone: done
                 client.remove_project_user(project_id, user_id)
         return 1
+
+
+def add_member_once(client: Any, project_id: str, user_id: str, role: str, change: Change) -> None:
+    """Add ``user_id`` to the project with ``role``; a lost response is reconciled by looking the
+    member up, never by adding again (docs/design.md, fact 5). Idempotent."""
+
+    def find() -> Any:
+        try:
+            return client.get_project_user(project_id, user_id)
+        except NotFoundError:
+            return None
+
+    create_once(
+        lambda: client.add_project_user(project_id, role=role, user_id=user_id),
+        find,
+        what=f"member {change.what} of project {change.where!r}",
+    )

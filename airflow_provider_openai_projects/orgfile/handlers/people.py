@@ -23,6 +23,7 @@ from airflow_provider_openai_projects.orgfile.changes import Change
 from airflow_provider_openai_projects.orgfile.handlers._people_plan import plan_people
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.groups import group_id
+from airflow_provider_openai_projects.orgfile.handlers.members import add_member_once
 from airflow_provider_openai_projects.orgfile.people.config import FAMILY, people_spec
 from airflow_provider_openai_projects.orgfile.people.roster import build_roster
 from airflow_provider_openai_projects.orgfile.people.source import read_rows
@@ -80,19 +81,7 @@ def _project_membership(change: Change, ctx: ApplyContext) -> int:
         with contextlib.suppress(NotFoundError):  # already gone: done
             client.remove_project_user(project_id, user_id)
         return 1
-    role = str((change.after or {})["role"])
-
-    def find() -> Any:
-        try:
-            return client.get_project_user(project_id, user_id)
-        except NotFoundError:
-            return None
-
-    create_once(
-        lambda: client.add_project_user(project_id, role=role, user_id=user_id),
-        find,
-        what=f"member {change.what} of project {change.where!r}",
-    )
+    add_member_once(client, project_id, user_id, str((change.after or {})["role"]), change)
     return 1
 
 
