@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -27,19 +26,12 @@ from airflow_provider_openai_projects.emulator.server import EmulatorServer
 ANNOUNCED = 20 * 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def bare_emulator() -> Iterator[EmulatorServer]:
-    """An emulator without the suite's spec recorder (which reads every body in full to
-    record it, and would hide what the gateway itself does)."""
-    with EmulatorServer() as server:
-        yield server
-
-
 @pytest.fixture
-def emulator(bare_emulator: EmulatorServer) -> Iterator[EmulatorServer]:
-    bare_emulator.reset()
-    yield bare_emulator
-    bare_emulator.reset()
+def emulator(openai_admin_emulator: EmulatorServer) -> EmulatorServer:
+    """The pytest plugin's emulator (reset before and after), not the suite's: the suite's
+    spec recorder reads every body in full to record it, and would hide what the gateway
+    itself does."""
+    return openai_admin_emulator
 
 
 def send_announcing_a_big_body(emulator: EmulatorServer, headers: dict[str, str]) -> tuple[int, bytes]:
