@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -236,3 +237,54 @@ def test_a_refused_dashboard_change_answers_as_the_api_and_records_nothing(
 
     assert len(emulator.state.audit_events) == before
     assert emulator.state.get_project(project["id"])["name"] == project["name"]
+
+
+def _control_routes() -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves under ``/_emulator``, path ids filled in."""
+    from fastapi.routing import APIRoute
+
+    from airflow_provider_openai_projects.emulator.app import create_app
+    from airflow_provider_openai_projects.emulator.faults import FaultInjector
+    from airflow_provider_openai_projects.emulator.organization_state import EmulatorState
+    from airflow_provider_openai_projects.emulator.requestlog import RequestLog
+
+    app = create_app(EmulatorState(), FaultInjector(), RequestLog())
+    return sorted(
+        (method, route.path.replace("{", "").replace("}", ""))
+        for route in app.router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/_emulator/")
+        for method in route.methods
+    )
+
+
+CONTROL_ROUTES = _control_routes()
+
+
+def test_the_guarded_routes_include_the_person_actions() -> None:
+    assert {("POST", "/_emulator/dashboard"), ("POST", "/_emulator/projects/project_id/api_keys")} <= set(
+        CONTROL_ROUTES
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), CONTROL_ROUTES, ids=[f"{m} {p}" for m, p in CONTROL_ROUTES])
+def test_every_control_route_needs_the_token_an_allowed_host_and_json(
+    emulator: EmulatorServer, project: dict[str, Any], method: str, path: str
+) -> None:
+    """The gateway's checks hold for every route under ``/_emulator``, those added later included."""
+    owner = emulator.state._owners()[0].id
+    body = {"user_id": owner, "method": "POST", "path": f"/v1/organization/projects/{project['id']}", "body": {}}
+    url = emulator.url + path.replace("project_id", project["id"])
+    before = emulator.state.snapshot()
+    emulator.log.clear()
+    attempts = [
+        ({"Content-Type": "application/json"}, 401, "invalid_control_token"),
+        ({**emulator.control_headers(), "Host": f"evil.example:{emulator.port}"}, 403, "host_not_allowed"),
+    ]
+    if method == "POST":
+        attempts.append(({**emulator.control_headers(), "Content-Type": "text/plain"}, 415, "unsupported_media_type"))
+    for headers, status, code in attempts:
+        data = json.dumps(body) if method == "POST" else None
+        response = requests.request(method, url, data=data, headers=headers, timeout=10)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), headers
+    assert emulator.state.snapshot() == before
+    assert emulator.log.entries() == []
