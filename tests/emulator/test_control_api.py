@@ -166,17 +166,27 @@ def _owner(emulator: EmulatorServer) -> dict[str, Any]:
     return dict(emulator.state._owners()[0].render())
 
 
+def _read(api: Api, project_id: str, path: str) -> dict[str, Any]:
+    """What the API shows of the object at ``path`` under the project (a rate limit from its list)."""
+    base = f"/organization/projects/{project_id}"
+    if path.startswith("/rate_limits/"):
+        listed = api.ok("GET", f"{base}/rate_limits", params={"limit": 100})["data"]
+        return dict(next(limit for limit in listed if limit["id"] == path.rsplit("/", 1)[1]))
+    return dict(api.ok("GET", base + path))
+
+
 @pytest.mark.parametrize(
-    ("path", "body", "event_type", "details"),
+    ("path", "body", "event_type", "target", "changes"),
     [
         (
             "/rate_limits/rl-gpt-4o",
             {"max_requests_per_1_minute": 7},
             "rate_limit.updated",
-            {"id": "rl-gpt-4o", "changes_requested": {"max_requests_per_1_minute": 7}},
+            "rl-gpt-4o",
+            {"max_requests_per_1_minute": 7},
         ),
-        ("", {"name": "renamed by hand"}, "project.updated", {"changes_requested": {"title": "renamed by hand"}}),
-        ("/model_permissions", {"mode": "allow_list", "model_ids": ["gpt-4o"]}, "project.updated", {}),
+        ("", {"name": "renamed by hand"}, "project.updated", None, {"title": "renamed by hand"}),
+        ("/model_permissions", {"mode": "allow_list", "model_ids": ["gpt-4o"]}, "project.updated", None, {}),
     ],
     ids=["rate-limit", "project-name", "model-permissions"],
 )
@@ -187,7 +197,8 @@ def test_a_dashboard_change_applies_and_records_the_event_with_the_person_and_th
     path: str,
     body: dict[str, Any],
     event_type: str,
-    details: dict[str, Any],
+    target: str | None,
+    changes: dict[str, Any],
 ) -> None:
     from airflow_provider_openai_projects.testing import dashboard_change
 
@@ -195,13 +206,16 @@ def test_a_dashboard_change_applies_and_records_the_event_with_the_person_and_th
     url = f"/v1/organization/projects/{project['id']}{path}"
     requests_before = len(emulator.log.entries())
 
-    dashboard_change(emulator, owner["id"], "POST", url, body)
+    answer = dashboard_change(emulator, owner["id"], "POST", url, body)
 
+    assert len(emulator.log.entries()) == requests_before  # the change is not an API call
+    shown = _read(api, project["id"], path)
+    assert {k: answer[k] for k in body} == {k: shown[k] for k in body} == body  # applied: answered and shown
     event = _last_event(api, **{"event_types[]": event_type})
     assert event["actor"] == _session(owner)
-    assert event["project"]["id"] == project["id"]
-    assert details.items() <= event[event_type].items()
-    assert len(emulator.log.entries()) == requests_before + 1  # only the audit-log read above
+    renamed = shown["name"] if event_type == "project.updated" and "name" in body else project["name"]
+    assert event["project"] == {"id": project["id"], "name": renamed}
+    assert event[event_type] == {"id": target or project["id"], "changes_requested": changes}
 
 
 def test_a_dashboard_member_role_change_names_the_project_and_the_member(
