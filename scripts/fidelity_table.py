@@ -43,7 +43,7 @@ def table() -> str:
     tested_count = sum(len(s.locations) for s in STATEMENTS if tested.get(s.key))
     holding = sum(len(s.locations) for s in STATEMENTS if tested.get(s.key) and s.status == "holds")
     lines = [
-        f"Statements found: **{found}** (at {len(STATEMENTS)} distinct sentences); tested: **{tested_count}**; "
+        f"Statements found: **{found}** (in {len(STATEMENTS)} rows below); tested: **{tested_count}**; "
         f"holding: **{holding}**; choices where the spec is silent: **{len(CHOICES)}**.",
         "",
         "| Statement | Spec location | Status | Test |",

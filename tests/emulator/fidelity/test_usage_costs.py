@@ -142,7 +142,7 @@ def _filtered(api: Api, emulator: EmulatorServer, endpoint: str, param: str, wan
     ],
 )
 def test_usage_filters_keep_only_what_they_name(api: Api, emulator: EmulatorServer, endpoint: str, param: str) -> None:
-    """ "Return only usage for these projects" (users, API keys, models): counted where counted."""
+    """ "Return only usage for these projects" (users, API keys, models), where usage is counted."""
     metered = _metered(api, emulator)
     member = emulator.add_org_user("user@example.com")
     emulator.state.add_project_user(metered["project"], "member", user_id=member["id"])
@@ -158,8 +158,7 @@ def test_usage_filters_keep_only_what_they_name(api: Api, emulator: EmulatorServ
     }[param]
     matching = _filtered(api, emulator, endpoint, param, match)
     other = _filtered(api, emulator, endpoint, param, "nothing-of-the-kind")
-    counted = endpoint.endswith("completions")
-    expected = {"project_ids": 3, "user_ids": 2, "api_key_ids": 1, "models": 3}[param] if counted else 0
+    expected = {"project_ids": 3, "user_ids": 2, "api_key_ids": 1, "models": 3}[param]
     assert (matching, other) == ([expected], [0])
 
 
