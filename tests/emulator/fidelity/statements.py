@@ -354,7 +354,9 @@ CHOICES: tuple[Choice, ...] = (
     Choice("permissions.new-project", "A new project's model permissions are `deny_list` with no model."),
     Choice("projects.names-not-unique", "Project, group and service-account names need not be unique."),
     Choice(
-        "roles.case", "Role names are compared case-insensitively for uniqueness (`auditor` clashes with `Auditor`)."
+        "roles.case",
+        "Role names are compared case-insensitively and without surrounding spaces for uniqueness (`auditor` "
+        "clashes with `Auditor `).",
     ),
     Choice(
         "usage.last-bucket",
@@ -367,7 +369,26 @@ CHOICES: tuple[Choice, ...] = (
     Choice(
         "audit.resource-ids",
         "`resource_ids[]` matches the ids an event's details name as its target (`id`; a role assignment's "
-        "principal and role; a group member's group and user; each certificate of `certificates.*`).",
+        "principal and role; a group member's group and user; each certificate of `certificates.*`), and two "
+        "the details do not name: the invitee's user id for `invite.accepted`, and a spend alert's id for the "
+        "`organization.updated`/`project.updated` of its change (`AuditEventSensor`, which re-checks what "
+        "comes back against the details, cannot wait for these two).",
+    ),
+    Choice(
+        "audit.key-actor",
+        "An admin key's actor is `{type: api_key, api_key: {id: <tracking id>, type: user, user: {id, email}}}`, "
+        "the user being the organization's first owner.",
+    ),
+    Choice(
+        "audit.order",
+        "The audit log lists the newest first; with both `after` and `before` it lists the events between them.",
+    ),
+    Choice(
+        "audit.event-types",
+        "Adding or removing a group member records `tenant.group.member.added`/`removed` (tenant-scoped: "
+        "listed only with `tenant_only=true`); a project's group grant records `role.assignment.created`/"
+        "`deleted` with `resource_type: api.project`; modify user records `user.updated` with only the `role` "
+        "in `changes_requested`.",
     ),
     Choice("audit.rate-limit-ids", "Rate-limit ids are `rl-<model>`, the same in every project."),
     Choice(
@@ -391,11 +412,23 @@ CHOICES: tuple[Choice, ...] = (
     Choice("groups.tenant", "No tenant group exists: `group_type=tenant_group` finds nothing (404)."),
     Choice("invites.existing-member", "Inviting the email of an organization member answers 400."),
     Choice(
+        "invites.lifetime",
+        "An invite expires 7 days after it is sent (then it can be deleted, not accepted); inviting an email "
+        "that has a pending invite answers 400; an invite without `projects` grants the default project as "
+        "`member`.",
+    ),
+    Choice(
         "bodies.strict",
         "Stricter than the schema: unknown body fields, empty names, malformed emails and ids the organization "
         "does not hold answer 400 naming the field.",
     ),
     Choice("organization.id", "The organization's id, in event details, is `org-emulator`."),
+    Choice(
+        "bodies.json-only",
+        "A request with a body that is not `Content-Type: application/json` answers 415 "
+        "`unsupported_media_type`, and one without a valid key 401, before the body is read (`Connection: "
+        "close`).",
+    ),
 )
 """Where the spec is silent (what a green test here does not prove about the real API)."""
 
