@@ -91,21 +91,31 @@ def _actor(event: Mapping[str, Any]) -> dict[str, set[str]]:
     return {"ids": ids, "emails": emails}
 
 
+#: Fields of the spec's event details that hold an id without saying so in their name.
+_ID_FIELDS = frozenset({"id", "fine_tuned_model_checkpoint"})
+
+
+def _is_id_field(name: object) -> bool:
+    return isinstance(name, str) and (name in _ID_FIELDS or name.endswith(("_id", "_ids")))
+
+
 def _resource_ids(event: Mapping[str, Any]) -> set[str]:
-    """The ids an event is about: every string of its type's detail object (its ``id``, a
-    role assignment's ``principal_id``/``resource_id``, each certificate's ``id``...) and
-    the parts of a ``:``-joined id. The API's ``resource_ids[]`` ("performed on these
-    targets. For example, a project ID updated") is what decides; this re-check only
-    refuses an event that names none of the wanted ids anywhere."""
+    """The ids an event is about: every id field of its type's detail object, however nested
+    (its ``id``, a role assignment's ``principal_id``/``resource_id``, each certificate's
+    ``id``, a checkpoint permission's ``data.project_id``...), and the parts of a
+    ``:``-joined id. Names, titles, emails and roles are not ids: a project renamed to
+    another project's id is not about that project. The API's ``resource_ids[]``
+    ("performed on these targets. For example, a project ID updated") is what decides;
+    this re-check only refuses an event whose details name none of the wanted ids."""
     found: set[str] = set()
-    pending: list[Any] = [event.get(str(event.get("type")))]
+    pending: list[tuple[bool, Any]] = [(False, event.get(str(event.get("type"))))]
     while pending:
-        value = pending.pop()
+        is_id, value = pending.pop()
         if isinstance(value, Mapping):
-            pending.extend(value.values())
+            pending.extend((_is_id_field(name), item) for name, item in value.items())
         elif isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, str) and value:
+            pending.extend((is_id, item) for item in value)
+        elif is_id and isinstance(value, str) and value:
             found.add(value)
             found.update(part for part in value.split(":") if part)
     return found

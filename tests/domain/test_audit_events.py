@@ -77,6 +77,8 @@ def test_bad_inputs_name_the_field(kwargs: dict[str, Any], field: str) -> None:
         ("role.assignment.created", {"id": "user-1:role_9", "principal_id": "user-1"}, "role_9"),
         ("certificates.activated", {"certificates": [{"id": "cert_1", "name": "a"}, {"id": "cert_2"}]}, "cert_2"),
         ("tenant.group.member.added", {"id": "group_1", "user_id": "user-7"}, "user-7"),
+        ("checkpoint.permission.created", {"id": "cp_1", "data": {"project_id": "proj_x"}}, "proj_x"),
+        ("checkpoint.permission.created", {"id": "cp_1", "data": {"fine_tuned_model_checkpoint": "ft:c"}}, "ft:c"),
     ],
 )
 def test_resource_ids_match_any_id_the_details_name_as_a_target(
@@ -86,6 +88,23 @@ def test_resource_ids_match_any_id_the_details_name_as_a_target(
     matching = {"id": "e1", "type": kind, "effective_at": 5, kind: details}
     assert AuditEventFilter.from_inputs(0, resource_ids=[wanted]).matches(matching)
     assert not AuditEventFilter.from_inputs(0, resource_ids=["nothing-of-the-kind"]).matches(matching)
+
+
+@pytest.mark.parametrize(
+    ("kind", "details"),
+    [
+        ("project.updated", {"id": "proj_a", "changes_requested": {"title": "proj_x"}}),
+        ("project.created", {"id": "proj_a", "data": {"name": "proj_x", "title": "proj_x"}}),
+        ("invite.sent", {"id": "invite_1", "data": {"email": "proj_x", "role": "member"}}),
+        ("certificates.activated", {"certificates": [{"id": "cert_1", "name": "proj_x"}]}),
+        ("role.created", {"id": "role_1", "role_name": "proj_x", "permissions": ["proj_x"]}),
+    ],
+)
+def test_a_name_equal_to_the_wanted_id_is_not_a_target(kind: str, details: dict[str, Any]) -> None:
+    """Only id fields name targets: an upstream that ignored ``resource_ids[]`` cannot wake the
+    sensor with an event that merely carries the id as a name, title, email or permission."""
+    other = {"id": "e1", "type": kind, "effective_at": 5, kind: details}
+    assert not AuditEventFilter.from_inputs(0, resource_ids=["proj_x"]).matches(other)
 
 
 def test_an_admin_key_event_on_the_default_project_is_not_one_of_the_changed_project() -> None:

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.client.endpoints import BY_OPERATION, ENDPOINTS
 from airflow_provider_openai_projects.client.resources.spend_types import SpendAlertNotificationChannel
+from airflow_provider_openai_projects.domain.audit_events import AuditEventFilter
 from airflow_provider_openai_projects.emulator.app import create_app
 from airflow_provider_openai_projects.emulator.families.audit_logs import (
     AUDIT_EVENTS,
@@ -526,6 +527,14 @@ def test_every_rule_builds_one_spec_valid_event_naming_its_resource(operation_id
     assert state.admin_key not in str(event)
     assert len(state.audit_events) == 1
     assert event["project"] == {"id": state.default_project_id, "name": "Default project"}
+    # AuditEventSensor re-checks resource_ids against the details: it sees every target the
+    # emulator matches, but a spend alert's (choice ``audit.resource-ids``).
+    unseen = [
+        rid
+        for rid in state.audit_events[0].resource_ids
+        if not AuditEventFilter.from_inputs(0, resource_ids=[rid]).matches(event)
+    ]
+    assert unseen == (list(state.audit_events[0].resource_ids[1:]) if "spend-alert" in operation_id else [])
 
 
 def test_every_write_route_the_emulator_serves_has_a_driver_here() -> None:
