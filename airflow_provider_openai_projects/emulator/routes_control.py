@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message
 
@@ -154,17 +155,8 @@ async def _apply_in_process(
     async def send(message: Message) -> None:
         answer.append(message)
 
-    try:
-        await request.app.router(scope, receive, send)
-    except Exception as exc:  # the app's handlers render every error, as for an API call
-        handler = next(
-            (request.app.exception_handlers[c] for c in type(exc).__mro__ if c in request.app.exception_handlers),
-            None,
-        )
-        if handler is None:
-            raise
-        response = await handler(request, exc)
-        return response.status_code, json.loads(bytes(response.body))
+    # The app's handlers render every error (its 500 handler included), as for an API call.
+    await ExceptionMiddleware(request.app.router, handlers=request.app.exception_handlers)(scope, receive, send)
     status = next(int(m["status"]) for m in answer if m["type"] == "http.response.start")
     payload = b"".join(m.get("body", b"") for m in answer if m["type"] == "http.response.body")
     return status, json.loads(payload) if payload else {}
