@@ -35,13 +35,14 @@ class BodyPrefix:
 
 def logged_body(raw: bytes) -> Any:
     """What the log keeps of a request body ``raw`` (see the module docstring): ``None`` for
-    none, the parsed JSON when short enough, else a bounded :class:`BodyPrefix`."""
+    none, the parsed JSON when short enough, else a bounded :class:`BodyPrefix` (also for
+    JSON nested too deeply to parse: never an exception, whatever the body)."""
     if not raw:
         return None
     if len(raw) <= LOGGED_BODY_LIMIT:
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return BodyPrefix(len(raw), bytes(raw[:LOGGED_BODY_PREFIX]).decode("utf-8", "replace"))
 

@@ -108,3 +108,19 @@ def test_a_short_json_body_is_still_logged_parsed(emulator: EmulatorServer) -> N
     )
     assert response.status_code == 200
     assert [e.body for e in emulator.log.entries()] == [{"name": "kept"}]
+
+
+def test_a_short_body_nested_too_deeply_to_parse_is_logged_as_a_prefix(emulator: EmulatorServer) -> None:
+    """30,000 nested arrays (60 KB, under the parsed-body limit) once made the gateway raise
+    RecursionError before logging: no log entry and a traceback instead of an answer."""
+    nested = b"[" * 30_000 + b"]" * 30_000
+    response = requests.post(
+        f"{emulator.base_url}/organization/projects",
+        data=nested,
+        headers={"Authorization": f"Bearer {emulator.admin_key}", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.json()["error"]  # answered in the API's error shape
+    [entry] = emulator.log.entries()
+    assert (entry.status, entry.applied) == (response.status_code, False)
+    assert entry.body == BodyPrefix(len(nested), "[" * LOGGED_BODY_PREFIX)
