@@ -156,18 +156,27 @@ STATEMENTS: tuple[Statement, ...] = (
         operations=("GET /organization/audit_logs",),
     ),
     S(
-        "audit.certificate-deleted",
-        ("schema:AuditLog/certificate.deleted/name", "schema:AuditLog/certificate.deleted/certificate"),
-        "certificate",
+        "audit.certificate-deleted-name",
+        ("schema:AuditLog/certificate.deleted/name",),
+        "The name of the certificate.",
         operations=("GET /organization/audit_logs",),
     ),
     S(
-        "audit.role-permissions",
-        (
-            "schema:AuditLog/role.updated/changes_requested/permissions_added",
-            "schema:AuditLog/role.updated/changes_requested/permissions_removed",
-        ),
-        "The permissions",
+        "audit.certificate-deleted",
+        ("schema:AuditLog/certificate.deleted/certificate",),
+        "The certificate content in PEM format.",
+        operations=("GET /organization/audit_logs",),
+    ),
+    S(
+        "audit.role-permissions-added",
+        ("schema:AuditLog/role.updated/changes_requested/permissions_added",),
+        "The permissions added to the role.",
+        operations=("GET /organization/audit_logs",),
+    ),
+    S(
+        "audit.role-permissions-removed",
+        ("schema:AuditLog/role.updated/changes_requested/permissions_removed",),
+        "The permissions removed from the role.",
         operations=("GET /organization/audit_logs",),
     ),
     # -- lists -------------------------------------------------------------------------
@@ -216,7 +225,11 @@ STATEMENTS: tuple[Statement, ...] = (
         ),
         "up to 10 certificates at a time",
     ),
-    S("cert.include-content", ("GET /organization/certificates/{certificate_id}#param:include",), "only supported"),
+    S(
+        "cert.include-content",
+        ("GET /organization/certificates/{certificate_id}#param:include",),
+        "the only supported value is `content`",
+    ),
     S(
         "cert.modify-name-only",
         ("POST /organization/certificates/{certificate_id}#op",),
@@ -275,9 +288,15 @@ STATEMENTS: tuple[Statement, ...] = (
         operations=("POST /organization/users/{user_id}",),
     ),
     S(
-        "users.metadata",
-        ("schema:UserRoleUpdateRequest/technical_level", "schema:UserRoleUpdateRequest/developer_persona"),
-        "metadata.",
+        "users.technical-level",
+        ("schema:UserRoleUpdateRequest/technical_level",),
+        "Technical level metadata.",
+        operations=("POST /organization/users/{user_id}",),
+    ),
+    S(
+        "users.developer-persona",
+        ("schema:UserRoleUpdateRequest/developer_persona",),
+        "Developer persona metadata.",
         operations=("POST /organization/users/{user_id}",),
     ),
     # -- service accounts, keys ------------------------------------------------------------
@@ -304,15 +323,16 @@ STATEMENTS: tuple[Statement, ...] = (
         "Omit this field for a key that does not expire.",
     ),
     # -- spend -------------------------------------------------------------------------
-    S(
-        "spend.usd-month",
-        tuple(
-            f"schema:{body}/{field}"
-            for body in ("UpdateOrganizationSpendLimitBody", "UpdateProjectSpendLimitBody")
-            for field in ("currency", "interval")
-        ),
-        "only",
-        operations=("POST /organization/spend_limit", "POST /organization/projects/{project_id}/spend_limit"),
+    *(
+        S(
+            f"spend.{field}",
+            tuple(
+                f"schema:{body}/{field}" for body in ("UpdateOrganizationSpendLimitBody", "UpdateProjectSpendLimitBody")
+            ),
+            f"only `{only}` is supported",
+            operations=("POST /organization/spend_limit", "POST /organization/projects/{project_id}/spend_limit"),
+        )
+        for field, only in (("currency", "USD"), ("interval", "month"))
     ),
     S(
         "spend.email-channel",

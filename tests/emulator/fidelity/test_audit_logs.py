@@ -154,7 +154,7 @@ def test_after_and_before_page_forward_and_back(api: Api) -> None:
     assert [e["id"] for e in back["data"]] == every[:2]
 
 
-@holds("audit.certificate-updated", "audit.certificate-deleted")
+@holds("audit.certificate-updated", "audit.certificate-deleted-name", "audit.certificate-deleted")
 def test_certificate_events_carry_its_name_and_on_delete_its_content(api: Api) -> None:
     """``certificate.updated``: "The name of the certificate."; ``certificate.deleted``: name and
     "The certificate content in PEM format."."""
@@ -173,7 +173,7 @@ def test_certificate_events_carry_its_name_and_on_delete_its_content(api: Api) -
     }
 
 
-@holds("audit.role-permissions")
+@holds("audit.role-permissions-added", "audit.role-permissions-removed")
 def test_a_role_update_records_the_permissions_added_and_removed(api: Api) -> None:
     """``role.updated.changes_requested``: "The permissions added to the role." / removed."""
     role = api.ok("POST", "/organization/roles", json={"role_name": "auditor", "permissions": ["a.read", "b.read"]})

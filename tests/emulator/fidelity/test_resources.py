@@ -216,7 +216,7 @@ def test_modify_user_assigns_a_role_by_id(api: Api, emulator: EmulatorServer, me
     assert_error(api.post(path, json={"role_id": "role_unknown"}), 400, param="role_id")
 
 
-@holds("users.metadata")
+@holds("users.technical-level", "users.developer-persona")
 def test_modify_user_sets_technical_level_and_developer_persona(api: Api, member: dict[str, Any]) -> None:
     """ "Technical level metadata." / "Developer persona metadata."."""
     path = f"/organization/users/{member['id']}"
@@ -271,7 +271,7 @@ def test_an_admin_key_without_expires_in_seconds_does_not_expire(api: Api, emula
 # -- spend, roles, project groups ------------------------------------------------------------
 
 
-@holds("spend.usd-month")
+@holds("spend.currency", "spend.interval")
 @pytest.mark.spec_violations_expected
 @pytest.mark.parametrize("scope", ["organization", "project"])
 def test_spend_limits_take_only_usd_and_month(api: Api, project: dict[str, Any], scope: str) -> None:
