@@ -256,6 +256,18 @@ STATEMENTS: tuple[Statement, ...] = (
         operations=("POST /organization/invites",),
     ),
     S(
+        "invite.projects-omitted",
+        ("schema:InviteRequest/projects",),
+        "If omitted, the user will be invited to the default project",
+        operations=("POST /organization/invites",),
+    ),
+    S(
+        "invite.projects-empty",
+        ("schema:InviteRequest/projects",),
+        "If empty list is passed, the user will not be invited to any projects, including the default one.",
+        operations=("POST /organization/invites",),
+    ),
+    S(
         "projects.residency",
         ("schema:ProjectCreateRequest/residency",),
         "must have access to the requested residency",
@@ -434,8 +446,8 @@ CHOICES: tuple[Choice, ...] = (
     Choice(
         "invites.lifetime",
         "An invite expires 7 days after it is sent (then it can be deleted, not accepted); inviting an email "
-        "that has a pending invite answers 400; an invite without `projects` grants the default project as "
-        "`member`.",
+        "that has a pending invite answers 400; an invite without `projects` joins the default project as "
+        "`member` (the spec names no role).",
     ),
     Choice(
         "bodies.strict",

@@ -142,6 +142,27 @@ def test_an_invite_s_projects_are_joined_on_acceptance(
     assert [(u["email"], u["role"]) for u in api.ok("GET", users)["data"]] == [("new@example.com", "owner")]
 
 
+@holds("invite.projects-omitted", "invite.projects-empty")
+def test_an_invite_without_projects_joins_the_default_project_and_an_empty_list_none(
+    api: Api, emulator: EmulatorServer
+) -> None:
+    """ "If omitted, the user will be invited to the default project ... If empty list is
+    passed, the user will not be invited to any projects, including the default one"."""
+    omitted = api.ok("POST", "/organization/invites", json={"email": "legacy@example.com", "role": "reader"})
+    empty = api.ok(
+        "POST", "/organization/invites", json={"email": "none@example.com", "role": "reader", "projects": []}
+    )
+    for invite in (omitted, empty):
+        emulator.accept_invite(invite["id"])
+
+    default = f"/organization/projects/{emulator.state.default_project_id}/users"
+    members = [u["email"] for u in api.ok("GET", default, params={"limit": 100})["data"]]
+    assert "legacy@example.com" in members
+    assert "none@example.com" not in members
+    joined = {u["email"]: u["id"] for u in api.ok("GET", "/organization/users", params={"limit": 100})["data"]}
+    assert {"legacy@example.com", "none@example.com"} <= set(joined)  # both accepted: only the projects differ
+
+
 @holds("projects.no-delete")
 @pytest.mark.spec_violations_expected  # the spec has no such operation
 def test_a_project_cannot_be_deleted(api: Api, project: dict[str, Any]) -> None:
