@@ -17,7 +17,7 @@ import pytest
 
 from airflow_provider_openai_projects.cli.org import main
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
-from tests.client.budget.conftest import free_port
+from tests.loopback import free_port
 
 CONN = "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"
 SECRET = "Sup3rS3cretPw"

@@ -2,9 +2,14 @@
 
 :class:`Deployment` runs, each as its own subprocess (and process group), in a throwaway
 directory: the OpenAI Admin API emulator (``openai-admin-emulator``, with a per-endpoint
-throttle), then ``airflow db migrate`` and the four long-running Airflow components
-(``scheduler`` with the LocalExecutor, ``dag-processor``, ``triggerer``, ``api-server``)
-over one SQLite metadata DB. The DAGs folder is the repository's ``dags_examples/``.
+throttle), a PostgreSQL server for the metadata DB (``tests/postgres_server.py``), then
+``airflow db migrate`` and the four long-running Airflow components (``scheduler`` with the
+LocalExecutor, ``dag-processor``, ``triggerer``, ``api-server``). The DAGs folder is the
+repository's ``dags_examples/``.
+
+The metadata DB is PostgreSQL, as in production: on SQLite the four components and the CLI
+contend for one writer lock, and on a loaded 2-core machine a scheduler whose write was
+refused ("database is locked") exited mid-loop, failing every test after it.
 
 Every wait is bounded; every component's output goes to a log file in the temporary
 directory (:meth:`Deployment.describe_logs` prints their tails when a test fails); stopping
@@ -28,7 +33,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +45,8 @@ from cryptography.fernet import Fernet
 
 from airflow_provider_openai_projects.emulator.gateway import CONTROL_TOKEN_HEADER
 from tests import process_guard
+from tests.loopback import free_port
+from tests.postgres_server import postgres_server
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -113,13 +119,6 @@ def readme_command(prefix: str) -> tuple[dict[str, str], list[str]]:
     raise AssertionError(f"the README shows no command starting with {prefix!r} in a bash block")
 
 
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Deployment:
     """The processes of one deployment; start with :meth:`start`, always :meth:`stop`."""
 
@@ -135,6 +134,8 @@ class Deployment:
         self.shared_budget_rpm = CONNECTION_RPM
         self._secrets = {"fernet": Fernet.generate_key().decode()}
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._servers = contextlib.ExitStack()
+        self.metadata_db_url = ""
         process_guard.record_path(root, "a test deployment's directory")
 
     # -- addresses -------------------------------------------------------------------------
@@ -166,9 +167,9 @@ class Deployment:
             {
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
-                # Four components and the CLI write the one SQLite file: wait up to a minute for
-                # its lock (SQLite's default, 5 s, failed `airflow backfill create` under load).
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}?timeout=60",
+                # psycopg 3 (the budget's PostgreSQL driver) for the sync and the async engine.
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.metadata_db_url,
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": self.metadata_db_url,
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": "8",
@@ -199,7 +200,7 @@ class Deployment:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Emulator, migrated DB, the four components; returns once the api-server reports
+        """Emulator, PostgreSQL, migrated DB, the four components; returns once the api-server reports
         every component healthy and the four example DAGs are parsed (bounded waits)."""
         self.home.mkdir(parents=True)
         self.process_logs.mkdir(parents=True)
@@ -208,13 +209,16 @@ class Deployment:
         for dag_file in TEST_DAGS_FOLDER.glob("*.py"):
             shutil.copy(dag_file, self.dags_folder / dag_file.name)
         self._start_emulator()
+        port = self._servers.enter_context(postgres_server("the test deployment's metadata DB", prefix="deploy-pg-"))
+        self.metadata_db_url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         self._run_once("db-migrate", [str(BIN / "airflow"), "db", "migrate"], timeout=240)
         for name in COMPONENTS:
             self._spawn(name, [str(BIN / "airflow"), name])
         wait_for("the api-server to report every component healthy", self._all_healthy, timeout=240, interval=1)
 
     def stop(self) -> None:
-        """SIGTERM to every process group, SIGKILL to what is left after 20 s (idempotent)."""
+        """SIGTERM to every process group, SIGKILL to what is left after 20 s, then the
+        metadata DB's server (idempotent)."""
         for process in self._processes.values():
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 20
@@ -225,6 +229,7 @@ class Deployment:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
         self._processes.clear()
+        self._servers.close()
 
     def _start_emulator(self) -> None:
         self._spawn(

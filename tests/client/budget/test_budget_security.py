@@ -26,7 +26,7 @@ from airflow_provider_openai_projects.client.budget import (
 from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
-from tests.client.budget.conftest import free_port
+from tests.loopback import free_port
 
 CONN_ENV = "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"
 SECRET = "Sup3rS3cretPw"

