@@ -136,7 +136,8 @@ class Plan:
 
     @property
     def digest(self) -> str:
-        """``sha256:<hex>`` over the file's content, the live fingerprint and the changes."""
+        """``sha256:<hex>`` over the file's content, the live fingerprint, the changes and what
+        an approval shows beside them (:func:`plan_digest`)."""
         return plan_digest(self)
 
     @property
@@ -215,11 +216,20 @@ class Plan:
 
 def plan_digest(plan: Plan) -> str:
     """``sha256:<hex>`` of a canonical JSON of the plan's file (name and validated content),
-    the fingerprint of the live state it read and its changes."""
+    the fingerprint of the live state it read and its changes, and of everything else an
+    approval shows beside them (pending items, warnings, the cap, the project counts), so
+    that no part of what a person approves can be edited in a saved plan or an XCom."""
     payload = {
         "source_name": plan.source_name,
         "desired": plan.desired,
         "fingerprint": plan.fingerprint,
         "changes": [change.to_dict() for change in plan.changes],
+        "shown": {
+            "pending": plan.pending,
+            "warnings": plan.warnings,
+            "max_destructive_changes": plan.max_destructive_changes,
+            "managed_projects": plan.managed_projects,
+            "unmanaged_projects": plan.unmanaged_projects,
+        },
     }
     return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()

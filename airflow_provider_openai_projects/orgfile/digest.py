@@ -2,7 +2,8 @@
 
 - :func:`plan_digest`: ``sha256:<hex>`` over a canonical JSON (sorted keys, no spaces) of
   the file's content (the validated document), the fingerprint of the live state the plan
-  read and its changes. Two plans with the same digest make the same writes from the same
+  read, its changes and what an approval shows beside them (pending items, warnings, the
+  cap). Two plans with the same digest make the same writes from the same
   live state; an approval records it and apply refuses any other.
 - :func:`signing_key`: a key derived from the connection's admin key (HMAC-SHA256 of the
   admin key with a fixed label): whoever holds the admin key can sign and check plans;
