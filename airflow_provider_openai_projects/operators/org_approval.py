@@ -6,7 +6,9 @@ forged), asks with a Markdown body made from that plan (:func:`...orgfile.render
 risky changes first, one table row per change, the digest), and records what was
 approved as its return value: the plan's digest, who approved it and a MAC over both and
 the run (:func:`...orgfile.digest.approval_record`). ``OrgApplyOperator`` applies only
-the plan with that digest.
+the plan with that digest. While it waits, the task keeps the digest it asked about in an
+XCom with a MAC (:func:`...orgfile.digest.asked_record`): an answer approves that plan or
+nothing, whatever is written to the XCom in between.
 
 - **Who may approve**: ``approvers`` (the HITL ``assigned_users``; by default read from the
   Airflow Variable ``openai_org_approvers``: a JSON list of ``{"id", "name"}`` or of user
@@ -117,29 +119,34 @@ class OrgApprovalOperator(ApprovalOperator):
 
     def execute(self, context: Context) -> Any:
         from airflow_provider_openai_projects.domain.display import printable
-        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, open_sealed
+        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, asked_record, open_sealed
         from airflow_provider_openai_projects.orgfile.render import approval_markdown
 
         data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key="plan")
+        key, run_id = self._key(), str(context["run_id"])
         try:
-            plan = open_sealed(data, self._key(), f"the plan of {self.plan_task_id}", run_id=str(context["run_id"]))
+            plan = open_sealed(data, key, f"the plan of {self.plan_task_id}", run_id=run_id)
         except PlanFileError as error:
             raise AirflowFailException(str(error)) from None
         self.subject = f"Apply the plan of {printable(plan.source_name)} to the OpenAI organization?"
         self.body = approval_markdown(plan)
         self.assigned_users = self._assigned(context) or None  # type: ignore[assignment]
-        context["ti"].xcom_push(key=ASKED_XCOM_KEY, value=plan.digest)
+        context["ti"].xcom_push(key=ASKED_XCOM_KEY, value=asked_record(key, run_id, plan.digest))
         return super().execute(context)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         from airflow_provider_openai_projects.domain.display import printable
-        from airflow_provider_openai_projects.orgfile.digest import approval_record
+        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, approval_record, asked_digest
 
         answer = HITLOperator.execute_complete(self, context, event)
         responder = answer.get("responded_by_user") or {}
         who = str(responder.get("name") or responder.get("id") or "unknown")
         ids = {str(responder.get("id") or ""), str(responder.get("name") or "")} - {""}
-        digest = str(context["ti"].xcom_pull(task_ids=self.task_id, key=ASKED_XCOM_KEY))
+        key, run_id = self._key(), str(context["run_id"])
+        try:  # the plan asked about, as this task recorded it (an edited XCom approves nothing)
+            digest = asked_digest(context["ti"].xcom_pull(task_ids=self.task_id, key=ASKED_XCOM_KEY), key, run_id)
+        except PlanFileError as error:
+            raise AirflowFailException(str(error)) from None
         if answer["chosen_options"] != [self.APPROVE]:
             raise AirflowFailException(f"rejected by {printable(who)}: the plan {digest[:19]} is not applied")
         trigger = triggering_user(context)
@@ -154,7 +161,7 @@ class OrgApprovalOperator(ApprovalOperator):
                 f"approval by {printable(who)} refused: not an assigned approver; nothing is applied"
             )
         self.log.info("Approved by %s: plan %s", printable(who), digest)
-        return approval_record(self._key(), str(context["run_id"]), digest, who)
+        return approval_record(key, run_id, digest, who)
 
 
 def automatic_approval(
@@ -172,10 +179,13 @@ def automatic_approval(
     :raises AirflowFailException: the plan's signature does not hold, or it is not allowed.
     """
     from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
-    from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of, open_sealed
+    from airflow_provider_openai_projects.orgfile.digest import PlanFileError, approval_record, key_of, open_sealed
 
     key = key_of(OpenAIAdminHook(openai_admin_conn_id=conn_id))
-    plan = open_sealed(signed_plan, key, "the plan", run_id=run_id)
+    try:
+        plan = open_sealed(signed_plan, key, "the plan", run_id=run_id)
+    except PlanFileError as error:  # retrying cannot mend a forged or edited plan
+        raise AirflowFailException(str(error)) from None
     if not (allowed(plan) if allowed is not None else not plan.risky_changes()):
         raise AirflowFailException("automatic approval refused: this plan needs a person's approval")
     return approval_record(key, run_id, plan.digest, why)

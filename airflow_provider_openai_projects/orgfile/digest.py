@@ -143,6 +143,29 @@ def approval_record(key: bytes, run_id: str, digest: str, approved_by: str) -> d
     return {"digest": digest, "approved_by": approved_by, "run_id": run_id, "mac": mac(key, message)}
 
 
+def asked_record(key: bytes, run_id: str, digest: str) -> dict[str, str]:
+    """What an approval task keeps while it waits for the answer: the digest of the plan it
+    asked about, with a MAC over it and the run (another domain than :func:`approval_record`'s,
+    so it is never an approval), so an edited XCom cannot make the answer approve another plan."""
+    return {"digest": digest, "mac": mac(key, f"asked\n{run_id}\n{digest}")}
+
+
+def asked_digest(record: Any, key: bytes, run_id: str) -> str:
+    """The digest an approval task of run ``run_id`` asked about, after checking its MAC.
+
+    :raises PlanFileError: missing, edited, or kept by another run (one line).
+    """
+    digest = record.get("digest") if isinstance(record, dict) else None
+    if not isinstance(digest, str) or not hmac.compare_digest(
+        asked_record(key, run_id, digest)["mac"], str(record.get("mac"))
+    ):
+        raise PlanFileError(
+            "the record of the plan this approval asked about is missing or does not match this run "
+            "(edited?); nothing is approved"
+        )
+    return digest
+
+
 def approved_digest(record: Any, key: bytes, run_id: str) -> str:
     """The digest an approval record of run ``run_id`` approved, after checking its MAC.
 
