@@ -1,13 +1,14 @@
 """The human approval of an org plan: a permission, bound to one plan (the standard
 provider's Human-in-the-loop ``ApprovalOperator``, Airflow 3.1+).
 
-``OrgApprovalOperator`` reads the signed plan of ``plan_task_id`` (refused if edited or
-forged), asks with a Markdown body made from that plan (:func:`...orgfile.render.approval_markdown`:
-risky changes first, one table row per change, the digest), and records what was
-approved as its return value: the plan's digest, who approved it and a MAC over both and
-the run (:func:`...orgfile.digest.approval_record`). ``OrgApplyOperator`` applies only
-the plan with that digest. While it waits, the task keeps the digest it asked about in an
-XCom with a MAC (:func:`...orgfile.digest.asked_record`): an answer approves that plan or
+``OrgApprovalOperator`` reads the signed plan of ``plan_task_id`` or ``plan_uri`` (as
+``OrgApplyOperator`` does; refused if edited or forged), asks with a Markdown body made
+from that plan (:func:`...orgfile.render.approval_markdown`: risky changes first, one
+table row per change, the digest), and records what was approved as its return value:
+the plan's digest, who approved it and a MAC over both and the run
+(:func:`...orgfile.digest.approval_record`). ``OrgApplyOperator`` applies only the plan
+with that digest. While it waits, the task keeps the digest it asked about in an XCom
+with a MAC (:func:`...orgfile.digest.asked_record`): an answer approves that plan or
 nothing, whatever is written to the XCom in between.
 
 - **Who may approve**: ``approvers`` (the HITL ``assigned_users``; by default read from the
@@ -77,22 +78,30 @@ class OrgApprovalOperator(ApprovalOperator):
     """Ask a person to approve exactly the signed plan of ``plan_task_id`` (module docstring).
 
     :param plan_task_id: the ``OrgPlanOperator`` whose XCom ``plan`` holds the signed plan.
+    :param plan_uri: or where that operator saved it (its ``plan_uri``, templated); exactly
+        one of the two, as for ``OrgApplyOperator``.
     :param approvers: the assigned approvers (ids or ``{"id", "name"}``); ``None`` reads the
         Variable ``openai_org_approvers`` when the task runs (no Variable: anyone allowed to
         respond, except the user who triggered the run).
     """
 
+    template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "plan_uri")
+
     def __init__(
         self,
         *,
-        plan_task_id: str,
+        plan_task_id: str | None = None,
+        plan_uri: str | None = None,
         approvers: Sequence[Any] | None = None,
         openai_admin_conn_id: str = DEFAULT_CONN_ID,
         subject: str = "Apply the plan to the OpenAI organization?",
         **kwargs: Any,
     ) -> None:
         super().__init__(subject=subject, **kwargs)
+        if (plan_uri is None) == (plan_task_id is None):
+            raise ValueError("OrgApprovalOperator: give exactly one of plan_uri or plan_task_id")
         self.plan_task_id = plan_task_id
+        self.plan_uri = plan_uri
         self.approvers = list(approvers) if approvers is not None else None
         self.openai_admin_conn_id = openai_admin_conn_id
 
@@ -118,15 +127,16 @@ class OrgApprovalOperator(ApprovalOperator):
         return kept
 
     def execute(self, context: Context) -> Any:
+        from airflow_provider_openai_projects.client.errors import InvalidInputError
         from airflow_provider_openai_projects.domain.display import printable
-        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, asked_record, open_sealed
+        from airflow_provider_openai_projects.operators.org import load_saved_plan
+        from airflow_provider_openai_projects.orgfile.digest import PlanFileError, asked_record
         from airflow_provider_openai_projects.orgfile.render import approval_markdown
 
-        data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key="plan")
         key, run_id = self._key(), str(context["run_id"])
-        try:
-            plan = open_sealed(data, key, f"the plan of {self.plan_task_id}", run_id=run_id)
-        except PlanFileError as error:
+        try:  # the same plan, read and checked the same way, as the apply will
+            plan = load_saved_plan(context, key, plan_uri=self.plan_uri, plan_task_id=self.plan_task_id)
+        except (PlanFileError, InvalidInputError) as error:
             raise AirflowFailException(str(error)) from None
         self.subject = f"Apply the plan of {printable(plan.source_name)} to the OpenAI organization?"
         self.body = approval_markdown(plan)
