@@ -35,10 +35,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from airflow_provider_openai_projects import DEFAULT_CONN_ID
 from airflow_provider_openai_projects.client.errors import OpenAIAdminError
 from airflow_provider_openai_projects.domain.display import printable
 
-DEFAULT_CONN_ID = "openai_admin_default"
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
