@@ -67,6 +67,26 @@ def test_an_admin_keys_project_event_is_localized_by_its_target_not_its_project(
     assert stale_keys(ev) == ["projects", "project_users/proj_b", "rate_limits/proj_b"]
 
 
+def test_a_persons_event_on_another_project_than_their_scope_makes_both_stale() -> None:
+    ev = event("project.updated", PERSON, {"id": "proj_a", "name": "a"}, id="proj_b", changes_requested={})
+    assert stale_keys(ev) == [
+        "projects",
+        "project_users/proj_a",
+        "project_users/proj_b",
+        "rate_limits/proj_a",
+        "rate_limits/proj_b",
+    ]
+    granted = event(
+        "role.assignment.created",
+        PERSON,
+        {"id": "proj_a", "name": "a"},
+        principal_id="user_bob",
+        resource_id="proj_b",
+        resource_type="api.project",
+    )
+    assert "project_users/proj_b" in stale_keys(granted)
+
+
 def test_an_accepted_invite_makes_stale_the_projects_it_grants() -> None:
     cached = {"invites": [{"id": "invite_1", "projects": [{"id": "proj_b", "role": "member"}]}]}
     found = stale_reads(event("invite.accepted", PERSON, None, id="invite_1"), cached)
