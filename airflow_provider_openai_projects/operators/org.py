@@ -100,11 +100,10 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         """The plan through the read cache at ``state_uri`` (see orgfile.incremental)."""
         from airflow.sdk import ObjectStoragePath
 
-        from airflow_provider_openai_projects.domain.display import printable
         from airflow_provider_openai_projects.orgfile.incremental.runner import plan_with_state, reads_text
 
         incremental = plan_with_state(self.hook, spec, ObjectStoragePath(str(self.state_uri)), full=self.full_read)
-        self.log.info("Reads of %s:\n%s", printable(self.org_file), reads_text(incremental))
+        self.log.info("Reads of %s:\n%s", self.org_file, reads_text(incremental))
         return incremental
 
     def _org_root(self) -> str:

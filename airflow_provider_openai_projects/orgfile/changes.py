@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import PurePath
 from typing import Any, Literal
 
-from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected, risky_objects
 
 Action = Literal["create", "invite", "add", "update", "remove", "archive"]
@@ -76,12 +75,8 @@ class Change:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def describe(self) -> str:
-        """``update members team-search ada@example.com: role member -> owner``: one line, every
-        name and value escaped (:func:`...domain.display.printable`), safe for a terminal, a log,
-        an XCom shown in the UI and an error message."""
-        return printable(
-            f"{self.action} {self.family} {self.where} {self.what}: {describe_fields(self.before, self.after)}"
-        )
+        """``update members team-search ada@example.com: role member -> owner``."""
+        return f"{self.action} {self.family} {self.where} {self.what}: {describe_fields(self.before, self.after)}"
 
 
 def describe_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
