@@ -87,8 +87,8 @@ class Rule:
     """What one event type may change.
 
     :param whole: families made stale whole, whoever made the event.
-    :param per_project: families made stale for the project the event truly names (a
-        session's project, or ``target``), whole when it names none.
+    :param per_project: families made stale for the projects the event truly names (a
+        session's project and ``target``: both when they differ), whole when it names none.
     :param organization: families whose organization-level key is made stale.
     :param per_object: ``(family, id of)``: the key ``<family>/<id>`` when ``id of`` finds
         the object in the details, else the whole family.
@@ -107,8 +107,9 @@ class Rule:
     def stale(self, event: Mapping[str, Any], cached: Mapping[str, Any]) -> set[Stale]:
         found: set[Stale] = {(family, None) for family in self.whole}
         found |= {(family, "") for family in self.organization}
-        project = session_project(event) or (self.target(event) if self.target else None)
-        found |= {(family, project) for family in self.per_project}
+        named = {session_project(event), self.target(event) if self.target else None} - {None}
+        for project in named or {None}:  # both when a person's scope and the target differ
+            found |= {(family, project) for family in self.per_project}
         for family, id_of in self.per_object:
             found.add((family, id_of(event)))
         if self.also is not None:
