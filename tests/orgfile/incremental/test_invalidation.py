@@ -7,7 +7,13 @@ from typing import Any
 
 import yaml
 
-from airflow_provider_openai_projects.orgfile.incremental.invalidation import EVERYTHING, RULES, is_stale, stale_reads
+from airflow_provider_openai_projects.orgfile.incremental.invalidation import (
+    EVERYTHING,
+    RULES,
+    is_followed,
+    is_stale,
+    stale_reads,
+)
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi-admin.yaml"
 DEFAULT = {"id": "proj_default", "name": "Default project"}
@@ -41,6 +47,13 @@ def test_every_row_is_an_event_type_of_the_spec_with_a_reason() -> None:
     types = set(_spec_event_types())
     assert set(RULES) <= types
     assert all(rule.reason for rule in RULES.values())
+
+
+def test_a_read_of_a_family_no_row_names_is_never_reused() -> None:
+    assert all(is_followed(key) for key in CACHED)
+    assert all(is_followed(f"{family}/x") for rule in RULES.values() for family in rule.whole)
+    assert not is_followed("user_roles/user_lee")  # an offboarding's read: no event names it
+    assert not is_followed("project_api_keys/proj_a")
 
 
 def test_an_event_type_without_a_row_makes_everything_stale() -> None:
