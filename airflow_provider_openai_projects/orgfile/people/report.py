@@ -1,6 +1,8 @@
 """The roster sync's report from a plan (as saved: :meth:`~..changes.Plan.to_dict`): who
-joins, moves, leaves, and the people to look at. Names and emails escaped for Markdown and
-logs. Airflow-free; the example DAG ``openai_roster_sync`` prints it."""
+joins, moves, leaves, and the people to look at. Names and emails escaped for logs and
+terminals (:func:`...domain.display.printable`), not for Markdown: a report rendered as
+Markdown escapes them again (:func:`...domain.display.markdown_text`). Airflow-free; the
+example DAG ``openai_roster_sync`` prints it."""
 
 from __future__ import annotations
 
