@@ -40,3 +40,6 @@ def test_a_role_given_to_a_leaver_after_the_cache_is_in_the_offboarding_plan(
     assert [c.to_dict() for c in result.plan.changes] == [c.to_dict() for c in full.changes]
     [offboarding] = [c for c in result.plan.changes if c.target.get("kind") == "leaver"]
     assert role in {r["role_id"] for r in offboarding.target["offboarding"]["roles_unassigned"]}
+    assert offboarding.before is not None
+    assert (offboarding.before["roles"], offboarding.before["stays_in_organization"]) == (["auditor"], True)
+    assert 'roles ["auditor"] -> -' in offboarding.describe()  # what the approver reads
