@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator, HITLOperator
@@ -199,3 +200,53 @@ def automatic_approval(
     if not (allowed(plan) if allowed is not None else not plan.risky_changes()):
         raise AirflowFailException("automatic approval refused: this plan needs a person's approval")
     return approval_record(key, run_id, plan.digest, why)
+
+
+def approval_policy(variable: str, policies: Sequence[str]) -> str:
+    """The deployment's automatic-approval policy: the Airflow Variable ``variable``, one of
+    ``policies`` (default ``never``; anything else is refused with one line naming it)."""
+    from airflow.sdk import Variable
+
+    policy = str(Variable.get(variable, default="never")).strip()
+    if policy not in policies:
+        raise ValueError(f"Variable {variable}: one of {', '.join(policies)}, got {policy!r}")
+    return policy
+
+
+def approval_gates(
+    *,
+    plan_task_id: str,
+    policy_variable: str,
+    policies: Sequence[str],
+    automatic: str,
+    allowed: Callable[[Plan], bool] | None = None,
+    response_timeout: timedelta = timedelta(days=2),
+) -> list[Any]:
+    """The two approval gates of an org-as-code DAG, to be called inside its ``@dag``:
+
+    - ``auto_approve`` (a task): the approval record of the signed plan of ``plan_task_id``
+      when the Variable ``policy_variable`` says ``automatic`` and ``allowed`` accepts the
+      plan (default: no risky change), both checked when it runs
+      (:func:`approval_policy`, :func:`automatic_approval`); refused otherwise;
+    - ``approve``: :class:`OrgApprovalOperator` (a person).
+
+    ``OrgApplyOperator(approval_task_ids=["approve", "auto_approve"])`` applies the plan one
+    of them approved; the DAG's branch picks which one runs.
+    """
+    from airflow.sdk import task
+
+    @task(task_id="auto_approve")
+    def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
+        """The approval record of a plan the deployment lets through (re-checked on the signed plan)."""
+        from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY
+
+        if approval_policy(policy_variable, policies) != automatic:
+            raise AirflowFailException(f"automatic approval refused: the policy ({policy_variable}) is not {automatic}")
+        why = f"automatic ({policy_variable}={automatic})"
+        signed = ti.xcom_pull(task_ids=plan_task_id, key=PLAN_XCOM_KEY)
+        return automatic_approval(signed, str(run_id), why, allowed=allowed)
+
+    return [
+        auto_approve(),
+        OrgApprovalOperator(task_id="approve", plan_task_id=plan_task_id, response_timeout=response_timeout),
+    ]
