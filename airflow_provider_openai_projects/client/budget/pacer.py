@@ -40,7 +40,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pyrate_limiter import Rate
@@ -51,6 +51,7 @@ from airflow_provider_openai_projects.client.pacing import Pacer
 from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKEND_EXTRA = "rate_limit_backend"
 #: A send-time admission may come this fraction of an interval before its theoretical time,
@@ -135,40 +136,57 @@ def check_sqlite_url(url: str, connection: str = "") -> None:
         )
 
 
+def on_store(url: str, connection: str, step: Callable[[], T]) -> T:
+    """``step()`` (a call to a back-end); any failure but a budget error becomes the one
+    :func:`unavailable` error.
+
+    That error is raised *outside* the ``except`` block, so neither its ``__cause__`` nor its
+    ``__context__`` keeps the driver's exception: psycopg's carries the connection's password
+    (``pgconn.password``), and a traceback printer or error reporter that walks the chain
+    would show it.
+    """
+    try:
+        return step()
+    except BudgetUnavailableError:
+        raise
+    except ImportError as exc:
+        failure = unavailable(url, connection, f"its client library is not installed ({exc.name})")
+    except Exception as exc:
+        failure = unavailable(url, connection, f"{type(exc).__name__}: {exc}")
+    raise failure
+
+
 def open_store(url: str, connection: str = "") -> BudgetStore:
     """The store a ``rate_limit_backend`` URL names, connected and checked.
 
     :raises BudgetUnavailableError: an unknown scheme, a relative SQLite path, a missing
         client library, or a store that does not answer (the URL shown redacted:
-        :func:`~.urls.redact_url`).
+        :func:`~.urls.redact_url`; no driver exception chained: :func:`on_store`).
     """
+    return on_store(url, connection, lambda: _connect(url, connection))
+
+
+def _connect(url: str, connection: str) -> BudgetStore:
     scheme = urlsplit(url).scheme.lower() if "://" in url or url.lower().startswith("sqlite:") else ""
-    try:
-        store: BudgetStore
-        if scheme == "sqlite":
-            check_sqlite_url(url, connection)
-            from airflow_provider_openai_projects.client.budget.sqlite_store import SQLiteBudgetStore
+    store: BudgetStore
+    if scheme == "sqlite":
+        check_sqlite_url(url, connection)
+        from airflow_provider_openai_projects.client.budget.sqlite_store import SQLiteBudgetStore
 
-            store = SQLiteBudgetStore.from_url(url)
-        elif scheme in ("redis", "rediss", "valkey", "valkeys"):
-            from airflow_provider_openai_projects.client.budget.redis_store import RedisBudgetStore
+        store = SQLiteBudgetStore.from_url(url)
+    elif scheme in ("redis", "rediss", "valkey", "valkeys"):
+        from airflow_provider_openai_projects.client.budget.redis_store import RedisBudgetStore
 
-            store = RedisBudgetStore.from_url(url)
-        elif scheme in ("postgresql", "postgres"):
-            from airflow_provider_openai_projects.client.budget.postgres_store import PostgresBudgetStore
+        store = RedisBudgetStore.from_url(url)
+    elif scheme in ("postgresql", "postgres"):
+        from airflow_provider_openai_projects.client.budget.postgres_store import PostgresBudgetStore
 
-            store = PostgresBudgetStore.from_url(url)
-        else:
-            raise _misconfigured(
-                url, connection, "must start with sqlite:////, redis://, rediss://, valkey:// or postgresql://"
-            )
-        store.ping()
-    except BudgetUnavailableError:
-        raise
-    except ImportError as exc:
-        raise unavailable(url, connection, f"its client library is not installed ({exc.name})") from None
-    except Exception as exc:
-        raise unavailable(url, connection, f"{type(exc).__name__}: {exc}") from None
+        store = PostgresBudgetStore.from_url(url)
+    else:
+        raise _misconfigured(
+            url, connection, "must start with sqlite:////, redis://, rediss://, valkey:// or postgresql://"
+        )
+    store.ping()
     return store
 
 
@@ -291,31 +309,31 @@ class SharedPacer(Pacer):
         :raises BudgetUnavailableError: the store stopped answering.
         :raises BudgetClockError: the wait would exceed ``max_wait``.
         """
-        key = self._key(endpoint)
-        try:
-            now_ms = self._now_ms()
-            at_ms = max(now_ms, self._cooldown(key, endpoint, now_ms))
-            if self._rate is not None:
-                for step in range(_MAX_RESERVE_STEPS):
-                    later = self.store.admit(key, self._rate, at_ms, _UNITS)
-                    if later is None:
-                        break
-                    if step == 0 and later > self._fault_bound_ms:
-                        self._repair(key, endpoint, now_ms, later)
-                        continue
-                    at_ms += max(later, 1)
-                    if at_ms - now_ms > self.max_wait * 1000:
-                        break
-                else:  # pragma: no cover - only with thousands of processes racing for one slot
-                    raise RuntimeError("no slot found")
-        except BudgetUnavailableError:
-            raise
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
+        now_ms, at_ms = on_store(self.url, self.connection, lambda: self._reserve(endpoint))
         wait = max(at_ms - now_ms, 0) / 1000.0
         if wait > self.max_wait:
             raise self._too_long(endpoint, wait)
         return wait
+
+    def _reserve(self, endpoint: str) -> tuple[int, int]:
+        """``(now, the reserved slot)`` in the store's epoch ms (the slot not taken when it
+        lies beyond ``max_wait``)."""
+        key = self._key(endpoint)
+        now_ms = self._now_ms()
+        at_ms = max(now_ms, self._cooldown(key, endpoint, now_ms))
+        if self._rate is None:
+            return now_ms, at_ms
+        for step in range(_MAX_RESERVE_STEPS):
+            later = self.store.admit(key, self._rate, at_ms, _UNITS)
+            if later is None:
+                return now_ms, at_ms
+            if step == 0 and later > self._fault_bound_ms:
+                self._repair(key, endpoint, now_ms, later)
+                continue
+            at_ms += max(later, 1)
+            if at_ms - now_ms > self.max_wait * 1000:
+                return now_ms, at_ms
+        raise RuntimeError("no slot found")  # pragma: no cover - only with thousands of processes racing for one slot
 
     def admit_now(self, endpoint: str) -> float:
         """Take a unit of ``endpoint``'s budget now if one is free (``0.0``: send at once),
@@ -323,22 +341,20 @@ class SharedPacer(Pacer):
 
         :raises BudgetUnavailableError: the store stopped answering.
         """
+        return on_store(self.url, self.connection, lambda: self._admit_now(endpoint))
+
+    def _admit_now(self, endpoint: str) -> float:
         key = self._key(endpoint)
-        try:
-            now_ms = self._now_ms()
-            cooldown_ms = self._cooldown(key, endpoint, now_ms)
-            if cooldown_ms > now_ms:
-                return (cooldown_ms - now_ms) / 1000.0
-            if self._send_rate is None:
-                return 0.0
+        now_ms = self._now_ms()
+        cooldown_ms = self._cooldown(key, endpoint, now_ms)
+        if cooldown_ms > now_ms:
+            return (cooldown_ms - now_ms) / 1000.0
+        if self._send_rate is None:
+            return 0.0
+        later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
+        if later is not None and later > self._fault_bound_ms:
+            self._repair(key, endpoint, now_ms, later)
             later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
-            if later is not None and later > self._fault_bound_ms:
-                self._repair(key, endpoint, now_ms, later)
-                later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
-        except BudgetUnavailableError:
-            raise
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
         return 0.0 if later is None else max(later, 1) / 1000.0
 
     def wait(self, endpoint: str) -> float:
@@ -363,10 +379,10 @@ class SharedPacer(Pacer):
 
     def cool_down(self, endpoint: str, seconds: float) -> None:
         """After a 429: hold every request to ``endpoint``, in every process, for ``seconds``."""
-        try:
-            self.store.extend_cooldown(self._key(endpoint), self._now_ms() + int(seconds * 1000))
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
+        key = self._key(endpoint)
+        on_store(
+            self.url, self.connection, lambda: self.store.extend_cooldown(key, self._now_ms() + int(seconds * 1000))
+        )
 
     def __repr__(self) -> str:
         return f"<SharedPacer {redact_url(self.url)} {self.namespace!r} rpm={self.requests_per_minute}>"

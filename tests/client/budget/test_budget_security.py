@@ -76,6 +76,11 @@ def test_a_backend_password_in_any_form_is_redacted_in_the_error_and_masked_with
     assert shown.format(port=port) in message
     assert SECRET not in message
     assert SECRET not in repr(caught.value)
+    # No driver exception kept in the chain: psycopg's holds the password (its pgconn), and a
+    # traceback printer or error reporter walking __cause__/__context__ would show it.
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+    assert SECRET not in repr(vars(caught.value))
     assert SECRET not in caplog.text
     assert "\n" not in message
     assert SECRET not in str(redact(f"the back-end is {backend}"))  # registered with the secrets masker
