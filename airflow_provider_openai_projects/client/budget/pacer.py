@@ -9,8 +9,10 @@ Contract (the same as the in-process pacer, so the transports need no change):
   landing on a slot reserved by another process; any ``n`` consecutive admissions of an
   endpoint span at least ``(n - 1) * interval - tolerance`` (:data:`SEND_TOLERANCE`);
 - :meth:`SharedPacer.reserve` takes the next free slot in the future and returns how long
-  to wait before sending (the async client, which sleeps on its event loop, uses it); the
-  slot is the caller's even if it never sends (the budget errs on the side of fewer requests);
+  to wait before sending; the slot is the caller's even if it never sends (the budget errs
+  on the side of fewer requests). The clients do not use it (both the synchronous and the
+  async client ask :meth:`~SharedPacer.admit_now`); it keeps the :class:`~..pacing.Pacer`
+  interface whole;
 - :meth:`SharedPacer.cool_down` (after a 429) holds every request to the endpoint, in every
   process sharing the store, for at least that long; a shorter cooldown never cuts a
   longer one short.
@@ -27,9 +29,11 @@ agree on the time. SQLite (one host) uses the host's clock. Whatever the clocks 
 can freeze the budget:
 
 - a stored state further ahead of now than :func:`clock_fault_bound` (a few intervals, at
-  least :data:`CLOCK_FAULT_MIN_SECONDS`), or a cooldown longer than ``max_wait`` plus that
-  bound, is a clock fault: it is repaired (clamped to now) with one warning per endpoint
-  naming how far ahead it was and this host's offset to the store's clock;
+  least :data:`CLOCK_FAULT_MIN_SECONDS`) when a unit is taken now, or further ahead than
+  ``max_wait`` plus that bound for a cooldown or a reservation (legitimately up to
+  ``max_wait`` ahead: a 429's wait, a queue of reserved slots), is a clock fault: it is
+  repaired (clamped to now) with one warning per endpoint naming how far ahead it was, the
+  bound, and this host's offset to the store's clock;
 - no wait a pacer asks for exceeds ``max_wait`` (the connection's ``max_server_wait``):
   a longer one raises :class:`BudgetClockError` instead of sleeping.
 """
@@ -236,6 +240,8 @@ class SharedPacer(Pacer):
         self._rate: Rate | None = None
         self._send_rate: Rate | None = None
         self._fault_bound_ms = int(clock_fault_bound(self.interval) * 1000)
+        #: How far ahead a cooldown or a reserved slot can legitimately be (``max_wait``) plus the bound.
+        self._horizon_ms = int(self.max_wait * 1000) + self._fault_bound_ms
         self._offset_ms = 0
         self._offset_checked: float | None = None
         self._warned: set[str] = set()
@@ -270,7 +276,7 @@ class SharedPacer(Pacer):
                 self._offset_checked = local = after
         return int(local * 1000) + self._offset_ms
 
-    def _repair(self, key: str, endpoint: str, now_ms: int, ahead_ms: int) -> None:
+    def _repair(self, key: str, endpoint: str, now_ms: int, ahead_ms: int, bound_ms: int) -> None:
         """A clock fault: clamp the key's state to now, and say so once per endpoint."""
         self.store.clamp(key, now_ms)
         if endpoint not in self._warned:
@@ -283,15 +289,15 @@ class SharedPacer(Pacer):
                 BACKEND_EXTRA,
                 redact_url(self.url),
                 ahead_ms / 1000.0,
-                self._fault_bound_ms / 1000.0,
+                bound_ms / 1000.0,
                 -self.clock_offset,
             )
 
     def _cooldown(self, key: str, endpoint: str, now_ms: int) -> int:
         """The key's cooldown end, repaired first if no 429 could have set it that far ahead."""
         until = self.store.cooldown_until(key)
-        if until - now_ms > self.max_wait * 1000 + self._fault_bound_ms:
-            self._repair(key, endpoint, now_ms, until - now_ms)
+        if until - now_ms > self._horizon_ms:
+            self._repair(key, endpoint, now_ms, until - now_ms, self._horizon_ms)
             until = self.store.cooldown_until(key)
         return until
 
@@ -327,8 +333,8 @@ class SharedPacer(Pacer):
             later = self.store.admit(key, self._rate, at_ms, _UNITS)
             if later is None:
                 return now_ms, at_ms
-            if step == 0 and later > self._fault_bound_ms:
-                self._repair(key, endpoint, now_ms, later)
+            if step == 0 and later > self._horizon_ms:  # reservations queue up to max_wait ahead
+                self._repair(key, endpoint, now_ms, later, self._horizon_ms)
                 continue
             at_ms += max(later, 1)
             if at_ms - now_ms > self.max_wait * 1000:
@@ -353,7 +359,7 @@ class SharedPacer(Pacer):
             return 0.0
         later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
         if later is not None and later > self._fault_bound_ms:
-            self._repair(key, endpoint, now_ms, later)
+            self._repair(key, endpoint, now_ms, later, self._fault_bound_ms)
             later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
         return 0.0 if later is None else max(later, 1) / 1000.0
 

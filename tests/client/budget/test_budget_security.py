@@ -8,6 +8,7 @@ unreachable-back-end error; one host an hour ahead made a correct host wait 3,60
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -158,6 +159,19 @@ def test_a_state_far_in_the_future_is_repaired_with_one_warning_naming_the_offse
     assert len(warnings) == 2  # one per endpoint
     assert "36" in warnings[0]
     assert "clock" in warnings[0]
+
+
+def test_a_queue_of_reservations_deeper_than_the_clock_fault_bound_is_kept_and_no_fault(
+    backend_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 40 slots reserved at once, one a second: the last lies 39 s ahead, beyond the 30 s a
+    # state taken *now* may be ahead; a reservation may legitimately lie up to max_wait ahead.
+    pacer = SharedPacer(open_store(backend_url), "queue", 60, url=backend_url, max_wait=300)
+    with caplog.at_level(logging.WARNING):
+        waits = [pacer.reserve("POST /x") for _ in range(40)]
+    assert waits[0] == 0.0
+    assert all(later - earlier == pytest.approx(1.0, abs=0.1) for earlier, later in itertools.pairwise(waits))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:
