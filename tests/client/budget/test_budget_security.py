@@ -44,8 +44,24 @@ PASSWORD_FORMS = [
     ("redis://user:pa#{s}@127.0.0.1:{port}/0", "redis://user:***@127.0.0.1:{port}/0"),
     ("postgresql://bob:{s}#tail@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("redis://127.0.0.1:{port}/0#{s}", "redis://127.0.0.1:{port}/0#***"),
+    # A password written with an unencoded '/' or '?' (a base64 password holds '/'); the driver
+    # reads a piece of it as the host (lower-cased) or the port.
+    ("redis://:ab/{s}@127.0.0.1:{port}/0", "redis://:***@127.0.0.1:{port}/0"),
+    ("redis://user:{s}/x@127.0.0.1:{port}/0", "redis://user:***@127.0.0.1:{port}/0"),
+    ("redis://{s}/x@127.0.0.1:{port}/0", "redis://:***@127.0.0.1:{port}/0"),
+    ("redis://u:pw@{s}/w@127.0.0.1:{port}/0", "redis://u:***@127.0.0.1:{port}/0"),
+    ("postgresql://bob:pa/{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
+    ("postgresql://bob:pa?{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("host=127.0.0.1 port={port} password={s}", "(***)"),
 ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://127.0.0.1:5432/db?user=bob@server", "postgresql://u:***@127.0.0.1:5432/db?sslmode=disable&user=a@b"],
+)
+def test_an_at_sign_in_a_query_value_is_no_password_and_is_shown(url: str) -> None:
+    assert redact_url(url) == url
 
 
 def connection(emulator: EmulatorServer, **extra: object) -> str:
