@@ -86,3 +86,28 @@ def test_a_persons_idle_key_is_deleted_only_under_the_explicit_rule(admin_conn: 
     assert admin_conn.log.writes() == []
 
     assert run(act=True, idle_days=90, delete_user_keys=True)["deleted"] == [key["id"]]
+
+
+def test_an_idle_account_holding_a_foreign_key_is_reported_and_not_deleted_with_it(
+    admin_conn: EmulatorServer,
+) -> None:
+    # Deleting a service account deletes its keys: an idle account holding a key made outside
+    # the automation (another admin key's api_key.created) would delete that foreign key too.
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    project = client.create_project(name="team")["id"]
+    other_value = client.create_admin_api_key(name="another automation")["value"]
+    other = OpenAIAdminClient(other_value, base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-5 * DAY)
+    account = other.create_service_account(project, name="theirs")["id"]
+    key = other.create_service_account_api_key(project, account, name="their-key")["id"]
+    admin_conn.state.advance_clock(5 * DAY)
+    admin_conn.log.clear()
+
+    report = run(act=True, idle_days=3)
+
+    assert findings(report, key) == [("foreign_key", False)]
+    assert findings(report, account) == [("idle_service_account", False)]
+    [shown] = [f for f in report["findings"] if f["resource_id"] == account]
+    assert "made outside the automation" in shown["detail"]
+    assert report["deleted"] == []
+    assert admin_conn.log.writes() == []
