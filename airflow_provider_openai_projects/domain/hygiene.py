@@ -143,12 +143,12 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
     projects = [p for p in api.list_projects() if p.get("status", "active") == "active"]
     report.projects_scanned = len(projects)
     key_projects: dict[str, Mapping[str, Any]] = {}
-    account_keys: dict[str, set[str]] = {}
+    key_ids_of_account: dict[str, set[str]] = {}
     idle: list[Finding] = []
     for project in projects:
-        idle.extend(_idle_in_project(api, project, policy, now, key_projects, account_keys))
+        idle.extend(_idle_in_project(api, project, policy, now, key_projects, key_ids_of_account))
     foreign = list(_foreign_keys(api, key_projects, policy, now))
-    report.findings.extend(_sparing_foreign_keys(idle, {f.resource_id for f in foreign}, account_keys))
+    report.findings.extend(_sparing_foreign_keys(idle, {f.resource_id for f in foreign}, key_ids_of_account))
     report.findings.extend(foreign)
     report.findings.extend(_spend_near_limit(api, projects, policy, now))
     report.findings.extend(_expiring_certificates(api, policy, now))
@@ -156,7 +156,7 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
 
 
 def _sparing_foreign_keys(
-    idle: Iterable[Finding], foreign_ids: set[str], account_keys: Mapping[str, set[str]]
+    idle: Iterable[Finding], foreign_ids: set[str], key_ids_of_account: Mapping[str, set[str]]
 ) -> Iterable[Finding]:
     """``idle`` without what would delete a foreign key: such a key is reported as foreign
     only (never also as an idle key), and an idle account holding one is reported only
@@ -164,7 +164,7 @@ def _sparing_foreign_keys(
     for finding in idle:
         if finding.kind == "idle_key" and finding.resource_id in foreign_ids:
             continue
-        held = sorted(account_keys.get(finding.resource_id, set()) & foreign_ids)
+        held = sorted(key_ids_of_account.get(finding.resource_id, set()) & foreign_ids)
         if finding.kind == "idle_service_account" and held:
             detail = f"{finding.detail} (holds {', '.join(held)}, made outside the automation: reported only)"
             finding = replace(finding, detail=detail, actionable=False)
@@ -216,11 +216,11 @@ def _idle_in_project(
     policy: HygienePolicy,
     now: float,
     key_projects: dict[str, Mapping[str, Any]],
-    account_keys: dict[str, set[str]],
+    key_ids_of_account: dict[str, set[str]],
 ) -> Iterable[Finding]:
     """Idle keys and service accounts of ``project``; records each key's project in
     ``key_projects`` (key id -> project), for :func:`_foreign_keys`, and each service
-    account's key ids in ``account_keys``."""
+    account's key ids in ``key_ids_of_account``."""
     project_id, project_name = str(project["id"]), project.get("name")
     keys = api.list_project_api_keys(project_id)
     key_projects.update({str(key["id"]): project for key in keys})
@@ -231,7 +231,7 @@ def _idle_in_project(
         if owner.get("type") == "service_account":
             account_id = str((owner.get("service_account") or {}).get("id"))
             keys_of_account.setdefault(account_id, []).append(key)
-            account_keys.setdefault(account_id, set()).add(str(key["id"]))
+            key_ids_of_account.setdefault(account_id, set()).add(str(key["id"]))
             continue
         why = _idle_since(key, now, policy.idle_days)
         if why:
