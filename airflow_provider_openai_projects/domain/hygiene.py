@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.domain.key_generations import GENERATION_SEPARATOR
 
 DAY = 86400
@@ -66,11 +67,13 @@ class HygieneReport:
         }
 
     def table(self) -> str:
-        """A readable table, one finding a line."""
+        """A readable table, one finding a line; names, ids and reasons from the API shown
+        escaped (:func:`~.display.printable`: no name can break a line or colour the log)."""
         rows = [("kind", "project", "resource", "name", "action", "why")]
         for f in self.findings:
             action = "delete" if f.actionable else "report"
-            rows.append((f.kind, f.project_name or "-", f.resource_id, f.name, action, f.detail))
+            cells = (f.project_name or "-", f.resource_id, f.name)
+            rows.append((f.kind, *(printable(cell) for cell in cells), action, printable(f.detail)))
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
         lines.insert(1, "  ".join("-" * width for width in widths))
@@ -191,10 +194,10 @@ def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding
         log_change(
             "deleted %s %s (%s) in project %s: %s",
             finding.kind,
-            finding.name,
-            finding.resource_id,
-            finding.project_name,
-            finding.detail,
+            printable(finding.name),
+            printable(finding.resource_id),
+            printable(finding.project_name),
+            printable(finding.detail),
         )
         done.append(finding)
     return done
