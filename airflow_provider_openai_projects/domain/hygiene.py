@@ -72,8 +72,10 @@ class HygieneReport:
         rows = [("kind", "project", "resource", "name", "action", "why")]
         for f in self.findings:
             action = "delete" if f.actionable else "report"
-            cells = (f.project_name or "-", f.resource_id, f.name)
-            rows.append((f.kind, *(printable(cell) for cell in cells), action, printable(f.detail)))
+            project, resource, name, why = (
+                printable(v) for v in (f.project_name or "-", f.resource_id, f.name, f.detail)
+            )
+            rows.append((f.kind, project, resource, name, action, why))
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
         lines.insert(1, "  ".join("-" * width for width in widths))
