@@ -13,7 +13,7 @@ for ``anyio``'s back-end here): that is Python's cost, not a call on the loop, a
 check still catches the module. A lag is a wall-clock measure on a shared machine: a case
 over 0.1 s is run once more, in a fresh process with the cache now written, and fails only if
 that one is over too (a blocking call is there every time). Every trigger of the package has
-a case.
+a case, and a trigger made to block (``blocking_trigger.py``) proves the probe catches it.
 """
 
 from __future__ import annotations
@@ -117,3 +117,17 @@ def test_every_trigger_of_the_package_has_a_case() -> None:
         for name in re.findall(r"^class (\w+Trigger)\(", path.read_text(), re.MULTILINE)
     }
     assert defined == set(CASES.values())
+
+
+def test_the_probe_sees_a_trigger_that_blocks_the_loop_and_imports_on_it(
+    emulator: EmulatorServer, bytecode_cache: Path
+) -> None:
+    """The measure itself: a trigger whose poll sleeps 0.3 s and imports a module on the loop
+    (``blocking_trigger.py``) is caught by both checks above, every time."""
+    emulator.add_org_user("ada@example.com")
+    classpath = "tests.triggers.blocking_trigger.BlockingTrigger"
+    outcome = first_poll(emulator, bytecode_cache, classpath, {"email": "ada@example.com", "poll_interval": 0.2})
+    assert outcome["status"] == "success"
+    assert outcome["max_lag"] > MAX_LAG, outcome
+    assert outcome["slow_callbacks"] != []
+    assert "tests.triggers.imported_on_the_loop" in outcome["imported_on_loop"]
