@@ -31,10 +31,14 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag
+from airflow.sdk import dag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from airflow_provider_openai_projects.operators.exports import AuditLogsToStorageOperator
+from airflow_provider_openai_projects.operators.exports import (
+    INTERVAL_FROM_PARAMS,
+    AuditLogsToStorageOperator,
+    interval_params,
+)
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {
@@ -46,18 +50,6 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
-#: A manual run may name the interval to export; a scheduled run exports its own.
-INTERVAL = {
-    "data_interval_start": "{{ params.data_interval_start or '' }}",
-    "data_interval_end": "{{ params.data_interval_end or '' }}",
-}
-PARAMS = {
-    bound: Param(None, type=["null", "string"], format="date-time", description=f"{what} (ISO 8601, UTC if no zone)")
-    for bound, what in (
-        ("data_interval_start", "Manual runs: the start of the interval to export"),
-        ("data_interval_end", "Manual runs: the end of the interval to export (excluded)"),
-    )
-}
 
 
 @dag(
@@ -69,11 +61,13 @@ PARAMS = {
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "audit", "export"],
-    params=PARAMS,
+    params=interval_params(),  # a manual run may name the interval to export
 )
 def openai_audit_export() -> None:
     # [START howto_operator_audit_logs_to_storage]
-    AuditLogsToStorageOperator(task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL, **INTERVAL)
+    AuditLogsToStorageOperator(
+        task_id="export_audit_logs", path=BASE_PATH + "/audit_logs", pool=POOL, **INTERVAL_FROM_PARAMS
+    )
     # [END howto_operator_audit_logs_to_storage]
     # Group membership and role bindings: the API lists these tenant-scoped events apart.
     AuditLogsToStorageOperator(
@@ -81,7 +75,7 @@ def openai_audit_export() -> None:
         path=BASE_PATH + "/audit_logs_tenant",
         tenant_only=True,
         pool=POOL,
-        **INTERVAL,
+        **INTERVAL_FROM_PARAMS,
     )
 
 

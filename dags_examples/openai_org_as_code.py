@@ -55,11 +55,7 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Asset, Param, dag, task
 
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
-
-try:  # the standard provider's Human-in-the-loop approval (Airflow 3.1+)
-    from airflow_provider_openai_projects.operators.org_approval import OrgApprovalOperator
-except ImportError:  # pragma: no cover - older standard provider: only no-risk plans, when allowed
-    OrgApprovalOperator = None  # type: ignore[assignment,misc]
+from airflow_provider_openai_projects.operators.org_approval import approval_gates, approval_policy
 
 POOL = "openai_admin_api"
 """Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
@@ -83,12 +79,7 @@ AUTO_APPROVE_POLICIES = ("never", "no_risk")
 
 def auto_approve_policy() -> str:
     """The deployment's automatic-approval policy (Variable ``openai_org_auto_approve``)."""
-    from airflow.sdk import Variable
-
-    policy = str(Variable.get(AUTO_APPROVE_VARIABLE, default="never")).strip()
-    if policy not in AUTO_APPROVE_POLICIES:
-        raise ValueError(f"Variable {AUTO_APPROVE_VARIABLE}: one of {', '.join(AUTO_APPROVE_POLICIES)}, got {policy!r}")
-    return policy
+    return approval_policy(AUTO_APPROVE_VARIABLE, AUTO_APPROVE_POLICIES)
 
 
 @dag(
@@ -117,30 +108,18 @@ def openai_org_as_code() -> None:
             return "in_sync"
         if plan_result["risky"] == 0 and auto_approve_policy() == "no_risk":
             return "auto_approve"
-        if OrgApprovalOperator is None:
-            raise RuntimeError("this Airflow has no Human-in-the-loop approval: only no-risk plans can be applied")
         return "approve"
 
-    @task
-    def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
-        """The approval record of a plan with no risky change (re-checked on the signed plan)."""
-        from airflow_provider_openai_projects.operators.org_approval import automatic_approval
-
-        if auto_approve_policy() != "no_risk":
-            raise RuntimeError("automatic approval refused: the policy is never")
-        why = f"automatic ({AUTO_APPROVE_VARIABLE}=no_risk)"
-        return automatic_approval(ti.xcom_pull(task_ids="plan", key="plan"), str(run_id), why)
-
     in_sync = EmptyOperator(task_id="in_sync")
-    gates: list[Any] = [auto_approve()]
-    if OrgApprovalOperator is not None:
-        gates.append(
-            OrgApprovalOperator(
-                task_id="approve",
-                plan_task_id="plan",
-                response_timeout=timedelta(days=2),
-            )
-        )
+    # auto_approve: a plan with no risky change (re-checked on the signed plan) when the
+    # Variable allows it; approve: a person
+    gates = approval_gates(
+        plan_task_id="plan",
+        policy_variable=AUTO_APPROVE_VARIABLE,
+        policies=AUTO_APPROVE_POLICIES,
+        automatic="no_risk",
+        response_timeout=timedelta(days=2),
+    )
     # [START howto_operator_org_apply]
     apply = OrgApplyOperator(
         task_id="apply",

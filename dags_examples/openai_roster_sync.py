@@ -48,11 +48,8 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param,
 from airflow.sdk.configuration import conf
 
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
-
-try:  # the standard provider's Human-in-the-loop approval (Airflow 3.1+)
-    from airflow_provider_openai_projects.operators.org_approval import OrgApprovalOperator
-except ImportError:  # pragma: no cover - older standard provider: only routine plans, when allowed
-    OrgApprovalOperator = None  # type: ignore[assignment,misc]
+from airflow_provider_openai_projects.operators.org_approval import approval_gates, approval_policy
+from airflow_provider_openai_projects.orgfile.people.report import is_routine
 
 POOL = "openai_admin_api"
 """Every task that calls the Admin API runs in this pool (see the DAG's documentation)."""
@@ -77,12 +74,7 @@ AUTO_APPROVE_POLICIES = ("never", "joiners_movers")
 
 def auto_approve_policy() -> str:
     """The deployment's automatic-approval policy (Variable ``openai_roster_auto_approve``)."""
-    from airflow.sdk import Variable
-
-    policy = str(Variable.get(AUTO_APPROVE_VARIABLE, default="never")).strip()
-    if policy not in AUTO_APPROVE_POLICIES:
-        raise ValueError(f"Variable {AUTO_APPROVE_VARIABLE}: one of {', '.join(AUTO_APPROVE_POLICIES)}, got {policy!r}")
-    return policy
+    return approval_policy(AUTO_APPROVE_VARIABLE, AUTO_APPROVE_POLICIES)
 
 
 @dag(
@@ -114,32 +106,19 @@ def openai_roster_sync() -> None:
         report = roster_report(ti.xcom_pull(task_ids="plan", key="plan") or {})
         if report["routine_only"] and auto_approve_policy() == "joiners_movers":
             return "auto_approve"
-        if OrgApprovalOperator is None:
-            raise RuntimeError("this Airflow has no Human-in-the-loop approval: only routine plans can be applied")
         return "approve"
 
-    @task
-    def auto_approve(ti: Any = None, run_id: str | None = None) -> dict[str, str]:
-        """The approval record of a plan of joiners and movers only (re-checked on the signed plan)."""
-        from airflow_provider_openai_projects.operators.org_approval import automatic_approval
-        from airflow_provider_openai_projects.orgfile.people.report import is_routine
-
-        if auto_approve_policy() != "joiners_movers":
-            raise RuntimeError("automatic approval refused: the policy is never")
-        why = f"automatic ({AUTO_APPROVE_VARIABLE}=joiners_movers)"
-        return automatic_approval(ti.xcom_pull(task_ids="plan", key="plan"), str(run_id), why, allowed=is_routine)
-
     in_sync = EmptyOperator(task_id="in_sync")
-    gates: list[Any] = [auto_approve()]
-    if OrgApprovalOperator is not None:
-        gates.append(
-            OrgApprovalOperator(
-                task_id="approve",
-                plan_task_id="plan",
-                subject="Apply the roster's joiners, movers and leavers to the OpenAI organization?",
-                response_timeout=timedelta(days=2),
-            )
-        )
+    # auto_approve: a plan of joiners and movers only (is_routine, re-checked on the signed
+    # plan) when the Variable allows it; approve: a person
+    gates = approval_gates(
+        plan_task_id="plan",
+        policy_variable=AUTO_APPROVE_VARIABLE,
+        policies=AUTO_APPROVE_POLICIES,
+        automatic="joiners_movers",
+        allowed=is_routine,
+        response_timeout=timedelta(days=2),
+    )
     apply = OrgApplyOperator(
         task_id="apply",
         plan_task_id="plan",

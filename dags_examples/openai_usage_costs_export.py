@@ -30,10 +30,15 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from airflow_provider_openai_projects.operators.exports import CostsToStorageOperator, UsageToStorageOperator
+from airflow_provider_openai_projects.operators.exports import (
+    INTERVAL_FROM_PARAMS,
+    CostsToStorageOperator,
+    UsageToStorageOperator,
+    interval_params,
+)
 
 POOL = "openai_admin_api"  # every task that calls the Admin API runs in this pool
 DEFAULT_ARGS: dict[str, Any] = {
@@ -45,18 +50,6 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 BASE_PATH = "{{ var.value.get('openai_export_base_path', 'file:///tmp/openai-exports') }}"
-#: A manual run may name the interval to export; a scheduled run exports its own.
-INTERVAL = {
-    "data_interval_start": "{{ params.data_interval_start or '' }}",
-    "data_interval_end": "{{ params.data_interval_end or '' }}",
-}
-PARAMS = {
-    bound: Param(None, type=["null", "string"], format="date-time", description=f"{what} (ISO 8601, UTC if no zone)")
-    for bound, what in (
-        ("data_interval_start", "Manual runs: the start of the interval to export"),
-        ("data_interval_end", "Manual runs: the end of the interval to export (excluded)"),
-    )
-}
 
 
 @dag(
@@ -68,7 +61,7 @@ PARAMS = {
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["openai", "usage", "costs", "export"],
-    params=PARAMS,
+    params=interval_params(),  # a manual run may name the interval to export
 )
 def openai_usage_costs_export() -> None:
     # [START howto_operator_usage_costs_to_storage]
@@ -79,10 +72,14 @@ def openai_usage_costs_export() -> None:
         bucket_width="1d",
         group_by=["project_id", "model"],
         pool=POOL,
-        **INTERVAL,
+        **INTERVAL_FROM_PARAMS,
     )
     costs = CostsToStorageOperator(
-        task_id="export_costs", path=BASE_PATH + "/costs", group_by=["project_id", "line_item"], pool=POOL, **INTERVAL
+        task_id="export_costs",
+        path=BASE_PATH + "/costs",
+        group_by=["project_id", "line_item"],
+        pool=POOL,
+        **INTERVAL_FROM_PARAMS,
     )
     # [END howto_operator_usage_costs_to_storage]
 

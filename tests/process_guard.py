@@ -75,10 +75,14 @@ def _alive(started: Started) -> psutil.Process | None:
 PYTHON_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
 """Python's own helper processes (``python -B -c 'from multiprocessing.resource_tracker
 import main; ...'``): started by the first spawned worker, they end with this process, not
-before; they are not servers the suite started."""
+before; they are not servers the suite started. Only this process's own children are
+excused: a worker the fork server forks carries the fork server's command line too, and is
+a leftover like any other."""
 
 
 def _python_helper(process: psutil.Process) -> bool:
+    if process.ppid() != os.getpid():
+        return False
     command = " ".join(process.cmdline())
     return any(helper in command for helper in PYTHON_HELPERS)
 

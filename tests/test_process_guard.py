@@ -8,6 +8,7 @@ what it proves is the hook itself: the real suite runs the same hook from ``test
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,26 @@ def test_starts_a_daemon_and_a_child_and_stops_neither():
     process_guard.record_process(daemon.pid, "a daemon")
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     Path("{pids}").write_text(f"{{daemon.pid}} {{child.pid}} {{data}}")
+"""
+
+LEAKY_WORKER = """
+import multiprocessing, time
+from pathlib import Path
+
+def test_starts_a_fork_server_worker_and_leaves_it_running():
+    worker = multiprocessing.get_context("forkserver").Process(target=time.sleep, args=(120,))
+    worker.start()
+    Path("{pids}").write_text(str(worker.pid))
+"""
+
+CLEAN_WORKER = """
+import multiprocessing, time
+
+def test_starts_a_fork_server_worker_and_stops_it():
+    worker = multiprocessing.get_context("forkserver").Process(target=time.sleep, args=(0.1,))
+    worker.start()
+    worker.join(timeout=60)
+    assert worker.exitcode == 0
 """
 
 CLEAN = """
@@ -72,5 +93,26 @@ def test_a_server_left_running_is_stopped_its_files_removed_and_the_session_fail
 
 def test_a_session_that_stops_what_it_started_passes(tmp_path: Path) -> None:
     done = session(tmp_path, CLEAN)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "LEFT BEHIND" not in done.stdout
+
+
+def test_a_fork_server_worker_left_running_is_a_leftover_though_pythons_helpers_are_not(tmp_path: Path) -> None:
+    """The fork server's command line is excused (it ends with the session's process), and a
+    worker it forked carries that same command line: the worker must still be found."""
+    pids = tmp_path / "pids"
+    done = session(tmp_path, LEAKY_WORKER.format(pids=pids))
+    worker = int(pids.read_text())
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    (left,) = re.findall(r"LEFT BEHIND: processes .*", done.stdout)
+    assert f"pid {worker}: " in left
+    assert "resource_tracker" not in left  # the helpers are not named, only the worker
+    assert left.count("pid ") == 1
+    assert not psutil.pid_exists(worker) or psutil.Process(worker).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_session_whose_fork_server_worker_ended_passes(tmp_path: Path) -> None:
+    done = session(tmp_path, CLEAN_WORKER)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "LEFT BEHIND" not in done.stdout

@@ -37,13 +37,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ConnectionInfo:
-    """The fields of a connection the parser reads (a :class:`~..hooks.connection.ConnectionLike`)."""
+    """The fields of a connection the parser reads (a :class:`~..hooks.connection.ConnectionLike`).
+    Its ``repr`` shows neither the key nor the extra (``rate_limit_backend`` may hold a password)."""
 
     host: str | None
     password: str | None = field(repr=False)
     port: int | None = None
     schema: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def env_var(conn_id: str) -> str:

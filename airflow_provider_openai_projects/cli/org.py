@@ -35,10 +35,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from airflow_provider_openai_projects import DEFAULT_CONN_ID
 from airflow_provider_openai_projects.client.errors import OpenAIAdminError
 from airflow_provider_openai_projects.domain.display import printable
 
-DEFAULT_CONN_ID = "openai_admin_default"
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -233,7 +233,7 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ApplyError as error:
         progress.finish()
         for change in error.result.done:
-            out.write(f"done: {printable(change.describe())}\n")
+            out.write(f"done: {change.describe()}\n")
         raise
     finally:
         progress.finish()
@@ -241,7 +241,7 @@ def _apply(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps({**result.summary(), "done": [c.to_dict() for c in result.done]}, indent=2) + "\n")
     else:
         for change in result.done:
-            out.write(f"done: {printable(change.describe())}\n")
+            out.write(f"done: {change.describe()}\n")
         name = printable(result.plan.source_name)
         out.write(f"{name}: applied {len(result.done)} changes with {result.writes} writes.\n")
     return EXIT_OK

@@ -10,6 +10,7 @@ confusable characters and scripts, not a table of ours.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -55,19 +56,56 @@ def normalized(email: str) -> str:
 
 
 def skeleton(email: str) -> str:
-    """The UTS #39 skeleton of the normalized email: every character confusable with a Latin
-    one replaced by it, so two addresses that look alike have the same skeleton."""
-    from confusable_homoglyphs import confusables  # loaded when first needed (not at DAG parse)
+    """The UTS #39 skeleton of the normalized email: every character replaced by the one
+    character that stands for its whole confusable class (:func:`confusable_classes`), so two
+    addresses that look alike have the same skeleton: ``ex\u0430mple`` (Cyrillic), ``ex\u0251mple``
+    (Latin alpha), ``examp1e`` (a digit one) and ``example`` alike."""
+    classes = confusable_classes()
+    return "".join(classes.get(char, char) for char in normalized(email))
 
-    out = []
-    for char in normalized(email):
-        if char.isascii():
-            out.append(char)
-            continue
-        found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=False)
-        latin = [h["c"] for h in found[0]["homoglyphs"] if h["c"].isascii()] if found else []
-        out.append(latin[0].casefold() if latin else char)
-    return "".join(out)
+
+@functools.cache
+def confusable_classes() -> dict[str, str]:
+    """Each character of Unicode's confusables data mapped to its class's stand-in.
+
+    The data (``confusable-homoglyphs``, from UTS #39's ``confusables.txt``) pairs a character
+    with its prototype; a class is every character linked by those pairs, taken whole, so that
+    a chain (``\u04cf`` to ``I`` to ``l``, ``0`` to ``O``) ends in one class and a Latin script
+    look-alike (``\u0251``, ``\u0261``, ``\u0131``, which the library's per-script
+    ``is_confusable`` skips) is mapped too. The stand-in is the class's lowercase ASCII letter,
+    else its ASCII letter case-folded, else its ASCII digit, else its smallest character.
+    Sequences (``rn`` for ``m``) are not characters and are not mapped.
+    """
+    from confusable_homoglyphs import confusables  # 0.1 s of tables: loaded when first needed
+
+    parent: dict[str, str] = {}
+
+    def root(char: str) -> str:
+        while parent.setdefault(char, char) != char:
+            parent[char] = parent[parent[char]]
+            char = parent[char]
+        return char
+
+    for char, homoglyphs in confusables.confusables_data.items():
+        for glyph in homoglyphs:
+            parent[root(glyph["c"])] = root(char)
+    members: dict[str, list[str]] = {}
+    for char in list(parent):
+        if len(char) == 1:
+            members.setdefault(root(char), []).append(char)
+    classes: dict[str, str] = {}
+    for chars in members.values():
+        stand_in = _stand_in(chars)
+        classes.update((char, stand_in) for char in chars if char != stand_in)
+    return classes
+
+
+def _stand_in(chars: list[str]) -> str:
+    for fits in (str.islower, str.isalpha, str.isdigit):
+        ascii_fits = sorted(c for c in chars if c.isascii() and fits(c))
+        if ascii_fits:
+            return ascii_fits[0].casefold()
+    return min(chars)
 
 
 def same_email(a: str | None, b: str | None) -> bool:

@@ -8,7 +8,8 @@ never a name in the exclusion list, never a service account the provider's key r
 recorded as one of its generations (its key sink entries name the account:
 ``rotation_account_ids``; a ``<logical>--<N>`` name alone proves nothing, anyone can choose
 it), never a key made outside the automation: such a key is reported as foreign and only
-as foreign (not also as idle), and never deleted. Spend and certificates are reported only.
+as foreign (not also as idle), and never deleted, not even with its service account (an idle
+account holding one is reported only). Spend and certificates are reported only.
 
 Reads: one list of projects; per active project one list of keys and one of service
 accounts; one audit-log scan of ``api_key.created`` events over the look-back; one
@@ -19,12 +20,13 @@ one list of certificates.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from airflow_provider_openai_projects.client.errors import NotFoundError
 from airflow_provider_openai_projects.client.resources import AdminMethods
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.domain.key_generations import GENERATION_SEPARATOR
 
 DAY = 86400
@@ -65,11 +67,15 @@ class HygieneReport:
         }
 
     def table(self) -> str:
-        """A readable table, one finding a line."""
+        """A readable table, one finding a line; names, ids and reasons from the API shown
+        escaped (:func:`~.display.printable`: no name can break a line or colour the log)."""
         rows = [("kind", "project", "resource", "name", "action", "why")]
         for f in self.findings:
             action = "delete" if f.actionable else "report"
-            rows.append((f.kind, f.project_name or "-", f.resource_id, f.name, action, f.detail))
+            project, resource, name, why = (
+                printable(v) for v in (f.project_name or "-", f.resource_id, f.name, f.detail)
+            )
+            rows.append((f.kind, project, resource, name, action, why))
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
         lines.insert(1, "  ".join("-" * width for width in widths))
@@ -142,17 +148,32 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
     projects = [p for p in api.list_projects() if p.get("status", "active") == "active"]
     report.projects_scanned = len(projects)
     key_projects: dict[str, Mapping[str, Any]] = {}
+    key_ids_of_account: dict[str, set[str]] = {}
     idle: list[Finding] = []
     for project in projects:
-        idle.extend(_idle_in_project(api, project, policy, now, key_projects))
+        idle.extend(_idle_in_project(api, project, policy, now, key_projects, key_ids_of_account))
     foreign = list(_foreign_keys(api, key_projects, policy, now))
-    foreign_ids = {finding.resource_id for finding in foreign}
-    # A foreign key is reported as foreign only: never also as an idle key to delete.
-    report.findings.extend(f for f in idle if not (f.kind == "idle_key" and f.resource_id in foreign_ids))
+    report.findings.extend(_sparing_foreign_keys(idle, {f.resource_id for f in foreign}, key_ids_of_account))
     report.findings.extend(foreign)
     report.findings.extend(_spend_near_limit(api, projects, policy, now))
     report.findings.extend(_expiring_certificates(api, policy, now))
     return report
+
+
+def _sparing_foreign_keys(
+    idle: Iterable[Finding], foreign_ids: set[str], key_ids_of_account: Mapping[str, set[str]]
+) -> Iterable[Finding]:
+    """``idle`` without what would delete a foreign key: such a key is reported as foreign
+    only (never also as an idle key), and an idle account holding one is reported only
+    (deleting an account deletes its keys)."""
+    for finding in idle:
+        if finding.kind == "idle_key" and finding.resource_id in foreign_ids:
+            continue
+        held = sorted(key_ids_of_account.get(finding.resource_id, set()) & foreign_ids)
+        if finding.kind == "idle_service_account" and held:
+            detail = f"{finding.detail} (holds {', '.join(held)}, made outside the automation: reported only)"
+            finding = replace(finding, detail=detail, actionable=False)
+        yield finding
 
 
 def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding]:
@@ -175,10 +196,10 @@ def act(api: HygieneApi, report: HygieneReport, log_change: Any) -> list[Finding
         log_change(
             "deleted %s %s (%s) in project %s: %s",
             finding.kind,
-            finding.name,
-            finding.resource_id,
-            finding.project_name,
-            finding.detail,
+            printable(finding.name),
+            printable(finding.resource_id),
+            printable(finding.project_name),
+            printable(finding.detail),
         )
         done.append(finding)
     return done
@@ -200,9 +221,11 @@ def _idle_in_project(
     policy: HygienePolicy,
     now: float,
     key_projects: dict[str, Mapping[str, Any]],
+    key_ids_of_account: dict[str, set[str]],
 ) -> Iterable[Finding]:
     """Idle keys and service accounts of ``project``; records each key's project in
-    ``key_projects`` (key id -> project), for :func:`_foreign_keys`."""
+    ``key_projects`` (key id -> project), for :func:`_foreign_keys`, and each service
+    account's key ids in ``key_ids_of_account``."""
     project_id, project_name = str(project["id"]), project.get("name")
     keys = api.list_project_api_keys(project_id)
     key_projects.update({str(key["id"]): project for key in keys})
@@ -213,6 +236,7 @@ def _idle_in_project(
         if owner.get("type") == "service_account":
             account_id = str((owner.get("service_account") or {}).get("id"))
             keys_of_account.setdefault(account_id, []).append(key)
+            key_ids_of_account.setdefault(account_id, set()).add(str(key["id"]))
             continue
         why = _idle_since(key, now, policy.idle_days)
         if why:

@@ -17,8 +17,9 @@ file written, so downstream DAGs (a warehouse load) can be scheduled on it.
 
 A run without a data interval (a manual run without a logical date) can be given one:
 ``data_interval_start`` and ``data_interval_end`` (templated; the example DAGs take them from
-the run's conf). Without either, such a run fails at once with one short error line, after
-log lines showing the conf to trigger with and the ``airflow backfill create`` command.
+the run's Params: :func:`interval_params` and :data:`INTERVAL_FROM_PARAMS`). Without either,
+such a run fails at once with one short error line, after log lines showing the conf to
+trigger with and the ``airflow backfill create`` command.
 
 Returned to XCom: ``{"path", "records", "data_interval_start", "data_interval_end"}``.
 Never a secret: audit events and usage carry key ids and redacted values only.
@@ -39,7 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk import Asset, ObjectStoragePath
+from airflow.sdk import Asset, ObjectStoragePath, Param
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client.errors import ResponseTooLargeError
@@ -73,6 +74,31 @@ UsageKind = Literal[
     "web_search_calls",
 ]
 USAGE_KINDS: tuple[str, ...] = UsageKind.__args__  # type: ignore[attr-defined]
+"""The usage endpoints' kinds, written here so that a DAG's parse does not load the client
+(whose ``list_usage_<kind>`` methods a test holds them to)."""
+
+#: An export's interval taken from the run's Params: ``AuditLogsToStorageOperator(...,
+#: **INTERVAL_FROM_PARAMS)`` in a DAG whose ``params`` are :func:`interval_params`. A manual run
+#: names its interval (the Trigger form, or its conf); a scheduled run leaves both empty and
+#: exports its own data interval.
+INTERVAL_FROM_PARAMS: dict[str, str] = {
+    "data_interval_start": "{{ params.data_interval_start or '' }}",
+    "data_interval_end": "{{ params.data_interval_end or '' }}",
+}
+
+
+def interval_params() -> dict[str, Param]:
+    """The DAG ``params`` a manual run names its interval with, what
+    :data:`INTERVAL_FROM_PARAMS` reads: both optional, ISO 8601 (a bound without a zone is UTC)."""
+    return {
+        bound: Param(
+            None, type=["null", "string"], format="date-time", description=f"{what} (ISO 8601, UTC if no zone)"
+        )
+        for bound, what in (
+            ("data_interval_start", "Manual runs: the start of the interval to export"),
+            ("data_interval_end", "Manual runs: the end of the interval to export (excluded)"),
+        )
+    }
 
 
 class _IntervalExportOperator(OpenAIAdminBaseOperator):

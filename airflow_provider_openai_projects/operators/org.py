@@ -45,6 +45,36 @@ def drift_report(plan: dict[str, Any]) -> list[str]:
     return [Change.from_dict(change).describe() for change in plan["changes"]]
 
 
+def load_saved_plan(context: Context, key: bytes, *, plan_uri: str | None, plan_task_id: str | None) -> Plan:
+    """The signed plan ``OrgPlanOperator`` saved, at ``plan_uri`` or in the XCom ``plan`` of
+    ``plan_task_id`` (exactly one), opened with ``key``: an XCom plan only for this run (it was
+    sealed for it), a ``plan_uri`` plan for no run in particular (its digest is what an
+    approval binds). Used by the apply and the approval alike.
+
+    :raises InvalidInputError: no plan there, or ``plan_uri`` unreadable.
+    :raises PlanFileError: not a plan, edited, forged, of another run (one line).
+    """
+    from airflow_provider_openai_projects.client.errors import InvalidInputError
+    from airflow_provider_openai_projects.orgfile.digest import open_sealed, parse
+
+    if plan_uri:
+        from airflow.sdk import ObjectStoragePath
+
+        try:
+            text = ObjectStoragePath(plan_uri).read_text()
+        except (OSError, ValueError) as error:  # missing: retrying cannot fix it
+            raise InvalidInputError(
+                "plan_uri", f"cannot read the saved plan {plan_uri}: {error.__class__.__name__}"
+            ) from None
+        data = parse(text, "the saved plan")
+    else:
+        data = context["ti"].xcom_pull(task_ids=plan_task_id, key=PLAN_XCOM_KEY)
+    if not data:
+        raise InvalidInputError("plan_uri/plan_task_id", f"no saved plan found ({plan_uri or plan_task_id})")
+    run_id = None if plan_uri else str(context["run_id"])  # an XCom plan is sealed for its run
+    return open_sealed(data, key, "the saved plan", run_id=run_id)
+
+
 class OrgPlanOperator(OpenAIAdminBaseOperator):
     """Plan an org file against the live organization; never writes.
 
@@ -100,10 +130,11 @@ class OrgPlanOperator(OpenAIAdminBaseOperator):
         """The plan through the read cache at ``state_uri`` (see orgfile.incremental)."""
         from airflow.sdk import ObjectStoragePath
 
+        from airflow_provider_openai_projects.domain.display import printable
         from airflow_provider_openai_projects.orgfile.incremental.runner import plan_with_state, reads_text
 
         incremental = plan_with_state(self.hook, spec, ObjectStoragePath(str(self.state_uri)), full=self.full_read)
-        self.log.info("Reads of %s:\n%s", self.org_file, reads_text(incremental))
+        self.log.info("Reads of %s:\n%s", printable(self.org_file), reads_text(incremental))
         return incremental
 
     def _org_root(self) -> str:
@@ -222,27 +253,7 @@ class OrgApplyOperator(OpenAIAdminBaseOperator):
         self.approval_task_ids = list(approval_task_ids or [])
 
     def _saved_plan(self, context: Context, key: bytes) -> Plan:
-        from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.orgfile.digest import open_sealed, parse
-
-        if self.plan_uri:
-            from airflow.sdk import ObjectStoragePath
-
-            try:
-                text = ObjectStoragePath(self.plan_uri).read_text()
-            except (OSError, ValueError) as error:  # missing: retrying cannot fix it
-                raise InvalidInputError(
-                    "plan_uri", f"cannot read the saved plan {self.plan_uri}: {error.__class__.__name__}"
-                ) from None
-            data = parse(text, "the saved plan")
-        else:
-            data = context["ti"].xcom_pull(task_ids=self.plan_task_id, key=PLAN_XCOM_KEY)
-        if not data:
-            raise InvalidInputError(
-                "plan_uri/plan_task_id", f"no saved plan found ({self.plan_uri or self.plan_task_id})"
-            )
-        run_id = None if self.plan_uri else str(context["run_id"])  # an XCom plan is sealed for its run
-        return open_sealed(data, key, "the saved plan", run_id=run_id)
+        return load_saved_plan(context, key, plan_uri=self.plan_uri, plan_task_id=self.plan_task_id)
 
     def _approved_digest(self, context: Context, key: bytes) -> str | None:
         """The digest the approval tasks recorded (``None`` when none is required)."""

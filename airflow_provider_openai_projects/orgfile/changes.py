@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import PurePath
 from typing import Any, Literal
 
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected, risky_objects
 
 Action = Literal["create", "invite", "add", "update", "remove", "archive"]
@@ -75,8 +76,12 @@ class Change:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def describe(self) -> str:
-        """``update members team-search ada@example.com: role member -> owner``."""
-        return f"{self.action} {self.family} {self.where} {self.what}: {describe_fields(self.before, self.after)}"
+        """``update members team-search ada@example.com: role member -> owner``: one line, every
+        name and value escaped (:func:`...domain.display.printable`), safe for a terminal, a log,
+        an XCom shown in the UI and an error message."""
+        return printable(
+            f"{self.action} {self.family} {self.where} {self.what}: {describe_fields(self.before, self.after)}"
+        )
 
 
 def describe_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
@@ -131,7 +136,8 @@ class Plan:
 
     @property
     def digest(self) -> str:
-        """``sha256:<hex>`` over the file's content, the live fingerprint and the changes."""
+        """``sha256:<hex>`` over the file's content, the live fingerprint, the changes and what
+        an approval shows beside them (:func:`plan_digest`)."""
         return plan_digest(self)
 
     @property
@@ -210,11 +216,20 @@ class Plan:
 
 def plan_digest(plan: Plan) -> str:
     """``sha256:<hex>`` of a canonical JSON of the plan's file (name and validated content),
-    the fingerprint of the live state it read and its changes."""
+    the fingerprint of the live state it read and its changes, and of everything else an
+    approval shows beside them (pending items, warnings, the cap, the project counts), so
+    that no part of what a person approves can be edited in a saved plan or an XCom."""
     payload = {
         "source_name": plan.source_name,
         "desired": plan.desired,
         "fingerprint": plan.fingerprint,
         "changes": [change.to_dict() for change in plan.changes],
+        "shown": {
+            "pending": plan.pending,
+            "warnings": plan.warnings,
+            "max_destructive_changes": plan.max_destructive_changes,
+            "managed_projects": plan.managed_projects,
+            "unmanaged_projects": plan.unmanaged_projects,
+        },
     }
     return "sha256:" + hashlib.sha256(canonical(payload)).hexdigest()

@@ -2,7 +2,8 @@
 
 - :func:`plan_digest`: ``sha256:<hex>`` over a canonical JSON (sorted keys, no spaces) of
   the file's content (the validated document), the fingerprint of the live state the plan
-  read and its changes. Two plans with the same digest make the same writes from the same
+  read, its changes and what an approval shows beside them (pending items, warnings, the
+  cap). Two plans with the same digest make the same writes from the same
   live state; an approval records it and apply refuses any other.
 - :func:`signing_key`: a key derived from the connection's admin key (HMAC-SHA256 of the
   admin key with a fixed label): whoever holds the admin key can sign and check plans;
@@ -140,6 +141,29 @@ def approval_record(key: bytes, run_id: str, digest: str, approved_by: str) -> d
     over the three (so an edited XCom cannot approve another plan)."""
     message = f"approval\n{run_id}\n{digest}\n{approved_by}"
     return {"digest": digest, "approved_by": approved_by, "run_id": run_id, "mac": mac(key, message)}
+
+
+def asked_record(key: bytes, run_id: str, digest: str) -> dict[str, str]:
+    """What an approval task keeps while it waits for the answer: the digest of the plan it
+    asked about, with a MAC over it and the run (another domain than :func:`approval_record`'s,
+    so it is never an approval), so an edited XCom cannot make the answer approve another plan."""
+    return {"digest": digest, "mac": mac(key, f"asked\n{run_id}\n{digest}")}
+
+
+def asked_digest(record: Any, key: bytes, run_id: str) -> str:
+    """The digest an approval task of run ``run_id`` asked about, after checking its MAC.
+
+    :raises PlanFileError: missing, edited, or kept by another run (one line).
+    """
+    digest = record.get("digest") if isinstance(record, dict) else None
+    if not isinstance(digest, str) or not hmac.compare_digest(
+        asked_record(key, run_id, digest)["mac"], str(record.get("mac"))
+    ):
+        raise PlanFileError(
+            "the record of the plan this approval asked about is missing or does not match this run "
+            "(edited?); nothing is approved"
+        )
+    return digest
 
 
 def approved_digest(record: Any, key: bytes, run_id: str) -> str:

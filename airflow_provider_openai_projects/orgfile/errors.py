@@ -57,4 +57,9 @@ class OrgFileError(OpenAIAdminError):
 
 
 class PlanRefusedError(OpenAIAdminError):
-    """Apply refused the plan before any write (stale plan, too many destructive changes)."""
+    """Apply refused the plan before any write (stale plan, too many destructive changes), or
+    stopped part-way (:class:`~.engine.ApplyError`). Its text is escaped like an
+    :class:`OrgFileError`'s: the names and API messages it quotes reach no terminal or log raw."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))

@@ -52,6 +52,15 @@ if TYPE_CHECKING:
     from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps
 
 
+def _import_sync_modules() -> None:
+    """What polling needs and the sync's own rules (the policy, the steps), imported in a
+    worker thread: the imports in :meth:`RateLimitSyncTrigger._sync` then find them loaded
+    and read nothing from disk on the event loop."""
+    _import_runtime_modules()
+    import airflow_provider_openai_projects.domain.ratelimit_policy
+    import airflow_provider_openai_projects.domain.ratelimit_sync  # noqa: F401
+
+
 def stop_kind(error: Exception) -> str:
     """What kind of run-stopping error this is (named in the event, never its object)."""
     from airflow_provider_openai_projects.client.errors import (
@@ -112,7 +121,7 @@ class RateLimitSyncTrigger(OpenAIAdminPollingTrigger):
         yield TriggerEvent(await self._sync())  # type: ignore[no-untyped-call]
 
     async def _sync(self) -> dict[str, Any]:
-        await asyncio.to_thread(_import_runtime_modules)
+        await asyncio.to_thread(_import_sync_modules)
         from airflow_provider_openai_projects.domain.ratelimit_policy import SyncPlan, parse_policy
         from airflow_provider_openai_projects.domain.ratelimit_sync import SyncSteps
 

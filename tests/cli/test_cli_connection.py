@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_openai_projects.cli.connection import read_connection
 from airflow_provider_openai_projects.cli.org import main
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from tests.loopback import free_port
@@ -110,3 +111,14 @@ def test_a_connection_that_is_not_a_json_object_is_one_line(
     code, _, err = run("plan", "-f", str(org))
     assert code == 1
     assert err == f"openai-org: error: {CONN} must be a JSON object, got {kind}\n"
+
+
+def test_the_connection_read_by_the_cli_shows_neither_its_key_nor_its_backend_password(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = f"redis://:{SECRET}@127.0.0.1:1/0"
+    set_connection(monkeypatch, emulator, extra={"rate_limit_backend": backend})
+    info = read_connection("openai_admin_default")
+    assert info.extra["rate_limit_backend"] == backend  # read whole ...
+    assert SECRET not in repr(info)  # ... and never shown
+    assert emulator.admin_key not in repr(info)

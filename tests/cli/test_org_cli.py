@@ -12,32 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_provider_openai_projects.cli.org import main
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
-CONN = "AIRFLOW_CONN_OPENAI_ADMIN_DEFAULT"
+from .conftest import CONN, run
 
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def conn(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    monkeypatch.setenv(
-        CONN, json.dumps({"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key})
-    )
-    emulator.state.create_project("team-search")
-    emulator.log.clear()
-    return emulator
-
-
-def run(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
-    out = io.StringIO()
-    err = err if err is not None else io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_export_then_plan_exits_0_in_sync_with_nothing_on_a_non_terminal_stderr(

@@ -13,23 +13,12 @@ import pytest
 
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
-from .test_org_cli import CONN, run
+from .conftest import CONN, run
 
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
 )
 SECRET = "pg-Pr0d-Passw0rd-7f3a9c"
-
-
-@pytest.fixture
-def conn(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> EmulatorServer:
-    """``openai_admin_default`` (as ``AIRFLOW_CONN_*``) points at the emulator, with ``team-search``."""
-    monkeypatch.setenv(
-        CONN, json.dumps({"conn_type": "openai_admin", "host": emulator.base_url, "password": emulator.admin_key})
-    )
-    emulator.state.create_project("team-search")
-    emulator.log.clear()
-    return emulator
 
 
 HOSTILE = {

@@ -8,13 +8,13 @@ from pathlib import Path
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.testing import dashboard_change
 
-from .test_org_cli import conn, run  # noqa: F401 - the fixture
+from .conftest import run
 
 ORG = 'projects:\n  team-search:\n    rate_limits:\n      "gpt-4o": {max_requests_per_1_minute: 500}\n'
 
 
 def test_apply_then_plan_with_state_reads_what_changed_and_names_who_changed_it(
-    conn: EmulatorServer,  # noqa: F811
+    conn: EmulatorServer,
     tmp_path: Path,
 ) -> None:
     org, state = tmp_path / "org.yaml", tmp_path / "cache" / "org-state.json"
@@ -44,7 +44,7 @@ def test_apply_then_plan_with_state_reads_what_changed_and_names_who_changed_it(
 
 
 def test_an_unreadable_state_file_is_a_full_read_said_in_one_line(
-    conn: EmulatorServer,  # noqa: F811
+    conn: EmulatorServer,
     tmp_path: Path,
 ) -> None:
     org, state = tmp_path / "org.yaml", tmp_path / "org-state.json"

@@ -240,3 +240,50 @@ def test_the_user_who_triggered_the_run_cannot_approve_it(org: EmulatorServer, d
     states = task_states(run)
     assert (states["approve"], states["apply"]) == ("failed", "upstream_failed"), states
     assert org.log.writes() == []
+
+
+PLAN_URI_DAG = """
+from airflow.sdk import DAG
+
+from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
+from airflow_provider_openai_projects.operators.org_approval import OrgApprovalOperator
+
+with DAG("org_as_code_plan_uri", schedule=None):
+    plan = OrgPlanOperator(task_id="plan", org_file="{org_file}", plan_uri="{uri}")
+    approve = OrgApprovalOperator(task_id="approve", plan_uri="{uri}")
+    apply = OrgApplyOperator(task_id="apply", plan_uri="{uri}", approval_task_ids=["approve"])
+    plan >> approve >> apply
+"""
+
+
+@pytest.mark.skipif(
+    not _dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
+)
+def test_a_plan_saved_to_plan_uri_is_shown_approved_and_applied_by_its_digest(
+    org: EmulatorServer, org_file: Path, tmp_path: Path
+) -> None:
+    """``plan_uri`` instead of XCom: the approval reads the same saved plan the apply reads
+    (it used to read only the XCom, and failed on ``None``); the apply applies its digest."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    org.state.create_project("team-search")
+    org.log.clear()
+    dag_file = tmp_path / "org_as_code_plan_uri.py"
+    dag_file.write_text(PLAN_URI_DAG.format(org_file=str(org_file), uri=f"file://{tmp_path}/plans/plan.json"))
+    bag = DagBag(dag_folder=str(dag_file))
+    assert bag.import_errors == {}
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)  # dag.test() runs only serialized DAGs
+    dag = bag.dags["org_as_code_plan_uri"]
+
+    with Approver(dag.dag_id, "Approve") as approver:
+        run = run_dag(dag)
+
+    states = task_states(run)
+    assert (states["approve"], states["apply"]) == ("success", "success"), states
+    assert approver.body is not None
+    assert xcom(run, "plan")["digest"] in approver.body
+    assert xcom(run, "approve")["digest"] == xcom(run, "plan")["digest"]
+    assert len(org.log.writes()) == 3  # owner added, gpt-4o and gpt-4o-mini limits

@@ -11,7 +11,16 @@ MEMBER = "owner@example.com"
 
 @pytest.mark.parametrize(
     "lookalike",
-    ["owner@ex\u0430mple.com", "Owner+old@example.com", "owner@example.com.", "owner\u200b@example.com"],
+    [
+        "owner@ex\u0430mple.com",  # Cyrillic a
+        "owner@ex\u0251mple.com",  # Latin alpha: one script, so no mixed-script refusal catches it
+        "0wner@examp1e.com",  # digits for letters
+        "\u043ewner@example.com",  # Cyrillic o
+        "ow\u0578er@example.com",  # Armenian vo for n
+        "Owner+old@example.com",
+        "owner@example.com.",
+        "owner\u200b@example.com",
+    ],
 )
 def test_a_lookalike_has_the_members_skeleton(lookalike: str) -> None:
     assert skeleton(lookalike) == skeleton(MEMBER)
@@ -43,3 +52,9 @@ def test_a_plain_or_single_script_email_is_fine() -> None:
     assert email_problem("ada@example.com") is None
     assert email_problem("анна@пример.рф") is None
     assert normalized("Ada+x@Example.COM.") == "ada@example.com"
+
+
+def test_a_different_address_has_another_skeleton() -> None:
+    for other in ("owner@example.org", "owners@example.com", "own@example.com", "owner@exampie.com"):
+        assert skeleton(other) != skeleton(MEMBER), other
+    assert near_matches("owner@example.org", [MEMBER]) == []

@@ -315,3 +315,14 @@ def test_consecutive_hourly_usage_exports_count_each_call_once(
         counted.append(sum(r["num_model_requests"] for b in buckets for r in b["results"]))
 
     assert counted == [1, 2, 4]
+
+
+def test_the_usage_kinds_are_the_clients_usage_endpoints() -> None:
+    """The operator lists the kinds itself (a DAG's parse must not load the client): they are
+    exactly the client's ``list_usage_<kind>`` methods."""
+    from airflow_provider_openai_projects.client.resources.usage import BUCKET_QUERIES
+    from airflow_provider_openai_projects.operators.exports import USAGE_KINDS
+
+    client_kinds = {name.removeprefix("list_usage_") for name in BUCKET_QUERIES if name.startswith("list_usage_")}
+    assert sorted(USAGE_KINDS) == sorted(client_kinds)
+    assert len(USAGE_KINDS) == 10

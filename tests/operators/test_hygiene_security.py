@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.operators.hygiene import OrgHygieneOperator
@@ -86,3 +88,50 @@ def test_a_persons_idle_key_is_deleted_only_under_the_explicit_rule(admin_conn: 
     assert admin_conn.log.writes() == []
 
     assert run(act=True, idle_days=90, delete_user_keys=True)["deleted"] == [key["id"]]
+
+
+def test_an_idle_account_holding_a_foreign_key_is_reported_and_not_deleted_with_it(
+    admin_conn: EmulatorServer,
+) -> None:
+    # Deleting a service account deletes its keys: an idle account holding a key made outside
+    # the automation (another admin key's api_key.created) would delete that foreign key too.
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    project = client.create_project(name="team")["id"]
+    other_value = client.create_admin_api_key(name="another automation")["value"]
+    other = OpenAIAdminClient(other_value, base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-5 * DAY)
+    account = other.create_service_account(project, name="theirs")["id"]
+    key = other.create_service_account_api_key(project, account, name="their-key")["id"]
+    admin_conn.state.advance_clock(5 * DAY)
+    admin_conn.log.clear()
+
+    report = run(act=True, idle_days=3)
+
+    assert findings(report, key) == [("foreign_key", False)]
+    assert findings(report, account) == [("idle_service_account", False)]
+    [shown] = [f for f in report["findings"] if f["resource_id"] == account]
+    assert "made outside the automation" in shown["detail"]
+    assert report["deleted"] == []
+    assert admin_conn.log.writes() == []
+
+
+def test_names_from_the_api_reach_the_report_and_the_change_log_escaped(
+    admin_conn: EmulatorServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A colleague names an account to forge a log line and hide what follows.
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-100 * DAY)
+    project = client.create_project(name="team\u202e")["id"]
+    account = client.create_service_account(project, name="bot\nCHANGE: nothing deleted\x1b[8m")["id"]
+    admin_conn.state.advance_clock(100 * DAY)
+    capsys.readouterr()
+
+    report = run(act=True, idle_days=90)
+
+    logged = capsys.readouterr().out  # the task's log (Airflow 3's structlog writes to stdout here)
+    assert report["deleted"] == [account]
+    assert logged.count("bot\\x0aCHANGE: nothing deleted\\x1b[8m") == 2  # the report's table and the change
+    assert "team\\u202e" in logged
+    assert "\x1b" not in logged
+    assert "\u202e" not in logged
+    assert "\nCHANGE: nothing deleted" not in logged

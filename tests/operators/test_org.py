@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 from airflow_provider_openai_projects.operators import OrgApplyOperator, OrgPlanOperator
-from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY
+from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY, drift_report
 from airflow_provider_openai_projects.orgfile.digest import approval_record, key_of
 
 from .conftest import FakeTaskInstance, make_context
@@ -266,3 +266,28 @@ def test_no_or_a_forged_approval_record_applies_nothing(
     with pytest.raises(AirflowFailException, match=r"no approval recorded|does not match this run"):
         apply_op().execute(apply_context(plan, approval))
     assert admin_conn.log.entries() == []
+
+
+def test_a_live_name_with_control_characters_reaches_no_log_result_or_drift_line_raw(
+    org_file: Path, admin_conn: EmulatorServer, context: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member created through the API as ``mal<ESC>[8mlory@example.com<U+202E>`` and removed
+    by the file: every line that names them (the CHANGE log, the result's ``done``, the drift
+    report) shows the escapes, never the raw characters."""
+    hostile = "mal\x1b[8mlory@example.com\u202e"
+    admin_conn.state.add_user(hostile, "Mallory", "reader")
+    project = next(p.id for p in admin_conn.state.projects if p.name == "team-search")
+    admin_conn.state.add_project_user(project, "member", email=hostile)
+    plan = planned(org_file, context, "projects:\n  team-search:\n    members: {}\n")
+    approval = approval_record(key_of(OpenAIAdminHook()), make_context()["run_id"], plan["digest"], "reviewer")
+
+    capsys.readouterr()
+    result = apply_op().execute(apply_context(plan, approval))
+    logged = capsys.readouterr().out  # the task's log (Airflow 3's structlog writes to stdout here)
+
+    shown = "remove members team-search mal\\x1b[8mlory@example.com\\u202e: role member -> -"
+    assert result["done"] == [shown]
+    assert drift_report(plan) == [shown]
+    assert f"CHANGE: {shown}" in logged
+    assert "\x1b" not in logged
+    assert "\u202e" not in logged

@@ -111,6 +111,38 @@ def test_a_plan_edited_by_hand_is_refused_with_no_request(client: OpenAIAdminCli
     assert org.emulator.log.entries() == []
 
 
+def test_what_the_approval_shows_beside_the_changes_is_covered_too(client: OpenAIAdminClient, org: Org) -> None:
+    """The approval body also shows the plan's warnings (a last owner kept), its pending invites,
+    the cap and the project counts: editing any of them in a saved plan or an XCom is refused."""
+    saved = sealed_plan(
+        client,
+        {
+            "projects": {
+                "team-search": {
+                    "members": {"bob@example.com": "member"},  # ada, the last owner, is kept: a warning
+                    "rate_limits": {"gpt-4o": {"max_requests_per_1_minute": 700}},
+                },
+                "team-ads": {
+                    "members": {"ada@example.com": "owner", "cy@example.com": "member", "dee@example.com": "member"}
+                },
+            }
+        },
+    )
+    assert saved["warnings"]
+    assert saved["pending"]
+    assert open_sealed(saved, key_of(client), "plan.json").warnings == saved["warnings"]
+    edits: list[dict[str, Any]] = [
+        {"warnings": []},
+        {"pending": []},
+        {"max_destructive_changes": 10**6},
+        {"managed_projects": 0},
+        {"unmanaged_projects": 7},
+    ]
+    for edit in edits:
+        with pytest.raises(PlanFileError, match="edited after it was made"):
+            open_sealed({**saved, **edit}, key_of(client), "plan.json")
+
+
 def test_a_plan_signed_with_another_key_is_refused(client: OpenAIAdminClient, org: Org) -> None:
     saved = sealed_plan(client, REMOVE_BOB)
     with pytest.raises(PlanFileError, match="signature does not match"):

@@ -12,13 +12,15 @@ cache every module is compiled at import, holding the GIL whichever thread impor
 for ``anyio``'s back-end here): that is Python's cost, not a call on the loop, and the import
 check still catches the module. A lag is a wall-clock measure on a shared machine: a case
 over 0.1 s is run once more, in a fresh process with the cache now written, and fails only if
-that one is over too (a blocking call is there every time).
+that one is over too (a blocking call is there every time). Every trigger of the package has
+a case, and a trigger made to block (``blocking_trigger.py``) proves the probe catches it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,26 +65,69 @@ def first_poll(emulator: EmulatorServer, cache: Path, classpath: str, kwargs: di
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def kwargs_of(emulator: EmulatorServer, case: str) -> tuple[str, dict[str, Any]]:
+TRIGGERS = "airflow_provider_openai_projects.triggers"
+#: The provider's triggers, one case each (``test_every_trigger_of_the_package_has_a_case``).
+CASES = {
+    "organization_user": f"{TRIGGERS}.organization_user.OrganizationUserTrigger",
+    "api_key_usage": f"{TRIGGERS}.api_key_usage.ApiKeyUsageTrigger",
+    "audit_event": f"{TRIGGERS}.audit_event.AuditEventTrigger",
+    "rate_limit_sync": f"{TRIGGERS}.rate_limit_sync.RateLimitSyncTrigger",
+}
+
+
+def kwargs_of(emulator: EmulatorServer, case: str) -> tuple[str, dict[str, Any], str]:
+    """The trigger's classpath, kwargs that end in one event at the first poll, and that event's status."""
+    project_id = emulator.state.default_project_id
     if case == "organization_user":
         emulator.add_org_user("ada@example.com")
-        classpath = "airflow_provider_openai_projects.triggers.organization_user.OrganizationUserTrigger"
-        return classpath, {"email": "ada@example.com", "poll_interval": 0.2}
+        return CASES[case], {"email": "ada@example.com", "poll_interval": 0.2}, "success"
+    if case == "audit_event":
+        start = emulator.state.now()
+        invite = emulator.state.create_invite("new.hire@example.com", "reader", [])
+        emulator.accept_invite(invite["id"])
+        return CASES[case], {"after": start - 1, "event_types": ["invite.accepted"], "poll_interval": 0.2}, "success"
+    if case == "rate_limit_sync":
+        policy = {"gpt-4o": {"max_requests_per_1_minute": 500}}
+        return CASES[case], {"rate_limits": policy, "targets": [[project_id, None]], "dry_run": True}, "done"
     key = new_user_key(emulator)
     emulator.use_key(key["value"])
-    classpath = "airflow_provider_openai_projects.triggers.api_key_usage.ApiKeyUsageTrigger"
-    return classpath, {"project_id": emulator.state.default_project_id, "api_key_id": key["id"], "poll_interval": 0.2}
+    return CASES[case], {"project_id": project_id, "api_key_id": key["id"], "poll_interval": 0.2}, "success"
 
 
-@pytest.mark.parametrize("case", ["organization_user", "api_key_usage"])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_a_triggers_first_poll_never_blocks_the_event_loop(
     emulator: EmulatorServer, bytecode_cache: Path, case: str
 ) -> None:
-    classpath, kwargs = kwargs_of(emulator, case)
+    classpath, kwargs, status = kwargs_of(emulator, case)
     outcome = first_poll(emulator, bytecode_cache, classpath, kwargs)
-    assert outcome["status"] == "success"
+    assert outcome["status"] == status
     assert outcome["imported_on_loop"] == []  # each would be read from disk while every trigger waits
     if outcome["max_lag"] > MAX_LAG:  # compiling, the machine, or the trigger? A fresh process again tells.
         outcome = first_poll(emulator, bytecode_cache, classpath, kwargs)
     assert outcome["max_lag"] <= MAX_LAG, outcome
     assert outcome["slow_callbacks"] == []
+
+
+def test_every_trigger_of_the_package_has_a_case() -> None:
+    package = REPO / "airflow_provider_openai_projects" / "triggers"
+    defined = {
+        f"{TRIGGERS}.{path.stem}.{name}"
+        for path in package.glob("*.py")
+        if path.stem != "base"  # the polling base class, no trigger of its own
+        for name in re.findall(r"^class (\w+Trigger)\(", path.read_text(), re.MULTILINE)
+    }
+    assert defined == set(CASES.values())
+
+
+def test_the_probe_sees_a_trigger_that_blocks_the_loop_and_imports_on_it(
+    emulator: EmulatorServer, bytecode_cache: Path
+) -> None:
+    """The measure itself: a trigger whose poll sleeps 0.3 s and imports a module on the loop
+    (``blocking_trigger.py``) is caught by both checks above, every time."""
+    emulator.add_org_user("ada@example.com")
+    classpath = "tests.triggers.blocking_trigger.BlockingTrigger"
+    outcome = first_poll(emulator, bytecode_cache, classpath, {"email": "ada@example.com", "poll_interval": 0.2})
+    assert outcome["status"] == "success"
+    assert outcome["max_lag"] > MAX_LAG, outcome
+    assert outcome["slow_callbacks"] != []
+    assert "tests.triggers.imported_on_the_loop" in outcome["imported_on_loop"]

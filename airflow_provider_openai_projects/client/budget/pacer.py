@@ -9,8 +9,10 @@ Contract (the same as the in-process pacer, so the transports need no change):
   landing on a slot reserved by another process; any ``n`` consecutive admissions of an
   endpoint span at least ``(n - 1) * interval - tolerance`` (:data:`SEND_TOLERANCE`);
 - :meth:`SharedPacer.reserve` takes the next free slot in the future and returns how long
-  to wait before sending (the async client, which sleeps on its event loop, uses it); the
-  slot is the caller's even if it never sends (the budget errs on the side of fewer requests);
+  to wait before sending; the slot is the caller's even if it never sends (the budget errs
+  on the side of fewer requests). The clients do not use it (both the synchronous and the
+  async client ask :meth:`~SharedPacer.admit_now`); it keeps the :class:`~..pacing.Pacer`
+  interface whole;
 - :meth:`SharedPacer.cool_down` (after a 429) holds every request to the endpoint, in every
   process sharing the store, for at least that long; a shorter cooldown never cuts a
   longer one short.
@@ -27,9 +29,11 @@ agree on the time. SQLite (one host) uses the host's clock. Whatever the clocks 
 can freeze the budget:
 
 - a stored state further ahead of now than :func:`clock_fault_bound` (a few intervals, at
-  least :data:`CLOCK_FAULT_MIN_SECONDS`), or a cooldown longer than ``max_wait`` plus that
-  bound, is a clock fault: it is repaired (clamped to now) with one warning per endpoint
-  naming how far ahead it was and this host's offset to the store's clock;
+  least :data:`CLOCK_FAULT_MIN_SECONDS`) when a unit is taken now, or further ahead than
+  ``max_wait`` plus that bound for a cooldown or a reservation (legitimately up to
+  ``max_wait`` ahead: a 429's wait, a queue of reserved slots), is a clock fault: it is
+  repaired (clamped to now) with one warning per endpoint naming how far ahead it was, the
+  bound, and this host's offset to the store's clock;
 - no wait a pacer asks for exceeds ``max_wait`` (the connection's ``max_server_wait``):
   a longer one raises :class:`BudgetClockError` instead of sleeping.
 """
@@ -40,7 +44,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pyrate_limiter import Rate
@@ -51,6 +55,7 @@ from airflow_provider_openai_projects.client.pacing import Pacer
 from airflow_provider_openai_projects.client.retry import DEFAULT_MAX_SERVER_WAIT
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKEND_EXTRA = "rate_limit_backend"
 #: A send-time admission may come this fraction of an interval before its theoretical time,
@@ -135,40 +140,57 @@ def check_sqlite_url(url: str, connection: str = "") -> None:
         )
 
 
+def on_store(url: str, connection: str, step: Callable[[], T]) -> T:
+    """``step()`` (a call to a back-end); any failure but a budget error becomes the one
+    :func:`unavailable` error.
+
+    That error is raised *outside* the ``except`` block, so neither its ``__cause__`` nor its
+    ``__context__`` keeps the driver's exception: psycopg's carries the connection's password
+    (``pgconn.password``), and a traceback printer or error reporter that walks the chain
+    would show it.
+    """
+    try:
+        return step()
+    except BudgetUnavailableError:
+        raise
+    except ImportError as exc:
+        failure = unavailable(url, connection, f"its client library is not installed ({exc.name})")
+    except Exception as exc:
+        failure = unavailable(url, connection, f"{type(exc).__name__}: {exc}")
+    raise failure
+
+
 def open_store(url: str, connection: str = "") -> BudgetStore:
     """The store a ``rate_limit_backend`` URL names, connected and checked.
 
     :raises BudgetUnavailableError: an unknown scheme, a relative SQLite path, a missing
         client library, or a store that does not answer (the URL shown redacted:
-        :func:`~.urls.redact_url`).
+        :func:`~.urls.redact_url`; no driver exception chained: :func:`on_store`).
     """
+    return on_store(url, connection, lambda: _connect(url, connection))
+
+
+def _connect(url: str, connection: str) -> BudgetStore:
     scheme = urlsplit(url).scheme.lower() if "://" in url or url.lower().startswith("sqlite:") else ""
-    try:
-        store: BudgetStore
-        if scheme == "sqlite":
-            check_sqlite_url(url, connection)
-            from airflow_provider_openai_projects.client.budget.sqlite_store import SQLiteBudgetStore
+    store: BudgetStore
+    if scheme == "sqlite":
+        check_sqlite_url(url, connection)
+        from airflow_provider_openai_projects.client.budget.sqlite_store import SQLiteBudgetStore
 
-            store = SQLiteBudgetStore.from_url(url)
-        elif scheme in ("redis", "rediss", "valkey", "valkeys"):
-            from airflow_provider_openai_projects.client.budget.redis_store import RedisBudgetStore
+        store = SQLiteBudgetStore.from_url(url)
+    elif scheme in ("redis", "rediss", "valkey", "valkeys"):
+        from airflow_provider_openai_projects.client.budget.redis_store import RedisBudgetStore
 
-            store = RedisBudgetStore.from_url(url)
-        elif scheme in ("postgresql", "postgres"):
-            from airflow_provider_openai_projects.client.budget.postgres_store import PostgresBudgetStore
+        store = RedisBudgetStore.from_url(url)
+    elif scheme in ("postgresql", "postgres"):
+        from airflow_provider_openai_projects.client.budget.postgres_store import PostgresBudgetStore
 
-            store = PostgresBudgetStore.from_url(url)
-        else:
-            raise _misconfigured(
-                url, connection, "must start with sqlite:////, redis://, rediss://, valkey:// or postgresql://"
-            )
-        store.ping()
-    except BudgetUnavailableError:
-        raise
-    except ImportError as exc:
-        raise unavailable(url, connection, f"its client library is not installed ({exc.name})") from None
-    except Exception as exc:
-        raise unavailable(url, connection, f"{type(exc).__name__}: {exc}") from None
+        store = PostgresBudgetStore.from_url(url)
+    else:
+        raise _misconfigured(
+            url, connection, "must start with sqlite:////, redis://, rediss://, valkey:// or postgresql://"
+        )
+    store.ping()
     return store
 
 
@@ -218,6 +240,8 @@ class SharedPacer(Pacer):
         self._rate: Rate | None = None
         self._send_rate: Rate | None = None
         self._fault_bound_ms = int(clock_fault_bound(self.interval) * 1000)
+        #: How far ahead a cooldown or a reserved slot can legitimately be (``max_wait``) plus the bound.
+        self._horizon_ms = int(self.max_wait * 1000) + self._fault_bound_ms
         self._offset_ms = 0
         self._offset_checked: float | None = None
         self._warned: set[str] = set()
@@ -252,7 +276,7 @@ class SharedPacer(Pacer):
                 self._offset_checked = local = after
         return int(local * 1000) + self._offset_ms
 
-    def _repair(self, key: str, endpoint: str, now_ms: int, ahead_ms: int) -> None:
+    def _repair(self, key: str, endpoint: str, now_ms: int, ahead_ms: int, bound_ms: int) -> None:
         """A clock fault: clamp the key's state to now, and say so once per endpoint."""
         self.store.clamp(key, now_ms)
         if endpoint not in self._warned:
@@ -265,15 +289,15 @@ class SharedPacer(Pacer):
                 BACKEND_EXTRA,
                 redact_url(self.url),
                 ahead_ms / 1000.0,
-                self._fault_bound_ms / 1000.0,
+                bound_ms / 1000.0,
                 -self.clock_offset,
             )
 
     def _cooldown(self, key: str, endpoint: str, now_ms: int) -> int:
         """The key's cooldown end, repaired first if no 429 could have set it that far ahead."""
         until = self.store.cooldown_until(key)
-        if until - now_ms > self.max_wait * 1000 + self._fault_bound_ms:
-            self._repair(key, endpoint, now_ms, until - now_ms)
+        if until - now_ms > self._horizon_ms:
+            self._repair(key, endpoint, now_ms, until - now_ms, self._horizon_ms)
             until = self.store.cooldown_until(key)
         return until
 
@@ -291,31 +315,31 @@ class SharedPacer(Pacer):
         :raises BudgetUnavailableError: the store stopped answering.
         :raises BudgetClockError: the wait would exceed ``max_wait``.
         """
-        key = self._key(endpoint)
-        try:
-            now_ms = self._now_ms()
-            at_ms = max(now_ms, self._cooldown(key, endpoint, now_ms))
-            if self._rate is not None:
-                for step in range(_MAX_RESERVE_STEPS):
-                    later = self.store.admit(key, self._rate, at_ms, _UNITS)
-                    if later is None:
-                        break
-                    if step == 0 and later > self._fault_bound_ms:
-                        self._repair(key, endpoint, now_ms, later)
-                        continue
-                    at_ms += max(later, 1)
-                    if at_ms - now_ms > self.max_wait * 1000:
-                        break
-                else:  # pragma: no cover - only with thousands of processes racing for one slot
-                    raise RuntimeError("no slot found")
-        except BudgetUnavailableError:
-            raise
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
+        now_ms, at_ms = on_store(self.url, self.connection, lambda: self._reserve(endpoint))
         wait = max(at_ms - now_ms, 0) / 1000.0
         if wait > self.max_wait:
             raise self._too_long(endpoint, wait)
         return wait
+
+    def _reserve(self, endpoint: str) -> tuple[int, int]:
+        """``(now, the reserved slot)`` in the store's epoch ms (the slot not taken when it
+        lies beyond ``max_wait``)."""
+        key = self._key(endpoint)
+        now_ms = self._now_ms()
+        at_ms = max(now_ms, self._cooldown(key, endpoint, now_ms))
+        if self._rate is None:
+            return now_ms, at_ms
+        for step in range(_MAX_RESERVE_STEPS):
+            later = self.store.admit(key, self._rate, at_ms, _UNITS)
+            if later is None:
+                return now_ms, at_ms
+            if step == 0 and later > self._horizon_ms:  # reservations queue up to max_wait ahead
+                self._repair(key, endpoint, now_ms, later, self._horizon_ms)
+                continue
+            at_ms += max(later, 1)
+            if at_ms - now_ms > self.max_wait * 1000:
+                return now_ms, at_ms
+        raise RuntimeError("no slot found")  # pragma: no cover - only with thousands of processes racing for one slot
 
     def admit_now(self, endpoint: str) -> float:
         """Take a unit of ``endpoint``'s budget now if one is free (``0.0``: send at once),
@@ -323,22 +347,20 @@ class SharedPacer(Pacer):
 
         :raises BudgetUnavailableError: the store stopped answering.
         """
+        return on_store(self.url, self.connection, lambda: self._admit_now(endpoint))
+
+    def _admit_now(self, endpoint: str) -> float:
         key = self._key(endpoint)
-        try:
-            now_ms = self._now_ms()
-            cooldown_ms = self._cooldown(key, endpoint, now_ms)
-            if cooldown_ms > now_ms:
-                return (cooldown_ms - now_ms) / 1000.0
-            if self._send_rate is None:
-                return 0.0
+        now_ms = self._now_ms()
+        cooldown_ms = self._cooldown(key, endpoint, now_ms)
+        if cooldown_ms > now_ms:
+            return (cooldown_ms - now_ms) / 1000.0
+        if self._send_rate is None:
+            return 0.0
+        later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
+        if later is not None and later > self._fault_bound_ms:
+            self._repair(key, endpoint, now_ms, later, self._fault_bound_ms)
             later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
-            if later is not None and later > self._fault_bound_ms:
-                self._repair(key, endpoint, now_ms, later)
-                later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
-        except BudgetUnavailableError:
-            raise
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
         return 0.0 if later is None else max(later, 1) / 1000.0
 
     def wait(self, endpoint: str) -> float:
@@ -363,10 +385,10 @@ class SharedPacer(Pacer):
 
     def cool_down(self, endpoint: str, seconds: float) -> None:
         """After a 429: hold every request to ``endpoint``, in every process, for ``seconds``."""
-        try:
-            self.store.extend_cooldown(self._key(endpoint), self._now_ms() + int(seconds * 1000))
-        except Exception as exc:
-            raise unavailable(self.url, self.connection, f"{type(exc).__name__}: {exc}") from None
+        key = self._key(endpoint)
+        on_store(
+            self.url, self.connection, lambda: self.store.extend_cooldown(key, self._now_ms() + int(seconds * 1000))
+        )
 
     def __repr__(self) -> str:
         return f"<SharedPacer {redact_url(self.url)} {self.namespace!r} rpm={self.requests_per_minute}>"

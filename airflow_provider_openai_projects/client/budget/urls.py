@@ -10,8 +10,15 @@ by :func:`redact_url` (for messages, log lines and ``repr``) and listed by
   any name containing ``pass``, ``pwd``, ``token``, ``secret``, ``key`` or ``auth``):
   ``?password=***``;
 - an unencoded ``#`` (a password such as ``pa#ss`` written as is): everything after it is
-  ``***``; when the ``#`` sits inside the userinfo (an ``@`` follows it), the whole userinfo
-  after the user name is ``***`` and the host is read after that ``@``.
+  ``***``;
+- a password written with an unencoded ``/``, ``?`` or ``#`` (``redis://:ab/cd@h``: a base64
+  password holds ``/``): the userinfo ends at the last ``@`` after ``//`` (unless that ``@`` is
+  in a query parameter's value, ``?user=bob@server``), so the whole password is ``***`` and
+  the host is read after that ``@``.
+
+A driver's message is scrubbed of the password, of each of its pieces between ``/``, ``?``,
+``#`` and ``@`` (a driver splitting the URL its own way shows one alone; :data:`MIN_PIECE`
+characters or more), in any case.
 
 A value that is not a URL at all (a libpq ``key=value`` string, free text) is shown as
 ``***``: nothing of it is echoed. No regular expression: the URL is split with
@@ -23,6 +30,9 @@ from __future__ import annotations
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 REDACTED = "***"
+#: A piece of a password shorter than this is not scrubbed alone (one or two characters would
+#: blank every such letter of a message and say next to nothing); the whole password always is.
+MIN_PIECE = 3
 _SECRET_NAMES = ("pass", "pwd", "token", "secret", "key", "auth", "credential")
 
 
@@ -37,20 +47,37 @@ def _is_url(url: str) -> bool:
 
 
 def _split(url: str) -> tuple[str, str, str, str, str, str]:
-    """``(scheme, userinfo, hostport, path, query, fragment)``; a ``#`` followed by an ``@``
-    was inside the userinfo, so the authority is re-read after that ``@``."""
+    """``(scheme, userinfo, hostport, path, query, fragment)``.
+
+    The userinfo ends at the *last* ``@`` after ``//``, wherever :mod:`urllib.parse` puts it:
+    a password written with an unencoded ``/``, ``?`` or ``#`` (a base64 password holds ``/``)
+    would otherwise be read as the host and a path, query or fragment, and shown. The one ``@``
+    not taken as the userinfo's end is one inside a query parameter's value
+    (``?user=bob@server``, as Azure's PostgreSQL user names are written).
+    """
     parts = urlsplit(url)
-    netloc, path, query, fragment = parts.netloc, parts.path, parts.query, parts.fragment
-    userinfo = ""
-    if "#" in url and "@" in fragment and url[len(parts.scheme) + 1 :].startswith("//"):
-        head = url[len(parts.scheme) + 3 :]
-        userinfo, _, rest = head.rpartition("@")
-        again = urlsplit(f"{parts.scheme}://{rest}")
-        netloc, path, query, fragment = again.netloc, again.path, again.query, again.fragment
-        return parts.scheme, userinfo, netloc, path, query, fragment
-    if "@" in netloc:
-        userinfo, _, netloc = netloc.rpartition("@")
-    return parts.scheme, userinfo, netloc, path, query, fragment
+    after = url[len(parts.scheme) + 1 :]
+    if after.startswith("//"):
+        head = after[2:]
+        userinfo, at, rest = head.rpartition("@")
+        if at and not _in_query_value(head, len(userinfo)):
+            again = urlsplit(f"{parts.scheme}://{rest}")
+            return parts.scheme, userinfo, again.netloc, again.path, again.query, again.fragment
+    userinfo, _, netloc = parts.netloc.rpartition("@")
+    return parts.scheme, userinfo, netloc, parts.path, parts.query, parts.fragment
+
+
+def _in_query_value(head: str, index: int) -> bool:
+    """Whether ``head[index]`` lies in the value of a query parameter (``?name=...@...``)."""
+    query, hash_ = head.find("?"), head.find("#")
+    if query == -1 or query > index or -1 < hash_ < query:
+        return False
+    return "=" in head[query + 1 : index].rpartition("&")[2]
+
+
+def _garbled(user: str) -> bool:
+    """A user name holding ``/``, ``?`` or ``#``: a password's piece, not a user (nothing shown)."""
+    return any(c in user for c in "/?#")
 
 
 def _query_pairs(query: str) -> list[tuple[str, str | None]]:
@@ -71,7 +98,7 @@ def redact_url(url: str) -> str:
         shown += "//"
         if userinfo:
             user, colon, _ = userinfo.partition(":")
-            if "#" in userinfo and not colon:
+            if _garbled(user):
                 user, colon = "", ":"
             shown += f"{user}:{REDACTED}@" if colon else f"{user}@"
         shown += hostport
@@ -81,7 +108,7 @@ def redact_url(url: str) -> str:
             name if value is None else f"{name}={REDACTED if _secret_parameter(name) else value}"
             for name, value in _query_pairs(query)
         )
-    if "#" in url and (fragment or url.endswith("#")) and "#" not in userinfo:
+    if fragment or url.endswith("#"):
         shown += f"#{REDACTED}"
     return shown
 
@@ -93,21 +120,34 @@ def url_secrets(url: str) -> list[str]:
         return [url] if url.strip() else []
     _, userinfo, _, _, query, fragment = _split(url)
     found: set[str] = set()
-    if userinfo and (":" in userinfo or "#" in userinfo):
-        password = userinfo.partition(":")[2] if ":" in userinfo else userinfo
+    user, _, password = userinfo.partition(":")
+    if _garbled(user):
+        password = userinfo
+    if password:
         found.update({password, unquote(password)})
-        # A driver splitting at the '#' shows a piece alone (as a port, a host, a fragment).
-        found.update(piece for piece in password.split("#") if piece)
+        # A driver splitting the URL elsewhere shows a piece alone (as a host, a port, a path).
+        found.update(piece for piece in _pieces(password) if len(piece) >= MIN_PIECE)
     for name, value in _query_pairs(query):
         if value and _secret_parameter(name):
             found.update({value, unquote_plus(value)})
-    if fragment and "#" not in userinfo:
+    if fragment:
         found.update({fragment, unquote(fragment)})
     return sorted((s for s in found if s), key=len, reverse=True)
 
 
+def _pieces(password: str) -> list[str]:
+    """``password`` split at every ``/``, ``?``, ``#`` and ``@``."""
+    for separator in "?#@":
+        password = password.replace(separator, "/")
+    return password.split("/")
+
+
 def scrub(text: str, url: str) -> str:
-    """``text`` (a driver's error message) with every secret of ``url`` replaced by ``***``."""
+    """``text`` (a driver's error message) with every secret of ``url`` replaced by ``***``,
+    in any case (a driver that reads a piece as a host name shows it in lower case)."""
     for secret in url_secrets(url):
-        text = text.replace(secret, REDACTED)
+        lowered, start = text.lower(), 0
+        while (found := lowered.find(secret.lower(), start)) != -1:
+            text = text[:found] + REDACTED + text[found + len(secret) :]
+            lowered, start = text.lower(), found + len(REDACTED)
     return text

@@ -393,6 +393,13 @@ def _offboarding(ctx: PlanContext, spec: PeopleSpec, roster: Roster, person: Per
         "groups": sorted(str(g["group_name"]) for g in offboarding.groups_left),
         "handed_over_to": (offboarding.successor or {}).get("email"),
     }
+    # what else the apply does, shown to the approver when there is any (the plan carries it all)
+    if offboarding.roles_unassigned and not spec.remove_from_organization:
+        before["roles"] = sorted(str(r.get("role_name") or r["role_id"]) for r in offboarding.roles_unassigned)
+    if offboarding.invites:
+        before["invites"] = len(offboarding.invites)
+    if not spec.remove_from_organization:
+        before["stays_in_organization"] = True
     return Change(
         FAMILY,
         "remove",

@@ -11,6 +11,11 @@ One JSON document per org file and organization:
 - ``organization`` and ``source``: whose reads these are; another organization or another
   file makes the cache foreign (a full read).
 
+A cache file comes from outside (object storage): :func:`loads` checks its shape (every
+kept event as :mod:`.attribution` writes it), and the reason a cache is unusable carries
+none of its text unescaped. Ids it holds reach URL paths only through the client, which
+checks every path segment.
+
 :func:`dumps` refuses to write text holding anything shaped like an OpenAI key, or the
 connection's own key (:class:`KeyInCacheError`): a cache is written next to plans, in
 object storage, and must never hold a secret.
@@ -24,13 +29,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from airflow_provider_openai_projects.client.errors import OpenAIAdminError
+from airflow_provider_openai_projects.client.errors import InvalidInputError, OpenAIAdminError
+from airflow_provider_openai_projects.client.ids import validate_id
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.incremental.follow import Position
 
 CACHE_FORMAT = 1
 #: Kept for attribution: the newest events since the last apply.
 MAX_KEPT_EVENTS = 5000
 _KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{16,}")
+#: At most this much of a malformed value is quoted (escaped) in the reason.
+_MAX_SHOWN = 120
 
 
 class KeyInCacheError(OpenAIAdminError, ValueError):
@@ -88,17 +97,74 @@ class ReadCache:
             return cls(
                 organization=str(data["organization"]),
                 source=str(data["source"]),
-                reads={str(k): [dict(item) for item in v] for k, v in reads.items()},
+                reads={str(k): _items(v) for k, v in reads.items()},
                 read_at={str(k): int(v) for k, v in read_at.items()},
                 position=Position.from_dict(data["position"]),
                 full_read_at=int(data["full_read_at"]),
                 last_apply_at=None if data.get("last_apply_at") is None else int(data["last_apply_at"]),
-                events=[dict(e) for e in data.get("events") or []],
+                events=[_event(e) for e in data.get("events") or []],
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             if isinstance(error, CacheUnusable):
                 raise
-            raise CacheUnusable(f"a field is missing or malformed ({error.__class__.__name__}: {error})") from None
+            shown = printable(error)[:_MAX_SHOWN]
+            raise CacheUnusable(f"a field is missing or malformed ({error.__class__.__name__}: {shown})") from None
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    """One read's items: objects, whose ``id`` (when they have one) is an id the client
+    would put in a path (:func:`~...client.ids.validate_id`)."""
+    if not isinstance(data, list):
+        raise ValueError("a read is not a list")
+    items = [dict(item) for item in data]
+    for item in items:
+        if "id" in item:
+            try:
+                validate_id("id", item["id"])
+            except InvalidInputError:
+                raise ValueError("an object's id is not an id (a path segment the client would refuse)") from None
+    return items
+
+
+def _optional_text(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
+    return value
+
+
+def _event(data: Any) -> dict[str, Any]:
+    """A kept event as :func:`~.attribution.compact` writes it, checked field by field (the
+    plan renders and matches them: a malformed one would fail the plan, not the cache)."""
+    actor = data["actor"]
+    if not isinstance(actor, dict) or actor.get("type") not in ("session", "api_key"):
+        raise ValueError("an event's actor is malformed")
+    at = data["at"]
+    if isinstance(at, bool) or not isinstance(at, int):
+        raise ValueError("an event's time is not a time")
+    objects = data.get("objects") or []
+    stale = data.get("stale") or []
+    if not isinstance(objects, list) or not all(isinstance(o, str) for o in objects):
+        raise ValueError("an event's objects are not ids")
+    if not isinstance(stale, list) or not all(
+        isinstance(s, list) and len(s) == 2 and isinstance(s[0], str) and (s[1] is None or isinstance(s[1], str))
+        for s in stale
+    ):
+        raise ValueError("an event's stale reads are malformed")
+    return {
+        "id": str(data["id"]),
+        "type": str(data["type"]),
+        "at": at,
+        "actor": {
+            "type": actor["type"],
+            **{
+                name: _optional_text(actor.get(name), "an actor's " + name)
+                for name in ("id", "email", "name")
+                if name in actor
+            },
+        },
+        "objects": list(objects),
+        "stale": [list(s) for s in stale],
+    }
 
 
 def assert_no_key(text: str, secrets: Iterable[str] = ()) -> None:

@@ -14,7 +14,8 @@ or one object's key, and only when it truly names that object:
   target itself (``project.*``: "The project ID"; ``role.assignment.*``: ``resource_id``;
   ``tenant.group.member.*``: the group). Otherwise the whole family is re-read: a rate
   limit's id is ``rl-<model>`` in every project, a user's id is in every project.
-- an event type not in the table (a new one, or one the spec adds) makes everything stale.
+- an event type not in the table (a new one, or one the spec adds) makes everything stale;
+- a read of a family no row names (:data:`FOLLOWED_FAMILIES`) is never reused.
 
 Event types that change nothing the file manages are listed with :data:`NOTHING` and the
 reason (their spec details name only objects no family reads: API keys, IP allowlists,
@@ -87,8 +88,8 @@ class Rule:
     """What one event type may change.
 
     :param whole: families made stale whole, whoever made the event.
-    :param per_project: families made stale for the project the event truly names (a
-        session's project, or ``target``), whole when it names none.
+    :param per_project: families made stale for the projects the event truly names (a
+        session's project and ``target``: both when they differ), whole when it names none.
     :param organization: families whose organization-level key is made stale.
     :param per_object: ``(family, id of)``: the key ``<family>/<id>`` when ``id of`` finds
         the object in the details, else the whole family.
@@ -107,8 +108,9 @@ class Rule:
     def stale(self, event: Mapping[str, Any], cached: Mapping[str, Any]) -> set[Stale]:
         found: set[Stale] = {(family, None) for family in self.whole}
         found |= {(family, "") for family in self.organization}
-        project = session_project(event) or (self.target(event) if self.target else None)
-        found |= {(family, project) for family in self.per_project}
+        named = {session_project(event), self.target(event) if self.target else None} - {None}
+        for project in named or {None}:  # both when a person's scope and the target differ
+            found |= {(family, project) for family in self.per_project}
         for family, id_of in self.per_object:
             found.add((family, id_of(event)))
         if self.also is not None:
@@ -227,6 +229,24 @@ RULES: dict[str, Rule] = {
     "tunnel.deleted": Rule(f"tunnels: {_NOT_MANAGED}"),
 }
 """Event type -> what it may change. A type not here makes everything stale."""
+
+
+def _followed_families() -> frozenset[str]:
+    found = {*PROJECT_FAMILIES, *SETTINGS_FAMILIES, "project_users"}  # project_users: invite.accepted's also
+    for rule in RULES.values():
+        found |= {*rule.whole, *rule.per_project, *rule.organization, *(family for family, _ in rule.per_object)}
+    return frozenset(found)
+
+
+FOLLOWED_FAMILIES = _followed_families()
+"""The read families some row can make stale. A read of any other family (one a handler
+reads that the table has no row for: the offboarding's ``user_roles/<user>`` and
+``project_api_keys/<project>``) is never reused: no event could say it went stale."""
+
+
+def is_followed(key: str) -> bool:
+    """Whether the read ``key`` may be reused at all (its family is :data:`FOLLOWED_FAMILIES`)."""
+    return key.partition("/")[0] in FOLLOWED_FAMILIES
 
 
 def stale_reads(event: Mapping[str, Any], cached: Mapping[str, Any]) -> frozenset[Stale]:

@@ -4,9 +4,11 @@
 cache is missing, unreadable or foreign (another organization, another file), when the
 audit log cannot be followed (:class:`~.follow.LogGap`: not readable, a gap, too many
 events), or when the last full read is older than ``settings.full_read_every`` (default a
-day, so a change the log never shows is caught within a day). Otherwise it lists the
+day, so a change the log never shows is caught within a day) or as far in the future (a
+cache from elsewhere must not postpone it). Otherwise it lists the
 events since the cache's position, drops every cached read an event may have made stale
-(:mod:`.invalidation`, own writes included) and gives the engine a :class:`CachedReader`
+(:mod:`.invalidation`, own writes included; a family it has no row for is never reused
+nor kept) and gives the engine a :class:`CachedReader`
 that serves the other reads from the cache. The plan is computed as today
 (:func:`~..engine.plan`) and is the plan a full read gives when the log is complete.
 
@@ -23,10 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.changes import Plan
 from airflow_provider_openai_projects.orgfile.incremental import attribution, follow
 from airflow_provider_openai_projects.orgfile.incremental.cache import ReadCache
-from airflow_provider_openai_projects.orgfile.incremental.invalidation import Stale, is_stale, stale_reads
+from airflow_provider_openai_projects.orgfile.incremental.invalidation import Stale, is_followed, is_stale, stale_reads
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
 from airflow_provider_openai_projects.orgfile.progress import NO_PROGRESS, Progress
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
@@ -147,7 +150,7 @@ class Prepared:
 
     def finish(self, plan: Plan) -> IncrementalPlan:
         reader = self.reader
-        read_at = {k: (self.read_at[k] if k in reader.reused else self.now) for k in reader.snapshot}
+        read_at = {k: (self.read_at[k] if k in reader.reused else self.now) for k in reader.snapshot if is_followed(k)}
         families: dict[str, FamilyReads] = {}
         for key in reader.snapshot:
             family = families.setdefault(key.partition("/")[0], FamilyReads())
@@ -169,7 +172,7 @@ class Prepared:
         new_cache = ReadCache(
             organization=self.organization,
             source=self.source,
-            reads=dict(reader.snapshot),
+            reads={k: v for k, v in reader.snapshot.items() if k in read_at},  # never reused: not kept
             read_at=read_at,
             position=self.position,
             full_read_at=self.now if self.full_read is not None else (self.cache.full_read_at if self.cache else 0),
@@ -223,11 +226,11 @@ def prepare(
     events: list[dict[str, Any]] = []
     position: follow.Position | None = None
     if cache is None:
-        reason = f"no usable cache ({unusable})"
+        reason = f"no usable cache ({printable(unusable)})"
     elif cache.organization != organization:
         reason = "the cache is of another organization (or another admin key)"
     elif cache.source != spec.source:
-        reason = f"the cache is of another file ({cache.source})"
+        reason = f"the cache is of another file ({printable(cache.source)[:200]})"
     else:
         try:
             events, position = follow.follow(client, cache.position, tenant, now)
@@ -235,8 +238,12 @@ def prepare(
             reason = str(gap)
     if reason is None and full:
         reason = "asked for (--full)"
-    if reason is None and cache is not None and now - cache.full_read_at > full_read_every(spec):
+    if reason is None and cache is not None and abs(now - cache.full_read_at) > full_read_every(spec):
+        # a last full read in the future (a cache from elsewhere, a clock far off) must not
+        # postpone the next one for ever
         reason = f"the last full read is older than settings.full_read_every ({full_read_every(spec)} s)"
+        if cache.full_read_at > now:
+            reason = f"the cache's last full read is in the future (more than {full_read_every(spec)} s ahead)"
     if position is None:
         try:
             position = follow.latest(client, tenant, now)
@@ -248,7 +255,7 @@ def prepare(
         stale: set[Stale] = set()
         for event in events:
             stale |= stale_reads(event, cache.reads)
-        reusable = {k: v for k, v in cache.reads.items() if not is_stale(k, stale)}
+        reusable = {k: v for k, v in cache.reads.items() if is_followed(k) and not is_stale(k, stale)}
         read_at = dict(cache.read_at)
     return Prepared(
         CachedReader(client, progress, reusable),

@@ -1,6 +1,8 @@
 """The roster sync's report from a plan (as saved: :meth:`~..changes.Plan.to_dict`): who
-joins, moves, leaves, and the people to look at. Names and emails escaped for Markdown and
-logs. Airflow-free; the example DAG ``openai_roster_sync`` prints it."""
+joins, moves, leaves, and the people to look at. Names and emails escaped for logs and
+terminals (:func:`...domain.display.printable`), not for Markdown: a report rendered as
+Markdown escapes them again (:func:`...domain.display.markdown_text`). Airflow-free; the
+example DAG ``openai_roster_sync`` prints it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.orgfile.people.config import FAMILY
+from airflow_provider_openai_projects.orgfile.risk import CRITICAL
 
 if TYPE_CHECKING:
     from airflow_provider_openai_projects.orgfile.changes import Plan
@@ -44,7 +47,8 @@ def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
     """``{joiners, movers, leavers, look_at, risky, routine_only}``: emails (escaped) per
     kind, with what changes for each; ``look_at`` the plan's people warnings and pending
     joiners; ``risky``: an offboarding (:data:`RISKY`) or a destructive change of another
-    family; ``routine_only``: every change is a joiner's or a mover's (:data:`ROUTINE`)."""
+    family; ``routine_only``: every change is a joiner's or a mover's (:data:`ROUTINE`) and
+    none touches an owner (its saved ``risk`` is not critical): :func:`is_routine`'s rule."""
     by_kind: dict[str, dict[str, list[str]]] = {"joiner": {}, "mover": {}, "leaver": {}}
     risky = False
     routine_only = True
@@ -52,7 +56,9 @@ def roster_report(plan: Mapping[str, Any]) -> dict[str, Any]:
         target = change.get("target") or {}
         ours = change.get("family") == FAMILY
         risky = risky or target.get("risk") in RISKY or (not ours and bool(change.get("destructive")))
-        routine_only = routine_only and ours and target.get("kind") in ROUTINE
+        # as is_routine decides it (the route must not send to auto_approve what it refuses)
+        critical = str(change.get("risk") or "").partition(":")[0] == CRITICAL
+        routine_only = routine_only and ours and target.get("kind") in ROUTINE and not critical
         if not ours:
             continue
         lines = by_kind.setdefault(str(target.get("kind")), {}).setdefault(printable(change["what"]), [])

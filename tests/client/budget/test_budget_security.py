@@ -8,6 +8,7 @@ unreachable-back-end error; one host an hour ahead made a correct host wait 3,60
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -43,8 +44,24 @@ PASSWORD_FORMS = [
     ("redis://user:pa#{s}@127.0.0.1:{port}/0", "redis://user:***@127.0.0.1:{port}/0"),
     ("postgresql://bob:{s}#tail@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("redis://127.0.0.1:{port}/0#{s}", "redis://127.0.0.1:{port}/0#***"),
+    # A password written with an unencoded '/' or '?' (a base64 password holds '/'); the driver
+    # reads a piece of it as the host (lower-cased) or the port.
+    ("redis://:ab/{s}@127.0.0.1:{port}/0", "redis://:***@127.0.0.1:{port}/0"),
+    ("redis://user:{s}/x@127.0.0.1:{port}/0", "redis://user:***@127.0.0.1:{port}/0"),
+    ("redis://{s}/x@127.0.0.1:{port}/0", "redis://:***@127.0.0.1:{port}/0"),
+    ("redis://u:pw@{s}/w@127.0.0.1:{port}/0", "redis://u:***@127.0.0.1:{port}/0"),
+    ("postgresql://bob:pa/{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
+    ("postgresql://bob:pa?{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("host=127.0.0.1 port={port} password={s}", "(***)"),
 ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://127.0.0.1:5432/db?user=bob@server", "postgresql://u:***@127.0.0.1:5432/db?sslmode=disable&user=a@b"],
+)
+def test_an_at_sign_in_a_query_value_is_no_password_and_is_shown(url: str) -> None:
+    assert redact_url(url) == url
 
 
 def connection(emulator: EmulatorServer, **extra: object) -> str:
@@ -76,6 +93,11 @@ def test_a_backend_password_in_any_form_is_redacted_in_the_error_and_masked_with
     assert shown.format(port=port) in message
     assert SECRET not in message
     assert SECRET not in repr(caught.value)
+    # No driver exception kept in the chain: psycopg's holds the password (its pgconn), and a
+    # traceback printer or error reporter walking __cause__/__context__ would show it.
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+    assert SECRET not in repr(vars(caught.value))
     assert SECRET not in caplog.text
     assert "\n" not in message
     assert SECRET not in str(redact(f"the back-end is {backend}"))  # registered with the secrets masker
@@ -153,6 +175,19 @@ def test_a_state_far_in_the_future_is_repaired_with_one_warning_naming_the_offse
     assert len(warnings) == 2  # one per endpoint
     assert "36" in warnings[0]
     assert "clock" in warnings[0]
+
+
+def test_a_queue_of_reservations_deeper_than_the_clock_fault_bound_is_kept_and_no_fault(
+    backend_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 40 slots reserved at once, one a second: the last lies 39 s ahead, beyond the 30 s a
+    # state taken *now* may be ahead; a reservation may legitimately lie up to max_wait ahead.
+    pacer = SharedPacer(open_store(backend_url), "queue", 60, url=backend_url, max_wait=300)
+    with caplog.at_level(logging.WARNING):
+        waits = [pacer.reserve("POST /x") for _ in range(40)]
+    assert waits[0] == 0.0
+    assert all(later - earlier == pytest.approx(1.0, abs=0.1) for earlier, later in itertools.pairwise(waits))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:

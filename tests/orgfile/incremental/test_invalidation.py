@@ -7,7 +7,13 @@ from typing import Any
 
 import yaml
 
-from airflow_provider_openai_projects.orgfile.incremental.invalidation import EVERYTHING, RULES, is_stale, stale_reads
+from airflow_provider_openai_projects.orgfile.incremental.invalidation import (
+    EVERYTHING,
+    RULES,
+    is_followed,
+    is_stale,
+    stale_reads,
+)
 
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi-admin.yaml"
 DEFAULT = {"id": "proj_default", "name": "Default project"}
@@ -43,6 +49,13 @@ def test_every_row_is_an_event_type_of_the_spec_with_a_reason() -> None:
     assert all(rule.reason for rule in RULES.values())
 
 
+def test_a_read_of_a_family_no_row_names_is_never_reused() -> None:
+    assert all(is_followed(key) for key in CACHED)
+    assert all(is_followed(f"{family}/x") for rule in RULES.values() for family in rule.whole)
+    assert not is_followed("user_roles/user_lee")  # an offboarding's read: no event names it
+    assert not is_followed("project_api_keys/proj_a")
+
+
 def test_an_event_type_without_a_row_makes_everything_stale() -> None:
     unlisted = [t for t in _spec_event_types() if t not in RULES]
     assert unlisted  # the spec has more types than the table: they are not assumed harmless
@@ -65,6 +78,26 @@ def test_an_admin_keys_event_on_the_default_project_makes_the_whole_family_stale
 def test_an_admin_keys_project_event_is_localized_by_its_target_not_its_project() -> None:
     ev = event("project.updated", KEY, DEFAULT, id="proj_b", changes_requested={})
     assert stale_keys(ev) == ["projects", "project_users/proj_b", "rate_limits/proj_b"]
+
+
+def test_a_persons_event_on_another_project_than_their_scope_makes_both_stale() -> None:
+    ev = event("project.updated", PERSON, {"id": "proj_a", "name": "a"}, id="proj_b", changes_requested={})
+    assert stale_keys(ev) == [
+        "projects",
+        "project_users/proj_a",
+        "project_users/proj_b",
+        "rate_limits/proj_a",
+        "rate_limits/proj_b",
+    ]
+    granted = event(
+        "role.assignment.created",
+        PERSON,
+        {"id": "proj_a", "name": "a"},
+        principal_id="user_bob",
+        resource_id="proj_b",
+        resource_type="api.project",
+    )
+    assert "project_users/proj_b" in stale_keys(granted)
 
 
 def test_an_accepted_invite_makes_stale_the_projects_it_grants() -> None:

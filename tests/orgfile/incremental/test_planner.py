@@ -168,7 +168,54 @@ def _other_organization(small: Small) -> str:
     return "another organization"
 
 
-@pytest.mark.parametrize("make", [_garbage, _missing, _other_file, _audit_forbidden, _gap, _other_organization])
+def _edited(small: Small, edit: object) -> None:
+    data = json.loads(small.state.read_text())
+    edit(data)  # type: ignore[operator]
+    small.state.write_text(json.dumps(data))
+
+
+def _hostile_file_name(small: Small) -> str:
+    _edited(small, lambda data: data.update(source="org.yaml\x1b]0;owned\x07\n"))
+    return "another file (org.yaml\\x1b]0;owned\\x07\\x0a)"
+
+
+def _hostile_value(small: Small) -> str:
+    _edited(small, lambda data: data.update(full_read_at="\x1b[2J"))
+    return "a field is missing or malformed (ValueError: invalid literal for int() with base 10: '\\x1b[2J')"
+
+
+def _malformed_event(small: Small) -> str:
+    event = {"id": "audit_log-1", "type": "project.updated", "at": "soon", "actor": {"type": "session"}}
+    _edited(small, lambda data: data.update(events=[event]))
+    return "an event's time is not a time"
+
+
+def _id_climbing_out(small: Small) -> str:
+    _edited(small, lambda data: data["reads"]["projects"][0].update(id=".."))
+    return "an object's id is not an id"
+
+
+def _full_read_in_the_future(small: Small) -> str:
+    _edited(small, lambda data: data.update(full_read_at=int(time.time()) + 10 * 365 * 86400))
+    return "the cache's last full read is in the future"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _garbage,
+        _missing,
+        _other_file,
+        _audit_forbidden,
+        _gap,
+        _other_organization,
+        _hostile_file_name,
+        _hostile_value,
+        _malformed_event,
+        _id_climbing_out,
+        _full_read_in_the_future,
+    ],
+)
 def test_anything_the_log_cannot_justify_means_a_full_read_said_in_one_line(small: Small, make: object) -> None:
     expected = make(small)  # type: ignore[operator]
     small.emulator.state.update_rate_limit(small.projects[0], "rl-gpt-4o", {"max_requests_per_1_minute": 42})
@@ -178,6 +225,7 @@ def test_anything_the_log_cannot_justify_means_a_full_read_said_in_one_line(smal
     assert result.full_read is not None
     assert expected in result.full_read
     assert "\n" not in result.headline()
+    assert not any(ord(c) < 0x20 for c in result.headline())  # nothing from the cache file unescaped
     assert result.headline().startswith("full read: ")
     assert all(f.reused == 0 for f in result.families.values())
     assert [c.where for c in result.plan.changes] == ["p0"]

@@ -61,3 +61,20 @@ def test_a_plan_of_additions_only_is_not_risky_and_names_are_escaped() -> None:
     assert (report["risky"], report["routine_only"]) == (False, True)
     assert report["joiners"] == {"jo\\u202e@example.com": ["invited as reader (team\\x1b[2J: member)"]}
     assert report["look_at"] == ["row 3: status 'x\\x1b[31m' is neither active nor leaver"]
+
+
+def test_joiners_made_owners_are_not_routine_as_the_automatic_approval_decides(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    from airflow_provider_openai_projects.orgfile.people.report import is_routine
+
+    rows = [row for row in ROWS if row[0] in ("mgr@example.com", "ada@example.com", "jo@example.com")]
+    teams = {"search": {"projects": {"team-search": "owner"}}}
+    the_plan = engine.plan(client, spec(document({"uri": write_csv(tmp_path / "people.csv", rows)}, teams=teams)))
+    [invite] = the_plan.changes
+    assert (invite.action, invite.target["kind"]) == ("invite", "joiner")
+
+    report = roster_report(the_plan.to_dict())
+
+    assert report["joiners"] == {"jo@example.com": ["invited as reader (team-search: owner)"]}
+    assert (report["routine_only"], is_routine(the_plan)) == (False, False)
