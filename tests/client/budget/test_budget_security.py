@@ -23,6 +23,7 @@ from airflow_provider_openai_projects.client.budget import (
     SharedPacer,
     open_store,
     redact_url,
+    url_secrets,
 )
 from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
@@ -53,6 +54,11 @@ PASSWORD_FORMS = [
     ("postgresql://bob:pa/{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("postgresql://bob:pa?{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("host=127.0.0.1 port={port} password={s}", "(***)"),
+    # Written without '//' (refused as a URL, but its message shows it as written): urllib
+    # sees a path there, no userinfo.
+    ("redis:/:{s}@127.0.0.1:{port}/0", "(redis:/:***@127.0.0.1:{port}/0)"),
+    ("redis:{s}@127.0.0.1:{port}/0", "(redis:***@127.0.0.1:{port}/0)"),
+    ("postgresql:/bob:{s}@127.0.0.1:{port}/db", "(postgresql:/bob:***@127.0.0.1:{port}/db)"),
 ]
 
 
@@ -124,6 +130,14 @@ def test_a_sqlite_budget_that_is_not_an_absolute_path_is_a_configuration_error_n
         OpenAIAdminHook().list_projects()
     assert not Path("/budget.db").exists()
     assert emulator.log.entries() == []
+
+
+def test_an_at_sign_in_a_sqlite_path_is_no_password_and_nothing_of_it_is_masked() -> None:
+    # Read as a userinfo, '//srv/data/a' was shown as ***, and 'srv' and 'data' were registered
+    # with the secrets masker (every log line with the word 'data' then blanked).
+    url = "sqlite:////srv/data/a@b/budget.db"
+    assert redact_url(url) == url
+    assert url_secrets(url) == []
 
 
 def test_a_sqlite_budget_with_an_absolute_path_is_created_there(tmp_path: Path) -> None:
