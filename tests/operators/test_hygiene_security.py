@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
@@ -135,3 +136,19 @@ def test_names_from_the_api_reach_the_report_and_the_change_log_escaped(
     assert "\x1b" not in logged
     assert "\u202e" not in logged
     assert "\nCHANGE: nothing deleted" not in logged
+
+
+@pytest.mark.parametrize("entry", ["", "openai search", "openai_\x1b[2Jkey", "x" * 300, 42])
+def test_a_rotation_entry_the_rotation_could_not_have_named_is_refused_before_the_sink_is_read(
+    admin_conn: EmulatorServer, entry: object
+) -> None:
+    class Watched(InMemoryKeySink):
+        def load(self, name: str) -> Any:
+            loaded.append(name)
+            return super().load(name)
+
+    loaded: list[str] = []
+    with pytest.raises(AirflowFailException, match="invalid rotation_entries"):
+        run(act=True, rotation_entries=["openai_search_api_key", entry], key_sink=Watched())
+    assert loaded == []
+    assert admin_conn.log.writes() == []
