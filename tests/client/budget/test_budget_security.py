@@ -223,3 +223,19 @@ def test_a_backend_that_is_not_a_string_is_one_configuration_error_naming_the_ex
     with pytest.raises(ConfigurationError, match="extra 'rate_limit_backend' must be a URL string"):
         OpenAIAdminHook().list_projects()
     assert emulator.log.entries() == []
+
+
+def test_the_ui_form_of_the_extra_is_the_hooks_budget_as_it_is_the_clis(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The hook read only the plain key: a connection saved with the UI's prefixed extra was
+    # masked and used by the CLI, but the hook paced per process, silently.
+    extra = {"extra__openai_admin__rate_limit_backend": "sqlite:budget.db"}
+    monkeypatch.setenv(CONN_ENV, connection(emulator, **extra))
+    with pytest.raises(BudgetUnavailableError, match=r"'rate_limit_backend' \(sqlite:budget.db\) must name an abs"):
+        OpenAIAdminHook().list_projects()
+    budget = tmp_path / "budget.db"
+    monkeypatch.setenv(CONN_ENV, connection(emulator, extra__openai_admin__rate_limit_backend=f"sqlite:///{budget}"))
+    OpenAIAdminHook().list_projects()
+    assert budget.is_file()
+    assert [(e.method, e.path) for e in emulator.log.entries()] == [("GET", "/organization/projects")]
