@@ -213,6 +213,35 @@ def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:
         pacer.reserve("POST /x")
 
 
+@pytest.mark.asyncio
+async def test_the_async_clients_waits_for_one_send_are_bounded_by_max_server_wait_too(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    # The async client (every trigger) asked admit_now until it said 0, with no bound: a budget
+    # that keeps asking for 2 s more (held by other hosts' 429s, a contended endpoint) was
+    # waited on for ever, while the synchronous pacer stops at max_server_wait.
+    from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
+
+    url = f"sqlite:///{tmp_path / 'budget.db'}"
+    pacer = SharedPacer(open_store(url), "cap", 60, url=url, max_wait=5)
+    waits: list[float] = []
+
+    async def recorded(seconds: float) -> None:  # time does not pass: each ask is ~2 s again
+        waits.append(seconds)
+        if len(waits) > 10:
+            pytest.fail(f"the async client kept waiting: {waits}")
+
+    pacer.cool_down("GET /organization/users", 2)
+    client = AsyncOpenAIAdminClient(emulator.admin_key, base_url=emulator.base_url, pacer=pacer, sleep=recorded)
+    try:
+        with pytest.raises(BudgetClockError, match=r"before GET /organization/users, more than max_server_wait"):
+            await client.list_users()
+    finally:
+        await client.aclose()
+    assert len(waits) == 2  # 2 + 2 s waited; a third 2 s would pass 5 s
+    assert emulator.log.entries() == []
+
+
 @pytest.mark.parametrize("value", [42, ["redis://x"], {"url": "redis://x"}])
 def test_a_backend_that_is_not_a_string_is_one_configuration_error_naming_the_extra(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, value: object
