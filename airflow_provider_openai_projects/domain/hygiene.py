@@ -11,6 +11,10 @@ it), never a key made outside the automation: such a key is reported as foreign 
 as foreign (not also as idle), and never deleted, not even with its service account (an idle
 account holding one is reported only). Spend and certificates are reported only.
 
+Limit: a key is known as made outside the automation only from the ``api_key.created``
+events of the last ``audit_lookback_days``; an older key has no known maker and does not
+keep its idle service account from deletion.
+
 Reads: one list of projects; per active project one list of keys and one of service
 accounts; one audit-log scan of ``api_key.created`` events over the look-back; one
 costs read for the month; one spend-limit read per project that has a cost this month;
