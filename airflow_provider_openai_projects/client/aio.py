@@ -195,15 +195,18 @@ class AsyncOpenAIAdminClient:
         # As the synchronous transport's ``pacer.wait``: a shared budget gives its unit when
         # the sender is awake and about to send (``admit_now``), so a late wake-up does not
         # spend a slot it missed; each ask is a round trip to the budget's store (SQLite,
-        # Redis, PostgreSQL), never made on the triggerer's event loop.
-        admit_now = getattr(self.pacer, "admit_now", None)
-        if admit_now is None:  # the per-process pacer: reserve, then sleep until the slot
+        # Redis, PostgreSQL), never made on the triggerer's event loop. The waits of one send
+        # are bounded as the synchronous pacer's (``admit_within``: ``max_server_wait``).
+        admit_within = getattr(self.pacer, "admit_within", None)
+        if admit_within is None:  # the per-process pacer: reserve, then sleep until the slot
             delay = await asyncio.to_thread(self.pacer.reserve, endpoint)
             if delay > 0:
                 await self._sleep(delay)
             return
-        while (delay := await asyncio.to_thread(admit_now, endpoint)) > 0:
+        waited = 0.0
+        while (delay := await asyncio.to_thread(admit_within, endpoint, waited)) > 0:
             await self._sleep(delay)
+            waited += delay
 
     async def _send_once(self, call: PreparedCall, *, params: Mapping[str, Any] | None, json: Any) -> Any:
         url = self.base_url + call.path

@@ -9,10 +9,17 @@ recorded as one of its generations (its key sink entries name the account:
 ``rotation_account_ids``; a ``<logical>--<N>`` name alone proves nothing, anyone can choose
 it), never a key made outside the automation: such a key is reported as foreign and only
 as foreign (not also as idle), and never deleted, not even with its service account (an idle
-account holding one is reported only). Spend and certificates are reported only.
+account holding one, or made outside the automation with its first key, is reported only).
+Spend and certificates are reported only.
+
+Limit: a key or account is known as made outside the automation only from the
+``api_key.created`` and ``service_account.created`` events of the last
+``audit_lookback_days``; an older one has no known maker and does not keep its idle service
+account from deletion.
 
 Reads: one list of projects; per active project one list of keys and one of service
-accounts; one audit-log scan of ``api_key.created`` events over the look-back; one
+accounts; one audit-log scan of ``api_key.created`` and ``service_account.created``
+events over the look-back; one
 costs read for the month; one spend-limit read per project that has a cost this month;
 one list of certificates.
 """
@@ -152,8 +159,13 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
     idle: list[Finding] = []
     for project in projects:
         idle.extend(_idle_in_project(api, project, policy, now, key_projects, key_ids_of_account))
-    foreign = list(_foreign_keys(api, key_projects, policy, now))
-    report.findings.extend(_sparing_foreign_keys(idle, {f.resource_id for f in foreign}, key_ids_of_account))
+    since = int(now - policy.audit_lookback_days * DAY)
+    events = list(api.list_audit_logs(event_types=list(_MADE_EVENTS), effective_at={"gte": since}))
+    foreign = list(_foreign_keys(events, key_projects, policy))
+    made_outside = _accounts_made_outside(events, policy)
+    report.findings.extend(
+        _sparing_foreign_keys(idle, {f.resource_id for f in foreign}, key_ids_of_account, made_outside)
+    )
     report.findings.extend(foreign)
     report.findings.extend(_spend_near_limit(api, projects, policy, now))
     report.findings.extend(_expiring_certificates(api, policy, now))
@@ -161,17 +173,25 @@ def scan(api: HygieneApi, policy: HygienePolicy, *, now: float) -> HygieneReport
 
 
 def _sparing_foreign_keys(
-    idle: Iterable[Finding], foreign_ids: set[str], key_ids_of_account: Mapping[str, set[str]]
+    idle: Iterable[Finding],
+    foreign_ids: set[str],
+    key_ids_of_account: Mapping[str, set[str]],
+    made_outside: Mapping[str, str],
 ) -> Iterable[Finding]:
     """``idle`` without what would delete a foreign key: such a key is reported as foreign
-    only (never also as an idle key), and an idle account holding one is reported only
-    (deleting an account deletes its keys)."""
+    only (never also as an idle key), and an idle account holding one, or made outside the
+    automation (``made_outside``: account id -> who; the key the create returns has no
+    ``api_key.created`` of its own), is reported only (deleting an account deletes its keys)."""
     for finding in idle:
         if finding.kind == "idle_key" and finding.resource_id in foreign_ids:
             continue
         held = sorted(key_ids_of_account.get(finding.resource_id, set()) & foreign_ids)
         if finding.kind == "idle_service_account" and held:
             detail = f"{finding.detail} (holds {', '.join(held)}, made outside the automation: reported only)"
+            finding = replace(finding, detail=detail, actionable=False)
+        elif finding.kind == "idle_service_account" and finding.resource_id in made_outside:
+            who = made_outside[finding.resource_id]
+            detail = f"{finding.detail} (made outside the automation, by {who}: reported only)"
             finding = replace(finding, detail=detail, actionable=False)
         yield finding
 
@@ -278,8 +298,28 @@ def _idle_in_project(
         )
 
 
+#: The audit events that say who made a key: a key's own, and a service account's (whose create
+#: returns its first key, with no ``api_key.created`` of its own).
+_MADE_EVENTS = ("api_key.created", "service_account.created")
+
+
+def _accounts_made_outside(events: Iterable[Mapping[str, Any]], policy: HygienePolicy) -> dict[str, str]:
+    """Service account id -> who made it, for the ``service_account.created`` events whose actor
+    is not the automation."""
+    automation = set(policy.automation_actor_ids)
+    made: dict[str, str] = {}
+    for event in events:
+        account_id = (event.get("service_account.created") or {}).get("id")
+        if event.get("type") != "service_account.created" or not account_id:
+            continue
+        actor_ids = _actor_ids(event.get("actor") or {})
+        if not actor_ids & automation:
+            made[str(account_id)] = ", ".join(sorted(actor_ids)) or "an unknown actor"
+    return made
+
+
 def _foreign_keys(
-    api: HygieneApi, key_projects: Mapping[str, Mapping[str, Any]], policy: HygienePolicy, now: float
+    events: Iterable[Mapping[str, Any]], key_projects: Mapping[str, Mapping[str, Any]], policy: HygienePolicy
 ) -> Iterable[Finding]:
     """Keys whose ``api_key.created`` event names an actor other than the automation.
 
@@ -290,11 +330,10 @@ def _foreign_keys(
     A key deleted since its event is reported with its project unknown, unless a person
     made it (a session's event names the project it was scoped to).
     """
-    since = int(now - policy.audit_lookback_days * DAY)
-    events = api.list_audit_logs(event_types=["api_key.created"], effective_at={"gte": since})
     automation = set(policy.automation_actor_ids)
-    for audit_event in events:
-        event: Mapping[str, Any] = audit_event  # the API's dict (TypedDicts type only known keys)
+    for event in events:
+        if event.get("type") != "api_key.created":
+            continue
         actor = event.get("actor") or {}
         actor_ids = _actor_ids(actor)
         if actor_ids & automation:

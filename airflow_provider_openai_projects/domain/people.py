@@ -43,10 +43,13 @@ def require_person(user_id: object, email: object) -> tuple[str | None, str | No
 def find_project_user(
     users: Sequence[ProjectUser], *, user_id: str | None = None, email: str | None = None
 ) -> ProjectUser | None:
-    """The member with this user id, or with this email (compared case-insensitively)."""
+    """The member with this user id, or with this email (compared as the API does:
+    :func:`~.emails.same_email`)."""
+    from airflow_provider_openai_projects.domain.emails import same_email  # not at parse time (import cost test)
+
     for user in users:
         if user_id is not None and user.get("id") == user_id:
             return user
-        if email is not None and (user.get("email") or "").lower() == email.lower():
+        if same_email(user.get("email"), email):
             return user
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.exports.records import MAX_TIMESTAMP
 
 #: The end of the error for a run without an interval: short, so the log line is whole.
 NO_INTERVAL = "set data_interval_start/end in the run's conf, or backfill"
@@ -100,6 +101,8 @@ def _iso_seconds(seconds: int) -> str:
 
 
 def _parse(value: str | datetime, field: str) -> datetime:
+    """A given bound as an aware datetime (UTC when it names no zone), from 1970 to the year
+    9999 in UTC; anything else an :class:`InvalidInputError` naming ``field``."""
     if isinstance(value, datetime):
         moment = value
     else:
@@ -107,7 +110,10 @@ def _parse(value: str | datetime, field: str) -> datetime:
             moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise InvalidInputError(field, f"not an ISO 8601 date and time: {str(value)[:40]!r}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not 0 <= moment.timestamp() <= MAX_TIMESTAMP:  # the API's times are non-negative; a file name's year <= 9999
+        raise InvalidInputError(field, f"{moment.isoformat()} is outside 1970-01-01 .. 9999-12-31 (UTC)")
+    return moment
 
 
 def _iso(moment: datetime | None) -> str:

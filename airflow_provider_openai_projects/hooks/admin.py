@@ -41,6 +41,7 @@ from airflow_provider_openai_projects.client import OpenAIAdminClient, OpenAIAdm
 from airflow_provider_openai_projects.client.endpoints import endpoint
 from airflow_provider_openai_projects.client.resources import AdminMethods
 from airflow_provider_openai_projects.hooks.connection import (
+    backend_url,
     base_url_from_connection,
     client_config_from_connection,
     client_options,
@@ -102,7 +103,7 @@ class OpenAIAdminHook(BaseHook, AdminMethods):
                 self.openai_admin_conn_id,
                 ADMIN_KEY_PREFIX,
             )
-        backend = (conn.extra_dejson or {}).get("rate_limit_backend")
+        backend = backend_url(conn.extra_dejson or {}, self.openai_admin_conn_id)
         return OpenAIAdminClient(
             config=config, pacer=connection_pacer(self.openai_admin_conn_id, config, backend=backend)
         )

@@ -36,13 +36,11 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from airflow_provider_openai_projects import CONN_TYPE
-from airflow_provider_openai_projects.client.budget.urls import url_secrets
+from airflow_provider_openai_projects.client.budget import BACKEND_EXTRA, url_secrets
 from airflow_provider_openai_projects.client.config import DEFAULT_BASE_URL, ClientConfig, check_api_key, origin
 from airflow_provider_openai_projects.client.errors import ConfigurationError
 from airflow_provider_openai_projects.client.pacing import Pacer
 from airflow_provider_openai_projects.client.shared_pacers import new_pacer, shared_pacer
-
-BACKEND_EXTRA = "rate_limit_backend"
 
 _FLOAT_EXTRAS = ("timeout", "connect_timeout", "total_timeout", "requests_per_minute", "max_server_wait")
 _INT_EXTRAS = ("max_retries", "max_response_bytes")
@@ -183,9 +181,10 @@ def client_config_from_connection(
 
 
 def backend_url(extra: Mapping[str, Any], conn_id: str) -> str | None:
-    """The extra ``rate_limit_backend`` (``None`` when unset); a value that is not a string is
-    a configuration error naming it."""
-    value = extra.get(BACKEND_EXTRA, extra.get(f"extra__{CONN_TYPE}__{BACKEND_EXTRA}"))
+    """The extra ``rate_limit_backend`` (plain key or the UI's ``extra__openai_admin__``
+    form, as every extra; ``None`` when unset); a value that is not a string is a
+    configuration error naming it. What the hook, the triggers and the CLI pace with."""
+    value = _raw_backend(extra)
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -193,10 +192,14 @@ def backend_url(extra: Mapping[str, Any], conn_id: str) -> str | None:
     return value.strip() or None
 
 
+def _raw_backend(extra: Mapping[str, Any]) -> object:
+    return extra.get(BACKEND_EXTRA, extra.get(f"extra__{CONN_TYPE}__{BACKEND_EXTRA}"))
+
+
 def connection_secrets(password: object, extra: Mapping[str, Any]) -> list[str]:
     """The connection's secrets: its key and every password of its ``rate_limit_backend``."""
     found = [password.strip()] if isinstance(password, str) and password.strip() else []
-    backend = extra.get(BACKEND_EXTRA, extra.get(f"extra__{CONN_TYPE}__{BACKEND_EXTRA}"))
+    backend = _raw_backend(extra)
     if isinstance(backend, str) and backend.strip():
         found.extend(url_secrets(backend.strip()))
     return found

@@ -108,12 +108,14 @@ class OrgHygieneOperator(OpenAIAdminBaseOperator):
     def _rotation_account_ids(self) -> frozenset[str]:
         """The service accounts the rotation's entries (current and pending) record."""
         from airflow_provider_openai_projects.client.errors import InvalidInputError
-        from airflow_provider_openai_projects.domain.key_generations import pending_entry_name
+        from airflow_provider_openai_projects.domain.key_generations import pending_entry_name, require_entry_name
         from airflow_provider_openai_projects.domain.service_accounts import load_entry, resolve_sink
 
-        entries = self.rotation_entries or ()
-        if isinstance(entries, str) or not all(isinstance(e, str) and e for e in entries):
+        given = self.rotation_entries or ()
+        if isinstance(given, str) or not isinstance(given, Sequence):
             raise InvalidInputError("rotation_entries", "must be a list of sink entry names")
+        # Each as the rotation names its entries: nothing else is looked up in the sink.
+        entries = [require_entry_name("rotation_entries", entry) for entry in given]
         if not entries:
             return frozenset()
         sink = resolve_sink(self.key_sink)

@@ -261,9 +261,13 @@ class OpenAIAdminPollingTrigger(BaseTrigger):
         """The client from the same :func:`~..hooks.connection.client_config_from_connection`
         as the hook's (same fields, same checks, the same shared pacer key)."""
         from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
-        from airflow_provider_openai_projects.hooks.connection import client_config_from_connection, connection_pacer
+        from airflow_provider_openai_projects.hooks.connection import (
+            backend_url,
+            client_config_from_connection,
+            connection_pacer,
+        )
 
         conn_id = self.openai_admin_conn_id
         config = client_config_from_connection(conn, conn_id, extra=extra)
-        pacer = connection_pacer(conn_id, config, backend=extra.get("rate_limit_backend"))
+        pacer = connection_pacer(conn_id, config, backend=backend_url(extra, conn_id))
         return AsyncOpenAIAdminClient(config=config, pacer=pacer, sleep=self._sleep)

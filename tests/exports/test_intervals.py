@@ -66,6 +66,10 @@ def test_a_given_interval_is_read_from_iso_text_in_utc_unless_it_says_otherwise(
     [
         ("yesterday", "2026-11-27T11:00:00Z", "data_interval_start"),
         ("2026-11-27T11:00:00Z", "2026-11-27T10:00:00Z", "data_interval_end"),
+        # out of range: a ValueError from the file name (year 0 or 10000 in UTC), a negative start_time sent
+        ("0001-01-01T00:00:00+14:00", "2026-11-27T10:00:00Z", "data_interval_start"),
+        ("1900-01-01T00:00:00Z", "1900-01-02T00:00:00Z", "data_interval_start"),
+        ("2026-11-27T10:00:00Z", "9999-12-31T23:30:00-14:00", "data_interval_end"),
     ],
 )
 def test_a_given_interval_that_is_not_one_names_the_bound(start: str, end: str, field: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
@@ -115,6 +116,32 @@ def test_an_idle_account_holding_a_foreign_key_is_reported_and_not_deleted_with_
     assert admin_conn.log.writes() == []
 
 
+def test_an_idle_account_made_outside_the_automation_with_its_first_key_is_reported_and_not_deleted(
+    admin_conn: EmulatorServer,
+) -> None:
+    # Creating a service account returns its first key with no api_key.created of its own: only
+    # service_account.created says who made it. Another automation's idle account was deleted.
+    client = OpenAIAdminClient(admin_conn.admin_key, base_url=admin_conn.base_url)
+    project = client.create_project(name="team")["id"]
+    other = OpenAIAdminClient(client.create_admin_api_key(name="another")["value"], base_url=admin_conn.base_url)
+    admin_conn.state.advance_clock(-5 * DAY)
+    theirs = other.create_service_account(project, name="theirs")["id"]
+    ours = client.create_service_account(project, name="ours")["id"]
+    admin_conn.state.advance_clock(5 * DAY)
+    admin_conn.log.clear()
+
+    report = run(act=True, idle_days=3)
+
+    assert findings(report, theirs) == [("idle_service_account", False)]
+    [shown] = [f for f in report["findings"] if f["resource_id"] == theirs]
+    assert "made outside the automation, by key_" in shown["detail"]
+    assert findings(report, ours) == [("idle_service_account", True)]
+    assert report["deleted"] == [ours]
+    assert [(w.method, w.path) for w in admin_conn.log.writes()] == [
+        ("DELETE", f"/organization/projects/{project}/service_accounts/{ours}")
+    ]
+
+
 def test_names_from_the_api_reach_the_report_and_the_change_log_escaped(
     admin_conn: EmulatorServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -135,3 +162,19 @@ def test_names_from_the_api_reach_the_report_and_the_change_log_escaped(
     assert "\x1b" not in logged
     assert "\u202e" not in logged
     assert "\nCHANGE: nothing deleted" not in logged
+
+
+@pytest.mark.parametrize("entry", ["", "openai search", "openai_\x1b[2Jkey", "x" * 300, 42])
+def test_a_rotation_entry_the_rotation_could_not_have_named_is_refused_before_the_sink_is_read(
+    admin_conn: EmulatorServer, entry: object
+) -> None:
+    class Watched(InMemoryKeySink):
+        def load(self, name: str) -> Any:
+            loaded.append(name)
+            return super().load(name)
+
+    loaded: list[str] = []
+    with pytest.raises(AirflowFailException, match="invalid rotation_entries"):
+        run(act=True, rotation_entries=["openai_search_api_key", entry], key_sink=Watched())
+    assert loaded == []
+    assert admin_conn.log.writes() == []

@@ -37,24 +37,29 @@ def member(admin_conn: EmulatorServer) -> str:
     return user_id
 
 
+NEAR = f"but {MEMBER!r} looks like it or reaches the same mailbox"
+
+
 @pytest.mark.parametrize(
-    "lookalike",
+    ("lookalike", "why", "before_any_request"),
     [
-        "ada.lovelace+old@example.com",  # plus-addressing
-        "Ada.Lovelace@example.com.",  # trailing dot
-        "ADA.LOVELACE+x@EXAMPLE.COM.",  # both, in another case
-        "\u0430da.lovelace@example.com",  # a Cyrillic a: mixed scripts, refused before any request
+        ("ada.lovelace+old@example.com", NEAR, False),  # plus-addressing
+        ("Ada.Lovelace@example.com.", NEAR, False),  # trailing dot
+        ("ADA.LOVELACE+x@EXAMPLE.COM.", NEAR, False),  # both, in another case
+        ("\u0430da.lovelace@example.com", "mixes scripts", True),  # a Cyrillic a: refused before any request
     ],
 )
 def test_a_lookalike_email_fails_before_any_write_naming_the_member_escaped(
-    admin_conn: EmulatorServer, member: str, lookalike: str
+    admin_conn: EmulatorServer, member: str, lookalike: str, why: str, before_any_request: bool
 ) -> None:
     with pytest.raises(AirflowFailException) as caught:
         offboard(email=lookalike)
     message = str(caught.value)
     assert "invalid email" in message
-    assert repr(MEMBER) in message or "mixes scripts" in message
+    assert why in message
     assert admin_conn.log.writes() == []
+    if before_any_request:
+        assert admin_conn.log.entries() == []
 
 
 def test_a_whole_cyrillic_lookalike_fails_on_its_unicode_skeleton(admin_conn: EmulatorServer) -> None:

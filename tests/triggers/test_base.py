@@ -157,6 +157,19 @@ async def test_a_connection_without_a_key_gives_an_error_event_and_no_request(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("extra", ["rate_limit_backend", "extra__openai_admin__rate_limit_backend"])
+async def test_the_shared_budget_of_either_form_of_the_extra_is_the_triggers_too(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, extra: str
+) -> None:
+    # The trigger read only the plain key: with the UI's prefixed form it paced per process, silently.
+    set_connection(monkeypatch, emulator, extra={extra: "sqlite:budget.db"})
+    (event,) = await run_to_event(OrganizationUserTrigger(email="ada@example.com"), Waits())
+    assert event.payload["status"] == "error"
+    assert "extra 'rate_limit_backend' (sqlite:budget.db) must name an absolute file path" in event.payload["message"]
+    assert emulator.log.entries() == []
+
+
+@pytest.mark.asyncio
 async def test_a_long_retry_after_is_awaited_in_the_triggerer_then_polling_goes_on(
     admin_conn: EmulatorServer,
 ) -> None:

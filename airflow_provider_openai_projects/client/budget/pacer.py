@@ -11,8 +11,8 @@ Contract (the same as the in-process pacer, so the transports need no change):
 - :meth:`SharedPacer.reserve` takes the next free slot in the future and returns how long
   to wait before sending; the slot is the caller's even if it never sends (the budget errs
   on the side of fewer requests). The clients do not use it (both the synchronous and the
-  async client ask :meth:`~SharedPacer.admit_now`); it keeps the :class:`~..pacing.Pacer`
-  interface whole;
+  async client ask :meth:`~SharedPacer.admit_within`: :meth:`~SharedPacer.admit_now` bounded
+  by ``max_wait``); it keeps the :class:`~..pacing.Pacer` interface whole;
 - :meth:`SharedPacer.cool_down` (after a 429) holds every request to the endpoint, in every
   process sharing the store, for at least that long; a shorter cooldown never cuts a
   longer one short.
@@ -363,6 +363,21 @@ class SharedPacer(Pacer):
             later = self.store.admit(key, self._send_rate, now_ms, _UNITS)
         return 0.0 if later is None else max(later, 1) / 1000.0
 
+    def admit_within(self, endpoint: str, waited: float) -> float:
+        """:meth:`admit_now` for a send that has already waited ``waited`` seconds: the delay,
+        unless sleeping it would take that send's wait past ``max_wait``.
+
+        The one bound of both clients' waits: :meth:`wait` (the synchronous client) and the
+        async client's loop (which sleeps on its event loop) call it.
+
+        :raises BudgetUnavailableError: the store stopped answering.
+        :raises BudgetClockError: ``waited`` plus the delay exceeds ``max_wait``.
+        """
+        delay = self.admit_now(endpoint)
+        if delay > 0 and waited + delay > self.max_wait:
+            raise self._too_long(endpoint, waited + delay)
+        return delay
+
     def wait(self, endpoint: str) -> float:
         """Block until a request to ``endpoint`` may be sent now; the seconds waited.
 
@@ -374,11 +389,9 @@ class SharedPacer(Pacer):
         """
         waited = 0.0
         for _ in range(_MAX_RESERVE_STEPS):
-            delay = self.admit_now(endpoint)
+            delay = self.admit_within(endpoint, waited)
             if delay <= 0:
                 return waited
-            if waited + delay > self.max_wait:
-                raise self._too_long(endpoint, waited + delay)
             self._sleep(delay)
             waited += delay
         raise RuntimeError("no free unit found")  # pragma: no cover - a store answering nonsense

@@ -14,7 +14,12 @@ by :func:`redact_url` (for messages, log lines and ``repr``) and listed by
 - a password written with an unencoded ``/``, ``?`` or ``#`` (``redis://:ab/cd@h``: a base64
   password holds ``/``): the userinfo ends at the last ``@`` after ``//`` (unless that ``@`` is
   in a query parameter's value, ``?user=bob@server``), so the whole password is ``***`` and
-  the host is read after that ``@``.
+  the host is read after that ``@``;
+- a URL written without ``//`` (``redis:/:pw@h``, ``redis:pw@h``: refused as a URL, but
+  its message shows it): read as if it had them, all before the last ``@`` a password
+  unless it names a ``user:``.
+
+A ``sqlite:`` URL is a file path: an ``@`` in it is no userinfo's end.
 
 A driver's message is scrubbed of the password, of each of its pieces between ``/``, ``?``,
 ``#`` and ``@`` (a driver splitting the URL its own way shows one alone; :data:`MIN_PIECE`
@@ -57,7 +62,7 @@ def _split(url: str) -> tuple[str, str, str, str, str, str]:
     """
     parts = urlsplit(url)
     after = url[len(parts.scheme) + 1 :]
-    if after.startswith("//"):
+    if after.startswith("//") and not _is_file(parts.scheme):
         head = after[2:]
         userinfo, at, rest = head.rpartition("@")
         if at and not _in_query_value(head, len(userinfo)):
@@ -73,6 +78,29 @@ def _in_query_value(head: str, index: int) -> bool:
     if query == -1 or query > index or -1 < hash_ < query:
         return False
     return "=" in head[query + 1 : index].rpartition("&")[2]
+
+
+def _without_authority(url: str) -> tuple[str, str] | None:
+    """``(the scheme, its colon and the slashes as written, an authority form of the rest)``
+    for a URL written without ``//`` but with an ``@`` (a mistyped ``redis:/:pw@host`` or
+    ``redis:pw@host``), else ``None``.
+
+    :mod:`urllib.parse` sees no userinfo there, only a path, which would be shown whole. The
+    rest is read as ``//<rest>``, and all before its last ``@`` as a password when it names
+    no ``user:`` (nobody can tell what ``pw@`` meant).
+    """
+    scheme = url.partition(":")[0]
+    after = url[len(scheme) + 1 :]
+    body = after.lstrip("/")
+    at = body.rfind("@")
+    if after.startswith("//") or at == -1 or _in_query_value(body, at) or _is_file(scheme):
+        return None
+    return url[: len(url) - len(body)], f"{scheme}://{body if ':' in body[:at] else ':' + body}"
+
+
+def _is_file(scheme: str) -> bool:
+    """``sqlite:``: what follows is a file path, where an ``@`` is a character like any other."""
+    return scheme.lower() == "sqlite"
 
 
 def _garbled(user: str) -> bool:
@@ -92,6 +120,10 @@ def redact_url(url: str) -> str:
     """``url`` with every password-bearing part replaced by ``***`` (see the module docstring)."""
     if not _is_url(url):
         return REDACTED
+    if (written := _without_authority(url)) is not None:
+        prefix, as_authority = written
+        shown = redact_url(as_authority).split("//", 1)[1]
+        return prefix + (shown[1:] if ":" not in url[len(prefix) :].rpartition("@")[0] else shown)
     scheme, userinfo, hostport, path, query, fragment = _split(url)
     shown = f"{scheme}:"
     if userinfo or hostport or url[len(scheme) + 1 :].startswith("//"):
@@ -118,6 +150,8 @@ def url_secrets(url: str) -> list[str]:
     masker registers and what :func:`scrub` removes from a driver's message."""
     if not _is_url(url):
         return [url] if url.strip() else []
+    if (written := _without_authority(url)) is not None:
+        return url_secrets(written[1])
     _, userinfo, _, _, query, fragment = _split(url)
     found: set[str] = set()
     user, _, password = userinfo.partition(":")

@@ -23,6 +23,7 @@ from airflow_provider_openai_projects.client.budget import (
     SharedPacer,
     open_store,
     redact_url,
+    url_secrets,
 )
 from airflow_provider_openai_projects.client.shared_pacers import forget_shared_pacers
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
@@ -53,6 +54,11 @@ PASSWORD_FORMS = [
     ("postgresql://bob:pa/{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("postgresql://bob:pa?{s}@127.0.0.1:{port}/db", "postgresql://bob:***@127.0.0.1:{port}/db"),
     ("host=127.0.0.1 port={port} password={s}", "(***)"),
+    # Written without '//' (refused as a URL, but its message shows it as written): urllib
+    # sees a path there, no userinfo.
+    ("redis:/:{s}@127.0.0.1:{port}/0", "(redis:/:***@127.0.0.1:{port}/0)"),
+    ("redis:{s}@127.0.0.1:{port}/0", "(redis:***@127.0.0.1:{port}/0)"),
+    ("postgresql:/bob:{s}@127.0.0.1:{port}/db", "(postgresql:/bob:***@127.0.0.1:{port}/db)"),
 ]
 
 
@@ -124,6 +130,14 @@ def test_a_sqlite_budget_that_is_not_an_absolute_path_is_a_configuration_error_n
         OpenAIAdminHook().list_projects()
     assert not Path("/budget.db").exists()
     assert emulator.log.entries() == []
+
+
+def test_an_at_sign_in_a_sqlite_path_is_no_password_and_nothing_of_it_is_masked() -> None:
+    # Read as a userinfo, '//srv/data/a' was shown as ***, and 'srv' and 'data' were registered
+    # with the secrets masker (every log line with the word 'data' then blanked).
+    url = "sqlite:////srv/data/a@b/budget.db"
+    assert redact_url(url) == url
+    assert url_secrets(url) == []
 
 
 def test_a_sqlite_budget_with_an_absolute_path_is_created_there(tmp_path: Path) -> None:
@@ -199,6 +213,35 @@ def test_no_pacer_wait_exceeds_max_server_wait(backend_url: str) -> None:
         pacer.reserve("POST /x")
 
 
+@pytest.mark.asyncio
+async def test_the_async_clients_waits_for_one_send_are_bounded_by_max_server_wait_too(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    # The async client (every trigger) asked admit_now until it said 0, with no bound: a budget
+    # that keeps asking for 2 s more (held by other hosts' 429s, a contended endpoint) was
+    # waited on for ever, while the synchronous pacer stops at max_server_wait.
+    from airflow_provider_openai_projects.client.aio import AsyncOpenAIAdminClient
+
+    url = f"sqlite:///{tmp_path / 'budget.db'}"
+    pacer = SharedPacer(open_store(url), "cap", 60, url=url, max_wait=5)
+    waits: list[float] = []
+
+    async def recorded(seconds: float) -> None:  # time does not pass: each ask is ~2 s again
+        waits.append(seconds)
+        if len(waits) > 10:
+            pytest.fail(f"the async client kept waiting: {waits}")
+
+    pacer.cool_down("GET /organization/users", 2)
+    client = AsyncOpenAIAdminClient(emulator.admin_key, base_url=emulator.base_url, pacer=pacer, sleep=recorded)
+    try:
+        with pytest.raises(BudgetClockError, match=r"before GET /organization/users, more than max_server_wait"):
+            await client.list_users()
+    finally:
+        await client.aclose()
+    assert len(waits) == 2  # 2 + 2 s waited; a third 2 s would pass 5 s
+    assert emulator.log.entries() == []
+
+
 @pytest.mark.parametrize("value", [42, ["redis://x"], {"url": "redis://x"}])
 def test_a_backend_that_is_not_a_string_is_one_configuration_error_naming_the_extra(
     emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, value: object
@@ -209,3 +252,19 @@ def test_a_backend_that_is_not_a_string_is_one_configuration_error_naming_the_ex
     with pytest.raises(ConfigurationError, match="extra 'rate_limit_backend' must be a URL string"):
         OpenAIAdminHook().list_projects()
     assert emulator.log.entries() == []
+
+
+def test_the_ui_form_of_the_extra_is_the_hooks_budget_as_it_is_the_clis(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The hook read only the plain key: a connection saved with the UI's prefixed extra was
+    # masked and used by the CLI, but the hook paced per process, silently.
+    extra = {"extra__openai_admin__rate_limit_backend": "sqlite:budget.db"}
+    monkeypatch.setenv(CONN_ENV, connection(emulator, **extra))
+    with pytest.raises(BudgetUnavailableError, match=r"'rate_limit_backend' \(sqlite:budget.db\) must name an abs"):
+        OpenAIAdminHook().list_projects()
+    budget = tmp_path / "budget.db"
+    monkeypatch.setenv(CONN_ENV, connection(emulator, extra__openai_admin__rate_limit_backend=f"sqlite:///{budget}"))
+    OpenAIAdminHook().list_projects()
+    assert budget.is_file()
+    assert [(e.method, e.path) for e in emulator.log.entries()] == [("GET", "/organization/projects")]
