@@ -80,10 +80,11 @@ def openai_org_drift() -> None:
         plan_result: dict[str, Any], ti: Any = None, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Field-by-field differences between the live organization and the file."""
+        from airflow_provider_openai_projects.domain.display import printable
         from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY, drift_report
 
         if plan_result["in_sync"]:
-            print(f"No drift: {plan_result['summary']['source']} matches the organization.")
+            print(f"No drift: {printable(plan_result['summary']['source'])} matches the organization.")
             return {"drift": False, "changes": []}
         # With the read cache, each line names who changed the object and when.
         lines = plan_result.get("drift") or drift_report(ti.xcom_pull(task_ids="plan", key=PLAN_XCOM_KEY))

@@ -96,6 +96,23 @@ def test_a_no_risk_plan_is_approved_automatically_when_the_deployment_allows_it_
     assert org.log.writes() == []
 
 
+def test_the_org_files_name_is_printed_escaped_in_the_in_sync_report(
+    dag: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's name comes from the run's ``org_file``: an ESC or a bidi override in it is
+    printed as an escape (the task's own output, before any log handler)."""
+
+    class InSyncRun:  # what the report pulls in an in-sync run: the plan's result, no apply
+        @staticmethod
+        def xcom_pull(task_ids: str) -> Any:
+            return {"summary": {"source": "/dags/org\x1b[2J\u202e.yaml"}} if task_ids == "plan" else None
+
+    assert dag.task_dict["report"].python_callable(ti=InSyncRun()) == {"applied": 0, "writes": 0, "in_sync": True}
+
+    printed = capsys.readouterr().out
+    assert printed == "In sync: /dags/org\\x1b[2J\\u202e.yaml matches the organization; nothing applied.\n"
+
+
 class Approver:
     """A person who approves (or rejects) the pending approval through the same code path as
     the Airflow UI and REST API (the public HITL route's function, with a real DB session).
