@@ -134,11 +134,13 @@ def openai_org_as_code() -> None:
     @task(trigger_rule="none_failed_min_one_success")
     def report(ti: Any = None) -> dict[str, Any]:
         """What was applied, or that nothing needed to change. Its upstream is only apply and
-        in_sync (the plan is pulled, not passed), so a rejected approval skips it."""
+        in_sync (the plan is pulled, not passed), so it does not run after a rejected approval."""
+        from airflow_provider_openai_projects.domain.display import printable
+
         plan_result = ti.xcom_pull(task_ids="plan")
         applied = ti.xcom_pull(task_ids="apply")
         if not applied:
-            print(f"In sync: {plan_result['summary']['source']} matches the organization; nothing applied.")
+            print(f"In sync: {printable(plan_result['summary']['source'])} matches the organization; nothing applied.")
             return {"applied": 0, "writes": 0, "in_sync": True}
         for line in applied["done"]:
             print(f"APPLIED: {line}")

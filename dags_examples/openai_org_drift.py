@@ -13,9 +13,12 @@ only warns in its log and returns the report (`alert`). Nothing is ever written:
 #### Parameters
 - `org_file` (default: `config/openai_org.yaml` next to this file).
 - `on_drift`: `fail` (default) or `alert`.
-- `state_uri`: the read cache (default: `openai_org_state/` under the Airflow home). Each
-  run re-reads only what the audit log shows changed (a full read at least daily), and
-  each drift line names who changed it and when: `[changed by ada@example.com at ...]`.
+
+The read cache is `openai_org_state/drift.json` under the Airflow home (`STATE_URI` in this
+file: a deployment setting, not a run parameter, so a run's conf never chooses where the
+organization's names and emails are written or what cache is trusted). Each run re-reads
+only what the audit log shows changed (a full read at least daily), and each drift line
+names who changed it and when: `[changed by ada@example.com at ...]`.
 
 #### Running it against a real organization
 - Connection `openai_admin_default` (type *OpenAI Admin API*): password = an organization
@@ -51,6 +54,7 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 ORG_FILE = Path(__file__).parent / "config" / "openai_org.yaml"
 STATE_URI = f"file://{Path(os.environ.get('AIRFLOW_HOME', '~/airflow')).expanduser()}/openai_org_state/drift.json"
+"""The read cache (any ObjectStoragePath URI): a deployment's choice, not a run parameter."""
 
 
 @dag(
@@ -65,14 +69,11 @@ STATE_URI = f"file://{Path(os.environ.get('AIRFLOW_HOME', '~/airflow')).expandus
     params={
         "org_file": Param(str(ORG_FILE), type="string", title="Org file"),
         "on_drift": Param("fail", enum=["fail", "alert"], title="On drift", description="Fail the run, or only warn."),
-        "state_uri": Param(STATE_URI, type="string", title="Read cache", description="ObjectStoragePath URI."),
     },
 )
 def openai_org_drift() -> None:
     # [START howto_operator_org_drift]
-    plan = OrgPlanOperator(
-        task_id="plan", org_file="{{ params.org_file }}", state_uri="{{ params.state_uri }}", pool=POOL
-    )
+    plan = OrgPlanOperator(task_id="plan", org_file="{{ params.org_file }}", state_uri=STATE_URI, pool=POOL)
     # [END howto_operator_org_drift]
 
     @task(retries=0)  # a drift is a finding, not a failure to retry
@@ -80,10 +81,11 @@ def openai_org_drift() -> None:
         plan_result: dict[str, Any], ti: Any = None, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Field-by-field differences between the live organization and the file."""
+        from airflow_provider_openai_projects.domain.display import printable
         from airflow_provider_openai_projects.operators.org import PLAN_XCOM_KEY, drift_report
 
         if plan_result["in_sync"]:
-            print(f"No drift: {plan_result['summary']['source']} matches the organization.")
+            print(f"No drift: {printable(plan_result['summary']['source'])} matches the organization.")
             return {"drift": False, "changes": []}
         # With the read cache, each line names who changed the object and when.
         lines = plan_result.get("drift") or drift_report(ti.xcom_pull(task_ids="plan", key=PLAN_XCOM_KEY))

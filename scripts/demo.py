@@ -21,7 +21,10 @@ What it does, on a fresh clone after the install, without an OpenAI account or n
    emulator's own record, and the cost chart is drawn (``scripts/demo_observe.py``);
 6. hygiene: Grace mints two keys in the dashboard (the emulator's control API, each audited
    as ``api_key.created``), one three months ago and never used since, one today and used;
-   the hygiene DAG reports the old one as idle and the new one as made outside the automation.
+   the hygiene DAG reports the old one as idle and the new one as made outside the automation;
+7. the HR roster (``scripts/demo_roster.py``): a joiner through ``openai_roster_sync`` (the
+   deployment lets joiners and movers through), then a leaver through a reviewed saved plan
+   (``openai-org plan --out``, ``apply --plan --digest``).
 
 Every change to the organization is made through the Admin API (the DAGs) or the emulator's
 control API standing for a person (accepting an invite, minting a key, a dashboard change),

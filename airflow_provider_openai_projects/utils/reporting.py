@@ -15,6 +15,8 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from airflow_provider_openai_projects.domain.display import printable
+
 TASK_LOG = logging.getLogger("airflow.task")
 
 
@@ -96,7 +98,10 @@ def rotation_report(
             f"Variable {variable!r}. Nothing was rotated."
         )
     outcomes = [_rotation_outcome(entry, index, result_of, log) for index, entry in enumerate(entries)]
-    failed = [f"{o['service_account_name']} in {o['project_id']}" for o in outcomes if not o["ok"]]
+    # an entry comes from a run's parameter or a Variable: a failed one may hold an id the operator refused
+    failed = [
+        f"{printable(o['service_account_name'])} in {printable(o['project_id'])}" for o in outcomes if not o["ok"]
+    ]
     if failed:
         raise ReportError(f"{len(failed)} of {len(outcomes)} rotation(s) failed: {', '.join(failed)}")
     return {"rotated": len(outcomes), "entries": outcomes}
@@ -108,7 +113,7 @@ def _rotation_outcome(
     rotated = result_of("rotate", index)
     used = result_of("wait_until_new_key_used", index)
     deleted = result_of("delete_previous_generations", index)
-    label = f"{entry['service_account_name']!r} in {entry['project_id']}"
+    label = f"{entry['service_account_name']!r} in {printable(entry['project_id'])}"
     outcome: dict[str, Any] = {
         "project_id": entry["project_id"],
         "service_account_name": entry["service_account_name"],
@@ -351,8 +356,6 @@ def existing_or_created_groups(
     with ``create``, the missing ones after creating each (one ``CHANGE:`` line per group).
     Without ``create`` a missing group is skipped, with one warning naming it and saying how
     to have it created: the rest of the onboarding goes on."""
-    from airflow_provider_openai_projects.domain.display import printable
-
     existing = {str(group.get("name")) for group in hook.list_groups()}
     joined = []
     for name in wanted:

@@ -285,3 +285,80 @@ class KeyConsumer:
                 self.keys_used.add(stored["api_key_id"])
                 self.statuses.append(self.emulator.use_key(stored["api_key"]))
             self._stop.wait(self.interval)
+
+
+class Approver:
+    """A person who approves (or rejects) the pending approval through the same code path as
+    the Airflow UI and REST API (the public HITL route's function, with a real DB session).
+
+    They answer once the task is parked awaiting input, as the UI offers it: an answer
+    recorded while the task is still running is stored but resumes nothing (the route only
+    resumes a parked task), and the run would wait forever."""
+
+    def __init__(self, dag_id: str, choice: str, user: str = "reviewer") -> None:
+        self.dag_id = dag_id
+        self.choice = choice
+        self.user = user
+        self.body: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Approver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _watch(self) -> None:
+        from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+        from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+        from airflow.models.hitl import HITLDetail
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+        from airflow.utils.state import TaskInstanceState
+        from sqlalchemy import select
+
+        user = self.user
+
+        class Reviewer:
+            def get_id(self) -> str:
+                return user
+
+            def get_name(self) -> str:
+                return user
+
+        while not self._stop.is_set():
+            with create_session() as session:
+                row = session.execute(
+                    select(TaskInstance.run_id, HITLDetail.body)
+                    .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
+                    .where(TaskInstance.dag_id == self.dag_id, TaskInstance.task_id == "approve")
+                    .where(TaskInstance.state == TaskInstanceState.AWAITING_INPUT)
+                    .where(HITLDetail.responded_at.is_(None))
+                ).first()
+                if row is not None:
+                    self.body = row.body
+                    update_hitl_detail(
+                        dag_id=self.dag_id,
+                        dag_run_id=row.run_id,
+                        task_id="approve",
+                        update_hitl_detail_payload=UpdateHITLDetailPayload(
+                            chosen_options=[self.choice], params_input={}
+                        ),
+                        user=Reviewer(),  # type: ignore[arg-type]
+                        session=session,
+                    )
+                    return
+            time.sleep(0.2)
+
+
+def dag_test_resumes_human_in_the_loop_tasks() -> bool:
+    """Airflow 3.3's ``dag.test()`` parks a HITL task in AWAITING_INPUT and resumes it when a
+    response is recorded; 3.2's runs the HITL trigger inline, whose read of the HITL detail
+    through the in-process supervisor returns nothing (it fails with ``'NoneType' object has
+    no attribute 'response_received'``), so a response cannot be given in a 3.2 ``dag.test()``."""
+    from airflow.providers.standard.version_compat import AIRFLOW_V_3_3_PLUS
+
+    return bool(AIRFLOW_V_3_3_PLUS)

@@ -148,6 +148,27 @@ def test_example_dag_files_do_no_work_at_parse_time(filename: str) -> None:
     assert not module_level_calls & forbidden
 
 
+@pytest.mark.parametrize("filename", sorted(EXPECTED.values()))
+def test_example_dag_files_stand_alone_importing_only_the_package_airflow_and_the_standard_library(
+    filename: str,
+) -> None:
+    """A user copies one DAG file (with ``config/``) into their DAGs folder: it may import the
+    provider package, Airflow, pendulum and the standard library, never another DAG file, a
+    relative module or the repository's tests and scripts (anywhere in the file, tasks too)."""
+    import sys
+
+    allowed = {"airflow", "airflow_provider_openai_projects", "pendulum", *sys.stdlib_module_names}
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse((DAGS_FOLDER / filename).read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{filename}: a relative import ({ast.unparse(node)})"
+            imported.add(str(node.module))
+    assert imported
+    assert sorted(m for m in imported if m.split(".")[0] not in allowed) == []
+
+
 def _operator_class(task: Any) -> type:
     """The operator class of a task, mapped or not."""
     return (

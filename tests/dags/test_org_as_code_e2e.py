@@ -6,8 +6,6 @@ parameter skips the approval; the user who triggered cannot approve."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import pytest
 
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 
-from .conftest import run_dag, task_states, xcom
+from .conftest import Approver, dag_test_resumes_human_in_the_loop_tasks, run_dag, set_variable, task_states, xcom
 
 ORG = """
 projects:
@@ -38,12 +36,6 @@ projects:
     rate_limits:
       "gpt-4o*": {max_requests_per_1_minute: 500}
 """
-
-
-def set_variable(key: str, value: str) -> None:
-    from airflow.models.variable import Variable
-
-    Variable.set(key, value)
 
 
 @pytest.fixture
@@ -96,85 +88,25 @@ def test_a_no_risk_plan_is_approved_automatically_when_the_deployment_allows_it_
     assert org.log.writes() == []
 
 
-class Approver:
-    """A person who approves (or rejects) the pending approval through the same code path as
-    the Airflow UI and REST API (the public HITL route's function, with a real DB session).
+def test_the_org_files_name_is_printed_escaped_in_the_in_sync_report(
+    dag: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's name comes from the run's ``org_file``: an ESC or a bidi override in it is
+    printed as an escape (the task's own output, before any log handler)."""
 
-    They answer once the task is parked awaiting input, as the UI offers it: an answer
-    recorded while the task is still running is stored but resumes nothing (the route only
-    resumes a parked task), and the run would wait forever."""
+    class InSyncRun:  # what the report pulls in an in-sync run: the plan's result, no apply
+        @staticmethod
+        def xcom_pull(task_ids: str) -> Any:
+            return {"summary": {"source": "/dags/org\x1b[2J\u202e.yaml"}} if task_ids == "plan" else None
 
-    def __init__(self, dag_id: str, choice: str, user: str = "reviewer") -> None:
-        self.dag_id = dag_id
-        self.choice = choice
-        self.user = user
-        self.body: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
+    assert dag.task_dict["report"].python_callable(ti=InSyncRun()) == {"applied": 0, "writes": 0, "in_sync": True}
 
-    def __enter__(self) -> Approver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _watch(self) -> None:
-        from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
-        from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
-        from airflow.models.hitl import HITLDetail
-        from airflow.models.taskinstance import TaskInstance
-        from airflow.utils.session import create_session
-        from airflow.utils.state import TaskInstanceState
-        from sqlalchemy import select
-
-        user = self.user
-
-        class Reviewer:
-            def get_id(self) -> str:
-                return user
-
-            def get_name(self) -> str:
-                return user
-
-        while not self._stop.is_set():
-            with create_session() as session:
-                row = session.execute(
-                    select(TaskInstance.run_id, HITLDetail.body)
-                    .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
-                    .where(TaskInstance.dag_id == self.dag_id, TaskInstance.task_id == "approve")
-                    .where(TaskInstance.state == TaskInstanceState.AWAITING_INPUT)
-                    .where(HITLDetail.responded_at.is_(None))
-                ).first()
-                if row is not None:
-                    self.body = row.body
-                    update_hitl_detail(
-                        dag_id=self.dag_id,
-                        dag_run_id=row.run_id,
-                        task_id="approve",
-                        update_hitl_detail_payload=UpdateHITLDetailPayload(
-                            chosen_options=[self.choice], params_input={}
-                        ),
-                        user=Reviewer(),  # type: ignore[arg-type]
-                        session=session,
-                    )
-                    return
-            time.sleep(0.2)
-
-
-def _dag_test_resumes_human_in_the_loop_tasks() -> bool:
-    """Airflow 3.3's ``dag.test()`` parks a HITL task in AWAITING_INPUT and resumes it when a
-    response is recorded; 3.2's runs the HITL trigger inline, whose read of the HITL detail
-    through the in-process supervisor returns nothing (it fails with ``'NoneType' object has
-    no attribute 'response_received'``), so a response cannot be given in a 3.2 ``dag.test()``."""
-    from airflow.providers.standard.version_compat import AIRFLOW_V_3_3_PLUS
-
-    return bool(AIRFLOW_V_3_3_PLUS)
+    printed = capsys.readouterr().out
+    assert printed == "In sync: /dags/org\\x1b[2J\\u202e.yaml matches the organization; nothing applied.\n"
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
+    not dag_test_resumes_human_in_the_loop_tasks(),
     reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (its inline trigger reads no HITL "
     "detail); on 3.2 the approval is proven on a real deployment: tests/deployment/test_org_approval_deployed.py",
 )
@@ -203,7 +135,7 @@ def test_a_human_approves_or_rejects_the_plan_shown_in_the_approval(
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
+    not dag_test_resumes_human_in_the_loop_tasks(),
     reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
 )
 def test_no_run_parameter_skips_the_approval_and_a_risky_plan_is_never_automatic(
@@ -227,7 +159,7 @@ def test_no_run_parameter_skips_the_approval_and_a_risky_plan_is_never_automatic
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
+    not dag_test_resumes_human_in_the_loop_tasks(),
     reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
 )
 def test_the_user_who_triggered_the_run_cannot_approve_it(org: EmulatorServer, dag: Any, org_file: Path) -> None:
@@ -257,7 +189,7 @@ with DAG("org_as_code_plan_uri", schedule=None):
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
+    not dag_test_resumes_human_in_the_loop_tasks(),
     reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task; see the deployment test",
 )
 def test_a_plan_saved_to_plan_uri_is_shown_approved_and_applied_by_its_digest(

@@ -44,6 +44,19 @@ def test_no_drift_succeeds_quietly(org: EmulatorServer, dag: Any, in_sync: tuple
     assert org.log.writes() == []
 
 
+def test_the_org_files_name_is_printed_escaped_in_the_no_drift_line(
+    dag: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file's name comes from the run's ``org_file``: an ESC or a bidi override in it is
+    printed as an escape (the task's own output, before any log handler)."""
+    in_sync = {"in_sync": True, "summary": {"source": "/dags/org\x1b[2J\u202e.yaml"}}
+
+    assert dag.task_dict["drift_report"].python_callable(in_sync) == {"drift": False, "changes": []}
+
+    printed = capsys.readouterr().out
+    assert printed == "No drift: /dags/org\\x1b[2J\\u202e.yaml matches the organization.\n"
+
+
 def drift_behind_the_dags_back(org: EmulatorServer, project: str) -> None:
     org.state.update_rate_limit(project, "rl-gpt-4o", {"max_requests_per_1_minute": 9000})
     intruder = org.state.add_user("mallory@example.com", None, "reader")["id"]

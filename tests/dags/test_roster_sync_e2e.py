@@ -13,8 +13,7 @@ import yaml
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
 from tests.orgfile.people.conftest import ROWS, document, seed, write_csv
 
-from .conftest import run_dag, set_variable, task_states, xcom
-from .test_org_as_code_e2e import Approver, _dag_test_resumes_human_in_the_loop_tasks
+from .conftest import Approver, dag_test_resumes_human_in_the_loop_tasks, run_dag, set_variable, task_states, xcom
 
 
 @pytest.fixture
@@ -61,8 +60,8 @@ def test_a_deployment_may_let_joiners_and_movers_through_and_a_second_run_writes
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
-    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (see test_org_as_code_e2e.py)",
+    not dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (see tests/dags/conftest.py)",
 )
 def test_a_plan_with_an_offboarding_waits_for_a_persons_approval(org: EmulatorServer, dag: Any, org_file: Path) -> None:
     with Approver(dag.dag_id, "Approve") as approver:
@@ -76,8 +75,8 @@ def test_a_plan_with_an_offboarding_waits_for_a_persons_approval(org: EmulatorSe
 
 
 @pytest.mark.skipif(
-    not _dag_test_resumes_human_in_the_loop_tasks(),
-    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (see test_org_as_code_e2e.py)",
+    not dag_test_resumes_human_in_the_loop_tasks(),
+    reason="Airflow 3.2's dag.test() cannot resume a Human-in-the-loop task (see tests/dags/conftest.py)",
 )
 def test_no_run_parameter_and_no_setting_lets_a_leaver_through_without_a_person(
     org: EmulatorServer, dag: Any, org_file: Path

@@ -4,8 +4,9 @@
 directory: the OpenAI Admin API emulator (``openai-admin-emulator``, with a per-endpoint
 throttle), a PostgreSQL server for the metadata DB (``tests/postgres_server.py``), then
 ``airflow db migrate`` and the four long-running Airflow components (``scheduler`` with the
-LocalExecutor, ``dag-processor``, ``triggerer``, ``api-server``). The DAGs folder is the
-repository's ``dags_examples/``.
+LocalExecutor, ``dag-processor``, ``triggerer``, ``api-server``). The DAGs folder is a copy
+of the repository's ``dags_examples/`` (with its ``config/``) plus the tests' own DAGs
+(``tests/deployment/dags/``).
 
 The metadata DB is PostgreSQL, as in production: on SQLite the four components and the CLI
 contend for one writer lock, and on a loaded 2-core machine a scheduler whose write was
@@ -201,7 +202,8 @@ class Deployment:
 
     def start(self) -> None:
         """Emulator, PostgreSQL, migrated DB, the four components; returns once the api-server reports
-        every component healthy and the four example DAGs are parsed (bounded waits)."""
+        every component healthy (bounded wait). The DAGs may not be parsed yet: the first test
+        waits for them."""
         self.home.mkdir(parents=True)
         self.process_logs.mkdir(parents=True)
         # The example DAGs as a user deploys them (with their config/), plus the tests' DAGs.

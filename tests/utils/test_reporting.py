@@ -89,6 +89,19 @@ def test_rotation_report_tells_each_entry_and_fails_when_one_failed(caplog: pyte
     }
 
 
+def test_a_failed_entrys_project_id_is_logged_and_raised_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    """An entry from a run's parameter or the Variable whose id the rotation refused: the
+    report's log line and its error show the id escaped, never an ESC or a bidi override."""
+    entries = [{"project_id": "p\x1b[2J\u202e", "service_account_name": "b\u202e"}]
+    caplog.set_level(logging.INFO)
+    with pytest.raises(ReportError) as raised:
+        reporting.rotation_report(entries, lambda task, index: None, variable=VARIABLE)
+    assert str(raised.value) == "1 of 1 rotation(s) failed: b\\u202e in p\\x1b[2J\\u202e"
+    assert "'b\\u202e' in p\\x1b[2J\\u202e: the rotation FAILED" in caplog.text
+    assert "\x1b" not in caplog.text + str(raised.value)
+    assert "\u202e" not in caplog.text + str(raised.value)
+
+
 def test_onboarding_report_summarises_mapped_results_without_reading_past_them(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
