@@ -44,6 +44,46 @@ def change(family: str, action: str, before: Any, after: Any, **target: Any) -> 
             ),
             "risky: narrowing",
         ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "allow_list"},
+                {"mode": "deny_list"},
+                set={"mode": "deny_list", "model_ids": ["gpt-4o", "o3"]},
+            ),
+            "risky: narrowing",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "allow_list", "model_ids": ["gpt-4o"]},
+                {"mode": "deny_list", "model_ids": ["o3"]},
+                set={"mode": "deny_list", "model_ids": ["o3"]},
+            ),
+            "none",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "deny_list"},
+                {"mode": "allow_list"},
+                set={"mode": "allow_list", "model_ids": ["gpt-4o"]},
+            ),
+            "risky: narrowing",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"model_ids": ["o3"]},
+                {"model_ids": []},
+                set={"mode": "deny_list", "model_ids": []},
+            ),
+            "none",
+        ),
         (change("spend_limit", "update", {"threshold_amount": 100}, {"threshold_amount": 2**63 - 1}), "risky: money"),
         (change("spend_limit", "update", {"threshold_amount": None}, {"threshold_amount": 100}), "none"),
         (change("spend_alerts", "update", {"recipients": ["a@x.co"]}, {"recipients": ["b@x.co"]}), "risky: money"),
