@@ -188,3 +188,17 @@ def test_a_roster_uri_is_named_without_its_credentials_or_query() -> None:
 
     assert shown_uri("s3://key:secret@bucket/hr/people.csv?X-Amz-Signature=abc#x") == "s3://bucket/hr/people.csv"
     assert shown_uri("file:///data/hr/people.csv") == "file:///data/hr/people.csv"
+
+
+@pytest.mark.parametrize(
+    ("uri", "what"),
+    [
+        ("s3://key:Secr3t-pw@bucket/hr/people.csv", "a password"),
+        ("https://hr.example.com/people.csv?X-Amz-Signature=Secr3t-pw", "a query"),
+    ],
+)
+def test_a_roster_uri_with_credentials_is_refused_at_load_without_quoting_it(uri: str, what: str) -> None:
+    the_document = document({"uri": uri})
+    with pytest.raises(OrgFileError, match=rf"people\.source\.uri: the URI carries {what}") as refused:
+        spec(the_document)
+    assert "Secr3t-pw" not in str(refused.value)
