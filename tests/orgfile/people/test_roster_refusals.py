@@ -221,3 +221,18 @@ def test_leavers_who_are_all_the_organizations_owners_are_refused_before_any_wri
     with pytest.raises(PlanRefusedError, match=re.escape(expected)):
         engine.apply(client, spec(the_document))
     assert team.emulator.log.writes() == []
+
+
+def test_leavers_who_are_all_the_owners_of_a_project_are_refused_naming_the_row(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    """lee and sam own legacy together: neither alone is its only owner, so no offboarding hands
+    it over; together they would leave it with no owner (nothing refused it, nobody owned it)."""
+    team.emulator.state.add_project_user(team.legacy, "owner", user_id=team.sam)
+    team.emulator.log.clear()
+    rows = [*ROWS, ("sam@example.com", "terminated", "search", "mgr@example.com")]
+    message = refused(client, team, document({"uri": write_csv(tmp_path / "p.csv", rows)}))
+    assert message.endswith(
+        "row 8, column 'work_email': project 'legacy' would be left with no owner: its owners (lee@example.com, "
+        "sam@example.com) all leave it in this plan and none hands it over; make someone else its owner first"
+    )
