@@ -3,7 +3,8 @@
 Every change of a plan carries an :class:`Risk`: a level and the reasons for it.
 
 - ``owners`` (level ``critical``): anything that touches an owner: a person made, added,
-  invited as, demoted from or removed as an organization or project owner.
+  invited as, demoted from or removed as an organization or project owner; a group given
+  or losing an owner role (``Owner``, ``Project Owner``: every member becomes an owner).
 - ``removal`` (``risky``): a removal, archive or deletion (members, invites, groups, roles,
   service accounts, alerts, certificates, a spend limit, model permissions reset).
 - ``demotion`` (``risky``): owner to member or reader; a role or group losing permissions.
@@ -60,6 +61,16 @@ def _role(side: dict[str, Any] | None) -> str | None:
     return str(value) if value is not None else None
 
 
+def is_owner_role(name: object) -> bool:
+    """Whether a role name gives ownership: a member's ``owner``, or a role of the RBAC API
+    named ``Owner`` or ``... Owner`` (the organization's ``Owner``, ``Project Owner``; case
+    ignored), as a group's organization or project role."""
+    if not isinstance(name, str):
+        return False
+    folded = name.strip().casefold()
+    return folded == "owner" or folded.endswith(" owner")
+
+
 def _owner_touched(change: Change) -> bool:
     if (change.before or {}).get("handed_over_to"):  # a leaver's projects handed over: a new owner
         return True
@@ -68,7 +79,7 @@ def _owner_touched(change: Change) -> bool:
         projects = (side or {}).get("projects")
         if isinstance(projects, dict):
             roles.update(str(role) for role in projects.values())
-    return "owner" in roles
+    return any(is_owner_role(role) for role in roles)
 
 
 def _is_demotion(change: Change) -> bool:

@@ -32,6 +32,9 @@ def change(family: str, action: str, before: Any, after: Any, **target: Any) -> 
             "critical: owners",
         ),
         (change("members", "add", None, {"role": "member"}), "none"),
+        (change("groups", "add", None, {"role": "Owner"}), "critical: owners"),
+        (change("project_groups", "add", None, {"role": "Project Owner"}), "critical: owners"),
+        (change("project_groups", "add", None, {"role": "Project Member"}), "none"),
         (change("roles", "update", {"permissions": ["a", "b"]}, {"permissions": ["a"]}), "risky: demotion"),
         (change("hosted_tools", "update", {"web_search": True}, {"web_search": False}), "risky: narrowing"),
         (
