@@ -76,6 +76,7 @@ def _owner_touched(change: Change) -> bool:
         return True
     roles = {_role(change.before), _role(change.after)}
     for side in (change.before, change.after):
+        roles.add((side or {}).get("organization_role"))  # a pending invite's, deleted
         projects = (side or {}).get("projects")
         if isinstance(projects, dict):
             roles.update(str(role) for role in projects.values())

@@ -189,6 +189,31 @@ def test_a_pending_invite_with_another_role_is_replaced_by_the_files(
     assert [p["role"] for i in pending for p in i["projects"]] == ["owner"]
 
 
+def test_a_pending_invite_as_organization_owner_of_someone_the_file_makes_reader_is_replaced(
+    client: OpenAIAdminClient, org: Org
+) -> None:
+    """The plan listed the invite as "pending ... as reader" (the file's role), in sync: once
+    accepted, the invite made them an organization owner."""
+    org.emulator.state.create_invite("eve@example.com", "owner", [])
+    org.emulator.log.clear()
+    document = {"organization": {"members": {"eve@example.com": "reader"}}}
+
+    plan = engine.plan(client, spec(document))
+
+    assert [(c.family, c.action, c.what, assess(c).level) for c in plan.changes] == [
+        ("members", "remove", "eve@example.com", "critical"),
+        ("organization", "invite", "eve@example.com", "none"),
+    ]
+    assert plan.pending == []
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec({**document, "settings": {"max_destructive_changes": 0}}))
+    assert writes(org.emulator) == []
+    engine.apply(client, spec(document))
+    pending = [i for i in client.list_invites() if i["status"] == "pending" and i["email"] == "eve@example.com"]
+    assert [i["role"] for i in pending] == ["reader"]
+    assert engine.plan(client, spec(document)).in_sync
+
+
 def test_a_leaver_whose_projects_are_handed_over_is_critical_and_counts_every_object_it_touches() -> None:
     from airflow_provider_openai_projects.orgfile.changes import Change
     from airflow_provider_openai_projects.orgfile.risk import assess, objects_affected
