@@ -394,6 +394,8 @@ def _offboarding(ctx: PlanContext, spec: PeopleSpec, roster: Roster, person: Per
         "groups": sorted(str(g["group_name"]) for g in offboarding.groups_left),
         "handed_over_to": (offboarding.successor or {}).get("email"),
     }
+    if offboarding.successor_changes:  # which projects the successor becomes owner of
+        before["handed_over"] = sorted(str(c["project_name"]) for c in offboarding.successor_changes)
     # what else the apply does, shown to the approver when there is any (the plan carries it all)
     if offboarding.roles_unassigned and not spec.remove_from_organization:
         before["roles"] = sorted(str(r.get("role_name") or r["role_id"]) for r in offboarding.roles_unassigned)
