@@ -4,7 +4,8 @@ Every change of a plan carries an :class:`Risk`: a level and the reasons for it.
 
 - ``owners`` (level ``critical``): anything that touches an owner: a person made, added,
   invited as, demoted from or removed as an organization or project owner; a group given
-  or losing an owner role (``Owner``, ``Project Owner``: every member becomes an owner).
+  or losing an owner role (``Owner``, ``Project Owner``: every member becomes an owner), a
+  person added to a group the file gives such a role.
 - ``removal`` (``risky``): a removal, archive or deletion (members, invites, groups, roles,
   service accounts, alerts, certificates, a spend limit, model permissions reset).
 - ``demotion`` (``risky``): owner to member or reader; a role or group losing permissions.
@@ -77,6 +78,7 @@ def _owner_touched(change: Change) -> bool:
     roles = {_role(change.before), _role(change.after)}
     for side in (change.before, change.after):
         roles.add((side or {}).get("organization_role"))  # a pending invite's, deleted
+        roles.update(str(role) for role in (side or {}).get("owner_via_group") or [])  # a group member's
         projects = (side or {}).get("projects")
         if isinstance(projects, dict):
             roles.update(str(role) for role in projects.values())
