@@ -124,8 +124,6 @@ def _state_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import yaml
-
     from airflow_provider_openai_projects.orgfile.engine import export
 
     progress = _progress(err)
@@ -133,13 +131,28 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         document = export(_client(args.conn_id, progress), progress)
     finally:
         progress.finish()
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    text = exported_yaml(document)
     if args.output == "-":
         out.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
         err.write(f"wrote {args.output}: {len(document['projects'])} projects\n")
     return EXIT_OK
+
+
+def exported_yaml(document: Any) -> str:
+    """``document`` as YAML, readable (accented letters and other scripts as they are) unless
+    a live name holds a character that must never be shown raw (a bidi override, a zero-width
+    space: YAML calls them printable): then every non-ASCII character is written as an
+    escape, so neither the terminal (``-o -``) nor the file shows it raw."""
+    import yaml
+
+    from airflow_provider_openai_projects.domain.display import is_hidden
+
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    if any(is_hidden(char) for char in text if char != "\n"):
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=False)
+    return text
 
 
 def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -9,8 +9,8 @@
   refuse, with no write, when any read differs: the saved plan is stale, and the error
   names the objects that moved). With ``approved_digest`` it refuses, with no write, any
   plan whose digest is not the approved one. It refuses, with no write, a plan whose
-  risky changes (:mod:`.risk`) affect more objects than ``settings.max_destructive_changes``,
-  and one that demotes the organization's last owner. Changes run in phase
+  risky changes (:mod:`.risk`) affect more objects than ``settings.max_destructive_changes``;
+  the plan itself refuses changes that together demote or offboard every organization owner. Changes run in phase
   order (create before reference, add before remove) and stop at the first failure; a
   rerun re-plans from the live state, so it resumes where the failed run stopped and
   creates nothing twice (creates look before they retry, see :mod:`...idempotency`).
@@ -29,6 +29,7 @@ from airflow_provider_openai_projects.orgfile.changes import Change, Plan
 from airflow_provider_openai_projects.orgfile.emails import check_live_emails
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers import BY_FAMILY, HANDLERS, ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.handlers.organization import refuse_no_owner_left
 from airflow_provider_openai_projects.orgfile.handlers.projects import is_active
 from airflow_provider_openai_projects.orgfile.loader import load_document
 from airflow_provider_openai_projects.orgfile.model import OrgSpec
@@ -68,6 +69,7 @@ def plan(
     changes: list[Change] = []
     for handler in HANDLERS:
         changes.extend(handler.plan(ctx))
+    refuse_no_owner_left(spec.source, reader, changes)  # the handlers' changes together
     changes.sort(key=lambda change: change.phase)  # stable: handler order within a phase
     return Plan(
         source=spec.source,

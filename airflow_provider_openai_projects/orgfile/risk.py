@@ -3,12 +3,15 @@
 Every change of a plan carries an :class:`Risk`: a level and the reasons for it.
 
 - ``owners`` (level ``critical``): anything that touches an owner: a person made, added,
-  invited as, demoted from or removed as an organization or project owner.
+  invited as, demoted from or removed as an organization or project owner; a group given
+  or losing an owner role (``Owner``, ``Project Owner``: every member becomes an owner), a
+  person added to a group the file gives such a role.
 - ``removal`` (``risky``): a removal, archive or deletion (members, invites, groups, roles,
   service accounts, alerts, certificates, a spend limit, model permissions reset).
 - ``demotion`` (``risky``): owner to member or reader; a role or group losing permissions.
-- ``narrowing`` (``risky``): access narrowed: an allow list that shrinks (or a deny list
-  that grows, or a switch to an allow list), a hosted tool disabled.
+- ``narrowing`` (``risky``): access narrowed: any model allowed before and not after (an
+  allow list that shrinks, a deny list that grows, a switch to an allow list, a switch to
+  a deny list naming a model the allow list allowed), a hosted tool disabled.
 - ``money`` (``risky``): a spend limit raised or removed, an alert's threshold raised or its
   recipients replaced (someone stops being told).
 
@@ -59,15 +62,27 @@ def _role(side: dict[str, Any] | None) -> str | None:
     return str(value) if value is not None else None
 
 
+def is_owner_role(name: object) -> bool:
+    """Whether a role name gives ownership: a member's ``owner``, or a role of the RBAC API
+    named ``Owner`` or ``... Owner`` (the organization's ``Owner``, ``Project Owner``; case
+    ignored), as a group's organization or project role."""
+    if not isinstance(name, str):
+        return False
+    folded = name.strip().casefold()
+    return folded == "owner" or folded.endswith(" owner")
+
+
 def _owner_touched(change: Change) -> bool:
     if (change.before or {}).get("handed_over_to"):  # a leaver's projects handed over: a new owner
         return True
     roles = {_role(change.before), _role(change.after)}
     for side in (change.before, change.after):
+        roles.add((side or {}).get("organization_role"))  # a pending invite's, deleted
+        roles.update(str(role) for role in (side or {}).get("owner_via_group") or [])  # a group member's
         projects = (side or {}).get("projects")
         if isinstance(projects, dict):
             roles.update(str(role) for role in projects.values())
-    return "owner" in roles
+    return any(is_owner_role(role) for role in roles)
 
 
 def _is_demotion(change: Change) -> bool:
@@ -88,14 +103,20 @@ def _is_narrowing(change: Change) -> bool:
         full = change.target.get("set") or {}
         mode = full.get("mode", before.get("mode"))
         old_mode = before.get("mode", mode)
-        old_ids = set(before.get("model_ids", full.get("model_ids")) or [])
         new_ids = set(full.get("model_ids") or [])
-        if mode != old_mode:
-            return mode == "allow_list"
-        if mode == "allow_list":
-            return bool(old_ids - new_ids)
-        return bool(new_ids - old_ids)
+        old_ids = set(before["model_ids"] or []) if "model_ids" in before else new_ids
+        return _loses_a_model(old_mode, old_ids, mode, new_ids)
     return False
+
+
+def _loses_a_model(old_mode: Any, old_ids: set[Any], mode: Any, new_ids: set[Any]) -> bool:
+    """Whether some model allowed under ``old_mode``/``old_ids`` is not allowed under
+    ``mode``/``new_ids`` (a deny list allows every model it does not name)."""
+    if old_mode != "allow_list":  # a deny list (the API's initial value: deny_list of no model)
+        return mode == "allow_list" or bool(new_ids - old_ids)  # an allow list leaves out unnamed models
+    if mode == "allow_list":
+        return bool(old_ids - new_ids)
+    return bool(old_ids & new_ids)  # allow list -> deny list: a model of both is now denied
 
 
 def _number(value: Any) -> float | None:

@@ -37,6 +37,31 @@ def test_export_then_plan_exits_0_in_sync_with_nothing_on_a_non_terminal_stderr(
     assert conn.log.writes() == []
 
 
+def test_export_to_stdout_shows_no_hidden_character_of_a_live_name_and_reads_back_the_same(
+    conn: EmulatorServer,
+) -> None:
+    """A project named with a right-to-left override and a zero-width space (made through the
+    API): YAML counts both as printable, so the export wrote them raw to the terminal."""
+    name = "team-\u202eevil\u200b-Zo\u00eb"
+    conn.state.create_project(name)
+
+    code, out, err = run("export", "-o", "-")
+
+    assert code == 0, err
+    assert "\u202e" not in out
+    assert "\u200b" not in out
+    assert name in yaml.safe_load(out)["projects"]
+
+
+def test_an_export_without_hidden_characters_keeps_other_scripts_readable(conn: EmulatorServer) -> None:
+    conn.state.create_project("équipe-北京")
+
+    code, out, _ = run("export", "-o", "-")
+
+    assert code == 0
+    assert "équipe-北京" in out
+
+
 def test_plan_with_changes_exits_2_prints_the_table_and_saves_json_and_apply_plan_applies_it(
     conn: EmulatorServer, tmp_path: Path
 ) -> None:

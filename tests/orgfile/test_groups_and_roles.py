@@ -226,3 +226,31 @@ def test_a_role_create_whose_response_is_lost_leaves_one_role(client: OpenAIAdmi
 
     assert [r["name"] for r in rbac.org.emulator.state.list_roles()["data"]].count("billing") == 1
     assert engine.plan(client, spec(document)).in_sync
+
+
+def test_adding_a_person_to_a_group_the_file_makes_owner_is_critical_and_capped(
+    client: OpenAIAdminClient, rbac: Rbac
+) -> None:
+    """eng holds Owner: a member added to it becomes an organization owner (was level none, so
+    a plan of such adds passed any cap and could be approved automatically)."""
+    from airflow_provider_openai_projects.orgfile.render import plan_table
+    from airflow_provider_openai_projects.orgfile.risk import assess
+
+    rbac.org.emulator.state.assign_group_role(rbac.eng, rbac.roles["Owner"])
+    rbac.org.emulator.log.clear()
+    eng = {"members": ["ada@example.com", "bob@example.com", "cy@example.com"], "roles": ["Reader", "Owner"]}
+    document = {"settings": {"max_destructive_changes": 0}, "groups": {"eng": eng}}
+
+    plan = engine.plan(client, spec(document))
+
+    [add] = plan.changes
+    assert (add.action, add.what, add.after, assess(add).level) == (
+        "add",
+        "cy@example.com",
+        {"member": True, "owner_via_group": ["Owner"]},
+        "critical",
+    )
+    assert 'owner_via_group ["Owner"] (new)' in plan_table(plan)
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec(document))
+    assert writes(rbac.org.emulator) == []

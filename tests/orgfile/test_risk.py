@@ -32,6 +32,9 @@ def change(family: str, action: str, before: Any, after: Any, **target: Any) -> 
             "critical: owners",
         ),
         (change("members", "add", None, {"role": "member"}), "none"),
+        (change("groups", "add", None, {"role": "Owner"}), "critical: owners"),
+        (change("project_groups", "add", None, {"role": "Project Owner"}), "critical: owners"),
+        (change("project_groups", "add", None, {"role": "Project Member"}), "none"),
         (change("roles", "update", {"permissions": ["a", "b"]}, {"permissions": ["a"]}), "risky: demotion"),
         (change("hosted_tools", "update", {"web_search": True}, {"web_search": False}), "risky: narrowing"),
         (
@@ -43,6 +46,46 @@ def change(family: str, action: str, before: Any, after: Any, **target: Any) -> 
                 set={"mode": "allow_list", "model_ids": []},
             ),
             "risky: narrowing",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "allow_list"},
+                {"mode": "deny_list"},
+                set={"mode": "deny_list", "model_ids": ["gpt-4o", "o3"]},
+            ),
+            "risky: narrowing",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "allow_list", "model_ids": ["gpt-4o"]},
+                {"mode": "deny_list", "model_ids": ["o3"]},
+                set={"mode": "deny_list", "model_ids": ["o3"]},
+            ),
+            "none",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"mode": "deny_list"},
+                {"mode": "allow_list"},
+                set={"mode": "allow_list", "model_ids": ["gpt-4o"]},
+            ),
+            "risky: narrowing",
+        ),
+        (
+            change(
+                "model_permissions",
+                "update",
+                {"model_ids": ["o3"]},
+                {"model_ids": []},
+                set={"mode": "deny_list", "model_ids": []},
+            ),
+            "none",
         ),
         (change("spend_limit", "update", {"threshold_amount": 100}, {"threshold_amount": 2**63 - 1}), "risky: money"),
         (change("spend_limit", "update", {"threshold_amount": None}, {"threshold_amount": 100}), "none"),
@@ -144,6 +187,31 @@ def test_a_pending_invite_with_another_role_is_replaced_by_the_files(
     engine.apply(client, spec(document))
     pending = [i for i in client.list_invites() if i["status"] == "pending" and i["email"] == "dee@example.com"]
     assert [p["role"] for i in pending for p in i["projects"]] == ["owner"]
+
+
+def test_a_pending_invite_as_organization_owner_of_someone_the_file_makes_reader_is_replaced(
+    client: OpenAIAdminClient, org: Org
+) -> None:
+    """The plan listed the invite as "pending ... as reader" (the file's role), in sync: once
+    accepted, the invite made them an organization owner."""
+    org.emulator.state.create_invite("eve@example.com", "owner", [])
+    org.emulator.log.clear()
+    document = {"organization": {"members": {"eve@example.com": "reader"}}}
+
+    plan = engine.plan(client, spec(document))
+
+    assert [(c.family, c.action, c.what, assess(c).level) for c in plan.changes] == [
+        ("members", "remove", "eve@example.com", "critical"),
+        ("organization", "invite", "eve@example.com", "none"),
+    ]
+    assert plan.pending == []
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec({**document, "settings": {"max_destructive_changes": 0}}))
+    assert writes(org.emulator) == []
+    engine.apply(client, spec(document))
+    pending = [i for i in client.list_invites() if i["status"] == "pending" and i["email"] == "eve@example.com"]
+    assert [i["role"] for i in pending] == ["reader"]
+    assert engine.plan(client, spec(document)).in_sync
 
 
 def test_a_leaver_whose_projects_are_handed_over_is_critical_and_counts_every_object_it_touches() -> None:

@@ -132,6 +132,7 @@ def plan_people(ctx: PlanContext, spec: PeopleSpec, roster: Roster) -> list[Chan
     for person in roster.of("active"):
         changes.extend(_plan_active(ctx, spec, person, users, targets))
     changes.extend(_plan_leavers(ctx, spec, roster, users))
+    _refuse_ownerless_projects(ctx, spec, roster, changes)
     for person in roster.of("other"):
         ctx.warnings.append(
             f"people: row {person.row}: status {person.raw_status!r} is neither active nor leaver: "
@@ -393,6 +394,8 @@ def _offboarding(ctx: PlanContext, spec: PeopleSpec, roster: Roster, person: Per
         "groups": sorted(str(g["group_name"]) for g in offboarding.groups_left),
         "handed_over_to": (offboarding.successor or {}).get("email"),
     }
+    if offboarding.successor_changes:  # which projects the successor becomes owner of
+        before["handed_over"] = sorted(str(c["project_name"]) for c in offboarding.successor_changes)
     # what else the apply does, shown to the approver when there is any (the plan carries it all)
     if offboarding.roles_unassigned and not spec.remove_from_organization:
         before["roles"] = sorted(str(r.get("role_name") or r["role_id"]) for r in offboarding.roles_unassigned)
@@ -411,6 +414,37 @@ def _offboarding(ctx: PlanContext, spec: PeopleSpec, roster: Roster, person: Per
         PHASE_OFFBOARD,
         target={"kind": "leaver", "row": person.row, "risk": "high", "objects": objects, "offboarding": data},
     )
+
+
+def _refuse_ownerless_projects(ctx: PlanContext, spec: PeopleSpec, roster: Roster, changes: list[Change]) -> None:
+    """Refuse, naming a row, a project every owner of which this plan removes (leavers and
+    movers together) with no successor made owner there: each person alone leaves another
+    owner, so no offboarding handed it over, and the project would be left with none."""
+    removed: dict[str, dict[str, Change]] = {}  # project id -> user id -> the change removing them
+    gained: dict[str, set[str]] = {}  # project id -> successors made owner there
+    for change in changes:
+        data = change.target.get("offboarding")
+        if isinstance(data, dict):
+            for membership in data.get("memberships") or []:
+                removed.setdefault(str(membership["project_id"]), {})[str(data.get("user_id"))] = change
+            for handed in data.get("successor_changes") or []:
+                gained.setdefault(str(handed["project_id"]), set()).add(str(handed["user_id"]))
+        elif change.action == "remove" and change.target.get("project_id") and change.target.get("user_id"):
+            removed.setdefault(str(change.target["project_id"]), {})[str(change.target["user_id"])] = change
+    names = {str(p["id"]): str(p.get("name")) for p in ctx.reader.projects()}
+    for project_id, gone in removed.items():
+        owners = {str(u["id"]): u for u in ctx.reader.project_users(project_id) if u.get("role") == "owner"}
+        if not owners or set(owners) - set(gone) or gained.get(project_id, set()) - set(gone):
+            continue
+        last = max((gone[user_id] for user_id in owners), key=lambda change: int(change.target.get("row") or 0))
+        emails = ", ".join(sorted(printable(str(u.get("email") or u["id"])) for u in owners.values()))
+        raise RosterError(
+            roster.name,
+            f"project {printable(names.get(project_id, project_id))!r} would be left with no owner: its owners "
+            f"({emails}) all leave it in this plan and none hands it over; make someone else its owner first",
+            row=int(last.target.get("row") or 0) or None,
+            column=spec.columns["email"],
+        )
 
 
 def _no_successor(person: Person, manager: Person | None) -> str:

@@ -24,6 +24,7 @@ from airflow_provider_openai_projects.orgfile.handlers import _rbac
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
 from airflow_provider_openai_projects.orgfile.handlers.roles import role_id
 from airflow_provider_openai_projects.orgfile.reader import LiveReader
+from airflow_provider_openai_projects.orgfile.risk import is_owner_role
 
 FAMILY = "groups"
 
@@ -76,7 +77,8 @@ class GroupsHandler:
                     )
                 )
             if "members" in raw:
-                member_changes = self._members(ctx, name, where, live, raw["members"], target)
+                owner_roles = sorted({str(r) for r in raw.get("roles") or [] if is_owner_role(r)})
+                member_changes = self._members(ctx, name, where, live, raw["members"], target, owner_roles)
                 if member_changes:
                     self._refuse_scim(ctx, scim, name, "members", "its members cannot be changed here")
                 changes.extend(member_changes)
@@ -102,8 +104,12 @@ class GroupsHandler:
         live: dict[str, Any] | None,
         emails: list[str],
         target: dict[str, Any],
+        owner_roles: list[str],
     ) -> list[Change]:
+        """Adds and removals of members; an add to a group the file gives an owner role says
+        so (``owner_via_group``: a critical change, as making the person owner is)."""
         wanted = list(dict.fromkeys(e.strip().lower() for e in emails))
+        added: dict[str, Any] = {"member": True, **({"owner_via_group": owner_roles} if owner_roles else {})}
         current = {_email(u): u for u in _rbac.group_users(ctx.reader, live["id"])} if live is not None else {}
         changes: list[Change] = []
         for email in wanted:
@@ -122,7 +128,7 @@ class GroupsHandler:
                     where,
                     email,
                     None,
-                    {"member": True},
+                    added,
                     False,
                     _rbac.PHASE_GROUP_ADD,
                     target={**target, "group": name, "user_id": user["id"]},

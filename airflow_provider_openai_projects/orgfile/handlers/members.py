@@ -57,43 +57,52 @@ class MembersHandler:
 
     @staticmethod
     def _plan_invite_revocations(ctx: PlanContext) -> list[Change]:
-        """Deletes of the pending invites that give a role, in a project whose members the
-        file lists, that the file does not give (once per invite)."""
+        """Deletes of the pending invites that give a role the file does not: in a project
+        whose members the file lists, or an organization role other than the one
+        ``organization.members`` gives the person (once per invite). The person is then
+        invited anew with the file's roles."""
         changes: list[Change] = []
         declared = {
             str(project["id"]): (name, spec.members)
             for name, spec in ctx.spec.projects.items()
             if spec.members is not None and (project := ctx.projects.get(name)) is not None
         }
-        if not declared:
+        org_roles = {
+            email.lower(): role
+            for email, role in (ctx.spec.organization_members or {}).items()
+            if ctx.reader.user_by_email(email) is None  # only a non-member can be invited
+        }
+        if not declared and not org_roles:
             return changes
         for invite in ctx.reader.invites():
             if invite.get("status") != "pending":
                 continue
             email = str(invite["email"]).lower()
+            before: dict[str, Any] | None = None
             for grant in invite.get("projects") or []:
                 found = declared.get(str(grant.get("id")))
-                if found is None:
-                    continue
-                name, members = found
-                if (members or {}).get(email) == grant.get("role"):
-                    continue
-                ctx.revoked_invites.add(email)
-                before = {"invite": "pending", "role": grant.get("role"), "organization_role": invite.get("role")}
-                changes.append(
-                    Change(
-                        FAMILY,
-                        "remove",
-                        name,
-                        email,
-                        before,
-                        None,
-                        True,
-                        PHASE_REVOKE_INVITE,
-                        target={"invite_id": invite["id"]},
-                    )
+                if found is not None and (found[1] or {}).get(email) != grant.get("role"):
+                    where = found[0]
+                    before = {"invite": "pending", "role": grant.get("role"), "organization_role": invite.get("role")}
+                    break
+            if before is None and email in org_roles and invite.get("role") != org_roles[email]:
+                where, before = "organization", {"invite": "pending", "organization_role": invite.get("role")}
+            if before is None:
+                continue
+            ctx.revoked_invites.add(email)
+            changes.append(
+                Change(
+                    FAMILY,
+                    "remove",
+                    where,
+                    email,
+                    before,
+                    None,
+                    True,
+                    PHASE_REVOKE_INVITE,
+                    target={"invite_id": invite["id"]},
                 )
-                break
+            )
         return changes
 
     @staticmethod

@@ -15,6 +15,7 @@ from airflow_provider_openai_projects.domain.idempotency import create_once
 from airflow_provider_openai_projects.orgfile.changes import PHASE_INVITE, PHASE_ORG_ROLE, Change
 from airflow_provider_openai_projects.orgfile.errors import PlanRefusedError
 from airflow_provider_openai_projects.orgfile.handlers.base import ApplyContext, PlanContext
+from airflow_provider_openai_projects.orgfile.reader import LiveReader
 
 FAMILY = "organization"
 
@@ -65,23 +66,7 @@ class OrganizationHandler:
                     target={"projects": grants},
                 )
             )
-        self._refuse_no_owner_left(ctx, changes)
         return changes
-
-    @staticmethod
-    def _refuse_no_owner_left(ctx: PlanContext, changes: list[Change]) -> None:
-        """Refuse a plan that demotes every organization owner (the API would refuse the
-        last one part-way through the apply)."""
-        demoted = {c.what for c in changes if (c.before or {}).get("role") == "owner" and c.action == "update"}
-        if not demoted:
-            return
-        owners = {str(u.get("email") or u["id"]).lower() for u in ctx.reader.users() if u.get("role") == "owner"}
-        if owners and owners <= demoted:
-            raise PlanRefusedError(
-                f"{printable(ctx.spec.source)}: the plan demotes the organization's last owner "
-                f"({printable(', '.join(sorted(owners)))}); an organization keeps at least one owner. "
-                "Nothing was written."
-            )
 
     def apply(self, change: Change, ctx: ApplyContext) -> int:
         client = ctx.client
@@ -105,3 +90,29 @@ class OrganizationHandler:
             what=f"invite of {email}",
         )
         return 1
+
+
+def refuse_no_owner_left(source: str, reader: LiveReader, changes: list[Change]) -> None:
+    """Refuse a plan whose changes, taken together, leave the organization no owner: its
+    owners all demoted (``organization`` updates) or offboarded out of it (the ``people``
+    section's leavers). Each change alone may keep an owner; the API refuses the last one
+    part-way through the apply. Reads the users only when some change demotes or removes."""
+    demoted = {
+        c.what
+        for c in changes
+        if c.family == FAMILY and c.action == "update" and (c.before or {}).get("role") == "owner"
+    }
+    removed = {
+        c.what
+        for c in changes
+        if c.target.get("kind") == "leaver" and (c.target.get("offboarding") or {}).get("remove_from_organization")
+    }
+    if not demoted | removed:
+        return
+    owners = {str(u.get("email") or u["id"]).lower() for u in reader.users() if u.get("role") == "owner"}
+    if owners and owners <= demoted | removed:
+        what = "demotes the organization's last owner" if not owners & removed else "removes every organization owner"
+        raise PlanRefusedError(
+            f"{printable(source)}: the plan {what} ({printable(', '.join(sorted(owners)))}); an organization "
+            "keeps at least one owner. Nothing was written."
+        )

@@ -97,6 +97,27 @@ def people_spec(document: Mapping[str, Any]) -> PeopleSpec | None:
     )
 
 
+def _check_source_uri(spec: PeopleSpec, source: str) -> None:
+    """Refuse a roster URI that carries a password or a query (a signed URL's token): the
+    file's document goes whole into every saved plan and XCom, where no secret may be. The
+    error never quotes the URI."""
+    if "uri" not in spec.source:
+        return
+    try:
+        parts = urlsplit(str(spec.source["uri"]))
+        password = parts.password
+    except ValueError:  # a malformed netloc: reading it fails later, naming the roster
+        return
+    if password is not None or parts.query:
+        what = "a password" if password is not None else "a query (a signed URL's token?)"
+        raise OrgFileError(
+            source,
+            format_path([SECTION, "source", "uri"]),
+            f"the URI carries {what}: it would be copied into every plan; give the credentials to the "
+            "storage's connection or environment instead",
+        )
+
+
 def check_document(document: Mapping[str, Any], source: str) -> None:
     """Refuse, naming the path, what the schema cannot: a status both active and leaver, a
     column mapped twice, and a project or group whose members the file also lists
@@ -105,6 +126,7 @@ def check_document(document: Mapping[str, Any], source: str) -> None:
     spec = people_spec(document)
     if spec is None:
         return
+    _check_source_uri(spec, source)
     both = sorted(spec.active & spec.leaver)
     if both:
         raise OrgFileError(source, format_path([SECTION, "leaver"]), f"{both[0]!r} is also an active status")

@@ -3,6 +3,7 @@ fault (never another column of the row: a roster holds personal data), before an
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.orgfile import engine
-from airflow_provider_openai_projects.orgfile.errors import OrgFileError
+from airflow_provider_openai_projects.orgfile.errors import OrgFileError, PlanRefusedError
 from tests.orgfile.conftest import spec
 
 from .conftest import HEADER, ROWS, Team, document, write_csv
@@ -188,3 +189,50 @@ def test_a_roster_uri_is_named_without_its_credentials_or_query() -> None:
 
     assert shown_uri("s3://key:secret@bucket/hr/people.csv?X-Amz-Signature=abc#x") == "s3://bucket/hr/people.csv"
     assert shown_uri("file:///data/hr/people.csv") == "file:///data/hr/people.csv"
+
+
+@pytest.mark.parametrize(
+    ("uri", "what"),
+    [
+        ("s3://key:Secr3t-pw@bucket/hr/people.csv", "a password"),
+        ("https://hr.example.com/people.csv?X-Amz-Signature=Secr3t-pw", "a query"),
+    ],
+)
+def test_a_roster_uri_with_credentials_is_refused_at_load_without_quoting_it(uri: str, what: str) -> None:
+    the_document = document({"uri": uri})
+    with pytest.raises(OrgFileError, match=rf"people\.source\.uri: the URI carries {what}") as refused:
+        spec(the_document)
+    assert "Secr3t-pw" not in str(refused.value)
+
+
+def test_leavers_who_are_all_the_organizations_owners_are_refused_before_any_write(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    """Each leaver alone leaves an owner behind; together they leave none: the API would refuse
+    the last removal after the first offboarding was done."""
+    team.emulator.state.update_user(team.lee, "owner")  # owners: owner@example.com and lee
+    team.emulator.log.clear()
+    rows = [*ROWS, ("owner@example.com", "terminated", "search", "mgr@example.com")]
+    the_document = document({"uri": write_csv(tmp_path / "p.csv", rows)})
+    the_document["settings"] = {"max_destructive_changes": 100}  # refused whatever the cap
+    expected = "removes every organization owner (lee@example.com, owner@example.com)"
+    with pytest.raises(PlanRefusedError, match=re.escape(expected)):
+        engine.plan(client, spec(the_document))
+    with pytest.raises(PlanRefusedError, match=re.escape(expected)):
+        engine.apply(client, spec(the_document))
+    assert team.emulator.log.writes() == []
+
+
+def test_leavers_who_are_all_the_owners_of_a_project_are_refused_naming_the_row(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    """lee and sam own legacy together: neither alone is its only owner, so no offboarding hands
+    it over; together they would leave it with no owner (nothing refused it, nobody owned it)."""
+    team.emulator.state.add_project_user(team.legacy, "owner", user_id=team.sam)
+    team.emulator.log.clear()
+    rows = [*ROWS, ("sam@example.com", "terminated", "search", "mgr@example.com")]
+    message = refused(client, team, document({"uri": write_csv(tmp_path / "p.csv", rows)}))
+    assert message.endswith(
+        "row 8, column 'work_email': project 'legacy' would be left with no owner: its owners (lee@example.com, "
+        "sam@example.com) all leave it in this plan and none hands it over; make someone else its owner first"
+    )

@@ -24,7 +24,7 @@ EXPECTED_PLAN = [
     (
         "leaver",
         'remove organization lee@example.com: status terminated -> -, projects ["legacy", "team-search"] -> -, '
-        "groups [] -> -, handed_over_to mgr@example.com -> -",
+        'groups [] -> -, handed_over_to mgr@example.com -> -, handed_over ["legacy"] -> -',
     ),
 ]
 
