@@ -204,12 +204,15 @@ def automatic_approval(
 
 def approval_policy(variable: str, policies: Sequence[str]) -> str:
     """The deployment's automatic-approval policy: the Airflow Variable ``variable``, one of
-    ``policies`` (default ``never``; anything else is refused with one line naming it)."""
+    ``policies`` (default ``never``).
+
+    :raises AirflowFailException: any other value, in one line naming the Variable (a setting
+        to fix, so the task fails at once instead of retrying)."""
     from airflow.sdk import Variable
 
     policy = str(Variable.get(variable, default="never")).strip()
     if policy not in policies:
-        raise ValueError(f"Variable {variable}: one of {', '.join(policies)}, got {policy!r}")
+        raise AirflowFailException(f"Variable {variable}: one of {', '.join(policies)}, got {policy!r}")
     return policy
 
 

@@ -18,6 +18,7 @@ from airflow_provider_openai_projects.hooks.admin import OpenAIAdminHook
 from airflow_provider_openai_projects.operators.org_approval import (
     ASKED_XCOM_KEY,
     OrgApprovalOperator,
+    approval_policy,
     automatic_approval,
     parse_approvers,
 )
@@ -137,3 +138,24 @@ def test_automatic_approval_passes_a_no_risk_plan_and_fails_at_once_on_any_other
         automatic_approval(edited, run_id, "automatic")
     with pytest.raises(AirflowFailException, match="made for another DAG run"):
         automatic_approval(safe, "manual__2", "automatic")
+
+
+@pytest.mark.parametrize("value", ["sometimes", "Joiners_Movers", "always\x1b[2J"])
+def test_an_unknown_approval_policy_fails_the_task_at_once_naming_the_variable(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_VAR_OPENAI_TEST_POLICY", value)
+    with pytest.raises(AirflowFailException) as raised:
+        approval_policy("openai_test_policy", ["never", "joiners_movers"])
+    message = str(raised.value)
+    assert message.startswith("Variable openai_test_policy: one of never, joiners_movers, got ")
+    assert "\x1b" not in message
+
+
+def test_the_approval_policy_is_never_when_the_variable_is_unset_and_read_when_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AIRFLOW_VAR_OPENAI_TEST_POLICY", raising=False)
+    assert approval_policy("openai_test_policy", ["never", "joiners_movers"]) == "never"
+    monkeypatch.setenv("AIRFLOW_VAR_OPENAI_TEST_POLICY", " joiners_movers ")
+    assert approval_policy("openai_test_policy", ["never", "joiners_movers"]) == "joiners_movers"
