@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
+from airflow_provider_openai_projects.domain.display import printable
 from airflow_provider_openai_projects.domain.validation import require_name
 
 GENERATION_SEPARATOR = "--"
@@ -38,6 +39,7 @@ MAX_ENTRY_NAME_LENGTH = 250 - len(PENDING_SUFFIX)  # Airflow Variable keys hold 
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 _ENTRY_NAME = re.compile(r"^[A-Za-z0-9_.:/-]+$")
+_BAD_SEGMENTS = frozenset({"", ".", ".."})
 
 
 def slug(name: str) -> str:
@@ -104,14 +106,30 @@ def require_generation(field: str, value: object) -> str:
 
 
 def require_entry_name(field: str, value: object) -> str:
-    """A sink entry name (an Airflow Variable key): letters, digits, ``_ . : / -``."""
+    """A sink entry name (an Airflow Variable key, a secret's name): letters, digits,
+    ``_ . : / -``, as ``/``-separated segments none of which is empty, ``.`` or ``..``.
+
+    So ``team/search`` and ``svc.v1`` are names, ``../x``, ``a/../b``, ``./x``, ``a//b``, ``/x``
+    and ``x/`` are not: in a path-like secrets back-end such a name could climb out of its
+    prefix or alias another entry. The one rule for every entry name (rotation, hygiene's
+    ``rotation_entries``, onboarding and the org file's service-account sinks); the error
+    names ``field`` and shows the value escaped.
+    """
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
     name = value.strip()
     if len(name) > MAX_ENTRY_NAME_LENGTH:
         raise InvalidInputError(field, f"must be at most {MAX_ENTRY_NAME_LENGTH} characters (got {len(name)})")
     if not _ENTRY_NAME.match(name):
-        raise InvalidInputError(field, f"may hold only letters, digits, '_', '.', ':', '/' and '-'; got {name!r}")
+        raise InvalidInputError(
+            field, f"may hold only letters, digits, '_', '.', ':', '/' and '-'; got '{printable(name)}'"
+        )
+    if any(segment in _BAD_SEGMENTS for segment in name.split("/")):
+        raise InvalidInputError(
+            field,
+            "must not start or end with '/' nor hold an empty, '.' or '..' segment between '/' "
+            f"(it could name another entry in the secrets back-end); got '{printable(name)}'",
+        )
     return name
 
 

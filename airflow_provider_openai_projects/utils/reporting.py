@@ -168,15 +168,28 @@ def team_service_account(
 
     None too when the account's Variable already holds a generation of it: rotation may
     have replaced ``initial`` since, and minting it again would roll the key back.
+
+    :raises ReportError: ``service_account.secret_variable`` is not an entry name (the
+        rotation's rule, :func:`...domain.key_generations.require_entry_name`), before the
+        Variable is read.
     """
-    from airflow_provider_openai_projects.domain.key_generations import default_secret_variable, generation_of
+    from airflow_provider_openai_projects.client.errors import InvalidInputError
+    from airflow_provider_openai_projects.domain.key_generations import (
+        default_secret_variable,
+        generation_of,
+        require_entry_name,
+    )
     from airflow_provider_openai_projects.sinks.variable import VariableKeySink
 
     if not account:
         return []
     name = str(account["name"]).strip()
     project_id = {p["name"]: p["id"] for p in projects}[str(account["project"]).strip()]
-    entry = account.get("secret_variable") or default_secret_variable(name)
+    given = account.get("secret_variable")
+    try:
+        entry = require_entry_name("service_account.secret_variable", given) if given else default_secret_variable(name)
+    except InvalidInputError as error:
+        raise ReportError(str(error)) from None
     held = VariableKeySink().load(entry)
     if (
         held

@@ -62,6 +62,39 @@ def test_generation_tokens_and_entry_names_are_checked_naming_the_field() -> Non
             require_entry_name("secret_variable", bad)
 
 
+@pytest.mark.parametrize("bad", ["../x", "a/../b", "./x", "a//b", "a/", "/a", "..", ".", "a/./b", "team/.."])
+def test_an_entry_name_with_an_empty_dot_or_dot_dot_segment_is_refused_naming_the_field(bad: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"invalid secret_variable: .*segment.*got '") as error:
+        require_entry_name("secret_variable", bad)
+    assert f"got '{bad}'" in str(error.value)
+
+
+def test_an_entry_name_refused_for_its_characters_is_shown_escaped() -> None:
+    with pytest.raises(InvalidInputError, match="rotation_entries") as error:
+        require_entry_name("rotation_entries", "../openai_\x1b[2J\u202ekey")
+    assert "\x1b" not in str(error.value)
+    assert "\u202e" not in str(error.value)
+    assert "\\x1b[2J\\u202e" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "openai_team_api_key",
+        "team/search",
+        "vault/team_api_key",
+        "svc.v1",
+        "a/svc.v1/b",
+        "..x",
+        "x..",
+        "a/.b/c",
+        "ns:a-b",
+    ],
+)
+def test_entry_names_valid_before_and_without_such_a_segment_stay_valid(name: str) -> None:
+    assert require_entry_name("secret_variable", f" {name} ") == name
+
+
 def test_default_entry_names_are_masked_by_airflow_and_the_pending_one_too() -> None:
     assert slug("Team Search!") == "team_search"
     assert slug("日本").startswith("sa_")

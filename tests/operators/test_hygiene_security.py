@@ -164,7 +164,9 @@ def test_names_from_the_api_reach_the_report_and_the_change_log_escaped(
     assert "\nCHANGE: nothing deleted" not in logged
 
 
-@pytest.mark.parametrize("entry", ["", "openai search", "openai_\x1b[2Jkey", "x" * 300, 42])
+@pytest.mark.parametrize(
+    "entry", ["", "openai search", "openai_\x1b[2Jkey", "x" * 300, 42, "../openai_search_api_key", "a//b", "./x", "a/"]
+)
 def test_a_rotation_entry_the_rotation_could_not_have_named_is_refused_before_the_sink_is_read(
     admin_conn: EmulatorServer, entry: object
 ) -> None:

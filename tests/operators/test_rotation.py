@@ -574,6 +574,25 @@ def test_rotate_rejects_bad_input_before_any_request(
     assert sink.names() == []
 
 
+@pytest.mark.parametrize("entry", ["../x", "a/../b", "./x", "a//b", "a/", "/a", "..", ".", "a/./b", "team/.."])
+def test_rotate_refuses_a_path_like_entry_name_before_any_request_and_writes_nothing(
+    admin_conn: EmulatorServer, sink: InMemoryKeySink, entry: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=r"invalid secret_variable: .*segment"):
+        RotateServiceAccountOperator(
+            task_id="rotate", project_id="proj_abc", service_account_name=LOGICAL, secret_variable=entry, key_sink=sink
+        ).execute(run(26))
+    assert admin_conn.log.entries() == []
+    assert sink.names() == []
+
+
+def test_rotate_accepts_an_entry_name_with_slashes_and_dots_inside_its_segments(
+    admin_conn: EmulatorServer, project_id: str, sink: InMemoryKeySink
+) -> None:
+    rotate(project_id, sink, run(26), secret_variable="team/search/svc.v1_api_key")
+    assert sink.names() == ["team/search/svc.v1_api_key"]
+
+
 def test_rotation_makes_three_calls_in_the_common_case_plus_one_per_deleted_generation(
     admin_conn: EmulatorServer, project_id: str, sink: InMemoryKeySink
 ) -> None:

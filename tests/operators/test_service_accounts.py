@@ -263,6 +263,10 @@ def test_create_service_account_refuses_an_entry_holding_another_projects_key(
         ({"secret_variable": ""}, "secret_variable"),
         ({"secret_variable": "has space_api_key"}, "secret_variable"),
         ({"secret_variable": "x" * 243}, "secret_variable"),
+        ({"secret_variable": "../openai_ci_bot_api_key"}, "secret_variable"),
+        ({"secret_variable": "team/../openai_ci_bot_api_key"}, "secret_variable"),
+        ({"secret_variable": "team//openai_ci_bot_api_key"}, "secret_variable"),
+        ({"secret_variable": "team/openai_ci_bot_api_key/"}, "secret_variable"),
     ],
 )
 def test_create_service_account_rejects_bad_input_before_any_request(

@@ -354,6 +354,19 @@ def test_two_accounts_delivering_to_one_entry_are_refused_by_the_loader() -> Non
     assert spec(document).projects.keys() == {"team-search", "team-ads"}
 
 
+@pytest.mark.parametrize("entry", ["../openai_bot_api_key", "team/../other", "./x", "a//b", "team/"])
+def test_a_path_like_entry_is_refused_by_the_loader_with_the_operators_rule(entry: str) -> None:
+    document = {"projects": {"team-search": {"service_accounts": {"bot": {"sink": "variable", "entry": entry}}}}}
+    with pytest.raises(OrgFileError, match=r"service_accounts\.bot\.entry: invalid entry: .*segment") as error:
+        spec(document)
+    assert f"got '{entry}'" in str(error.value)
+
+
+def test_an_entry_with_slashes_and_dots_inside_its_segments_is_accepted_by_the_loader() -> None:
+    document = {"projects": {"team-search": {"service_accounts": {"bot": {"sink": "vault", "entry": "team/svc.v1"}}}}}
+    assert spec(document).projects.keys() == {"team-search"}
+
+
 def test_the_rotation_operator_rotates_an_account_the_file_created_and_the_plan_stays_in_sync(
     client: OpenAIAdminClient, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -135,6 +135,14 @@ def test_onboarding_report_summarises_mapped_results_without_reading_past_them(
     )
 
 
+@pytest.mark.parametrize("entry", ["../openai_team_api_key", "team/../x", "./x", "a//b", "team/", "has space"])
+def test_onboarding_refuses_a_service_account_entry_the_rotation_could_not_name_before_reading_it(entry: str) -> None:
+    # No Variable back-end here: reading the entry would fail otherwise than with this error.
+    account = {"project": "team-search", "name": "bot", "secret_variable": entry}
+    with pytest.raises(ReportError, match=r"invalid service_account\.secret_variable: "):
+        reporting.team_service_account([{"name": "team-search", "id": "proj_1"}], account)
+
+
 def test_offboarding_report_counts_and_says_would_in_a_dry_run(caplog: pytest.LogCaptureFixture) -> None:
     result = {
         "user_id": "u",

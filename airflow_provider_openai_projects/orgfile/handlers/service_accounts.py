@@ -27,11 +27,13 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.domain.key_generations import (
     GENERATION_SEPARATOR,
     default_secret_variable,
     generation_account_name,
     generation_of,
+    require_entry_name,
 )
 from airflow_provider_openai_projects.orgfile.changes import PHASE_REMOVE, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
@@ -93,13 +95,20 @@ def declared(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[st
 
 
 def check_document(document: Mapping[str, Any], source: str) -> None:
-    """The loader's check after the schema: two accounts of the file may not deliver their
-    keys to the same entry of the same sink (the second would be refused at apply)."""
+    """The loader's check after the schema: a given ``entry`` is an entry name as the
+    operators take it (:func:`...domain.key_generations.require_entry_name`, so no ``..``
+    or empty segment); two accounts of the file may not deliver their keys to the same entry
+    of the same sink (the second would be refused at apply)."""
     seen: dict[tuple[str, str], list[object]] = {}
     for project, logical, value in declared(document):
         if not (value or {}).get("sink"):
             continue
         path: list[object] = ["projects", project, FAMILY, logical]
+        if (value or {}).get("entry") is not None:
+            try:
+                require_entry_name("entry", (value or {})["entry"])
+            except InvalidInputError as error:
+                raise OrgFileError(source, format_path([*path, "entry"]), str(error)) from None
         key = (str((value or {})["sink"]), entry_of(logical, value))
         if key in seen:
             raise OrgFileError(
