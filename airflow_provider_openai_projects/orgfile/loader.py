@@ -3,8 +3,9 @@
 In order, each step before the next: the file (:mod:`.source`: at most 5 MB, a regular
 file, UTF-8), the YAML (:mod:`.parsing`: no anchors or aliases, no repeated key, nesting
 and integers bounded), every value (:mod:`.values`: no control or format character in any
-string, no integer beyond 64 bits), the JSON Schema (types, enums, the spec's bounds), the
-emails (:mod:`.emails`: usable, no two look-alikes), then the checks of meaning.
+string, no integer beyond 64 bits), the JSON Schema (types, enums, the spec's bounds, no name
+beginning or ending with whitespace), the emails (:mod:`.emails`: usable, no two
+look-alikes), then the checks of meaning.
 
 Every problem raises one :class:`~.errors.OrgFileError` naming the file, the path inside
 it and the problem (with the line when YAML knows it); a message never quotes more than a
@@ -53,6 +54,9 @@ def _validator() -> Any:
     return strict(schema())
 
 
+_NAME_PATTERN = r"^\S([^\r\n\t]*\S)?$"  # schema.json $defs/name's (tests/orgfile/test_names.py fails if not)
+
+
 def _kind(value: object) -> str:
     """The JSON type of a value, by the schema's names (``string``, ``integer``...)."""
     if isinstance(value, bool):
@@ -68,6 +72,20 @@ def _kind(value: object) -> str:
     if isinstance(value, list):
         return "array"
     return "null" if value is None else type(value).__name__
+
+
+def _edge_whitespace(value: object, pattern: object) -> str | None:
+    """The problem of a name (``$defs/name``'s pattern) that begins or ends with whitespace,
+    or None: ``"a"`` and ``"a "`` would be two objects that look the same in the plan and the
+    approval table. The value is quoted escaped (:func:`.parsing.excerpt`: ``repr`` of
+    :func:`~...domain.display.printable`) and the edge named, so the space is visible."""
+    if pattern != _NAME_PATTERN or not isinstance(value, str) or value == value.strip():
+        return None
+    edges = [edge for edge, bad in (("begins", value != value.lstrip()), ("ends", value != value.rstrip())) if bad]
+    return (
+        f"{excerpt(value)} {' and '.join(edges)} with whitespace; "
+        "a name must not begin or end with a space (it would look like the name without it)"
+    )
 
 
 def _problem(error: Any) -> str:
@@ -90,6 +108,9 @@ def _problem(error: Any) -> str:
     if rule == "minLength":
         return "must not be empty" if bound == 1 else f"must be at least {bound} characters long"
     if rule == "pattern":
+        edge = _edge_whitespace(value, bound)
+        if edge is not None:
+            return edge
         return f"{excerpt(value)} does not match the pattern {bound}"
     if rule == "minItems":
         if value == [] and bound == 1:
@@ -115,7 +136,8 @@ def _schema_error(document: Any, source: str) -> OrgFileError | None:
     if "propertyNames" in list(error.absolute_schema_path):
         path.append(str(error.instance))
         kind = "an email address" if "@" in str(error.validator_value) else "a valid name here"
-        problem = f"bad key: {excerpt(error.instance)} is not {kind}"
+        edge = _edge_whitespace(error.instance, error.validator_value)
+        problem = f"bad key: {edge}" if edge is not None else f"bad key: {excerpt(error.instance)} is not {kind}"
     elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         unknown = sorted(str(k) for k in error.instance if k not in allowed)
