@@ -1,6 +1,7 @@
 """A roster is bounded: more than ``people.max_rows`` rows (a file, a query's result), or a
 file of more than ``max_rows`` KiB, is one error naming the roster and the bound, before any
-write; a roster at exactly the bound is read. A runaway file is read no further than the bound."""
+write; a roster at exactly the bound is read. A runaway file or query is read no further than
+the bound."""
 
 from __future__ import annotations
 
@@ -87,3 +88,16 @@ def test_a_roster_uri_with_credentials_is_named_without_them_when_too_large(
 def test_a_max_rows_that_is_not_a_positive_integer_is_refused_at_load_naming_it(tmp_path: Path, value: object) -> None:
     with pytest.raises(OrgFileError, match=r"people\.max_rows"):
         spec(document({"uri": write_csv(tmp_path / "p.csv", ROWS)}, max_rows=value))
+
+
+def test_an_endless_query_is_fetched_no_further_than_the_bound_and_refused(
+    client: OpenAIAdminClient, team: Team, sqlite_connection: str
+) -> None:
+    """A recursive query that never ends: fetching its whole result would never return."""
+    endless = (
+        "with recursive n(i) as (select 1 union all select i + 1 from n) "
+        "select 'p' || i || '@example.com' as work_email, 'active' as employment_status, "
+        "'search' as team_name, '' as manager_email from n"
+    )
+    message = refused(client, team, document({"conn_id": sqlite_connection, "sql": endless}, max_rows=5))
+    assert message.startswith(f"roster connection {sqlite_connection}: (roster): {TOO_MANY}")
