@@ -18,6 +18,9 @@ FAMILY = "people"
 """The changes' family (:mod:`..handlers.people`)."""
 COLUMNS = ("email", "status", "team", "manager")
 DEFAULT_MAX_LEAVERS = 5
+DEFAULT_MAX_ROWS = 100_000
+BYTES_PER_ROW = 1024
+"""A file roster may hold ``max_rows`` KiB (1 KiB a row on average, header included)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ class PeopleSpec:
     organization_role: str = "reader"
     remove_from_organization: bool = True
     max_leavers: int = DEFAULT_MAX_LEAVERS
+    max_rows: int = DEFAULT_MAX_ROWS
+
+    @property
+    def max_bytes(self) -> int:
+        """The most bytes read from a file roster: ``max_rows`` x :data:`BYTES_PER_ROW`."""
+        return self.max_rows * BYTES_PER_ROW
 
     @property
     def managed_projects(self) -> dict[str, list[str]]:
@@ -94,6 +103,7 @@ def people_spec(document: Mapping[str, Any]) -> PeopleSpec | None:
         organization_role=str(raw.get("organization_role", "reader")),
         remove_from_organization=bool(leavers.get("remove_from_organization", True)),
         max_leavers=int(raw.get("max_leavers", DEFAULT_MAX_LEAVERS)),
+        max_rows=int(raw.get("max_rows", DEFAULT_MAX_ROWS)),
     )
 
 

@@ -6,6 +6,10 @@ dropped as it is read). Every problem is one :class:`RosterError` naming the ros
 row (the line of the file; the 1-based row of a query's result) and the column, with at
 most the one value at fault, escaped; never a whole row or another column. Airflow is
 imported only when a roster is read.
+
+A roster is bounded (a wrong table or a log file named by mistake must not exhaust memory):
+more than ``max_rows`` rows, or a file of more than ``max_bytes``, is refused; a file is read
+no further than that bound, a query's result fetched no further than ``max_rows + 1`` rows.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from airflow_provider_openai_projects.orgfile.people.config import PeopleSpec
 REQUIRED_COLUMNS = ("email", "status")
 _JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 _MAX_PROBLEM = 200
+_CHUNK = 1 << 20
 
 
 class RosterError(OrgFileError):
@@ -53,18 +58,21 @@ class RosterRow:
 def read_rows(spec: PeopleSpec) -> list[RosterRow]:
     """Every row of the roster ``spec.source`` names, mapped columns only.
 
-    :raises RosterError: unreadable, malformed, a required column missing, or empty.
+    :raises RosterError: unreadable, malformed, a required column missing, empty, or larger
+        than ``spec.max_rows`` rows or ``spec.max_bytes`` bytes (a file).
     """
     name = spec.describe_source()
     if "uri" in spec.source:
         uri = str(spec.source["uri"])
-        text = _read_text(uri, name)
+        text = _read_text(uri, name, spec.max_bytes)
         as_json_lines = spec.source.get("format") == "jsonl" or (
             "format" not in spec.source and uri.lower().endswith(_JSON_LINES_SUFFIXES)
         )
         rows = _json_lines(text, spec, name) if as_json_lines else _csv(text, spec, name)
     else:
-        header, records = _query(str(spec.source["conn_id"]), str(spec.source["sql"]), name)
+        header, records = _query(str(spec.source["conn_id"]), str(spec.source["sql"]), name, spec.max_rows + 1)
+        if len(records) > spec.max_rows:
+            raise _too_many_rows(spec, name)
         positions = _positions(header, spec, name, row=None)
         rows = [_mapped(number, record, positions) for number, record in enumerate(records, start=1)]
     if not rows:
@@ -83,15 +91,40 @@ def required_fields(spec: PeopleSpec) -> list[str]:
     return fields
 
 
-def _read_text(uri: str, name: str) -> str:
+def _too_many_rows(spec: PeopleSpec, name: str) -> RosterError:
+    return RosterError(
+        name,
+        f"more than people.max_rows ({spec.max_rows}) rows: refused, nothing written "
+        "(a wrong table or file? raise people.max_rows if it is right)",
+    )
+
+
+def _read_text(uri: str, name: str, max_bytes: int) -> str:
+    """The file's text, read no further than ``max_bytes + 1`` bytes (more is refused)."""
     from airflow.sdk import ObjectStoragePath
 
     try:
-        data = ObjectStoragePath(uri).read_bytes()
+        path: Any = ObjectStoragePath(uri)  # its ``open`` is untyped
+        with path.open("rb") as stream:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                chunk = stream.read(min(_CHUNK, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        data = b"".join(chunks)
     except FileNotFoundError:
         raise RosterError(name, "cannot read the roster: no such file") from None
     except Exception as error:  # any backend's error: unreadable
         raise RosterError(name, f"cannot read the roster: {error.__class__.__name__}") from None
+    if len(data) > max_bytes:
+        raise RosterError(
+            name,
+            f"the file is larger than {max_bytes} bytes (people.max_rows x 1 KiB): refused, nothing written "
+            "(a wrong file? raise people.max_rows if it is right)",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -139,6 +172,8 @@ def _csv(text: str, spec: PeopleSpec, name: str) -> list[RosterRow]:
                     row=reader.line_num,
                 )
             rows.append(_mapped(reader.line_num, record, positions))
+            if len(rows) > spec.max_rows:
+                raise _too_many_rows(spec, name)
     except csv.Error as error:
         raise RosterError(name, f"malformed CSV: {printable(error)[:_MAX_PROBLEM]}", row=reader.line_num) from None
     return rows
@@ -164,11 +199,15 @@ def _json_lines(text: str, spec: PeopleSpec, name: str) -> list[RosterRow]:
             if column not in record and field_name in required_fields(spec):
                 raise RosterError(name, "the column is missing from this row", row=number, column=column)
         rows.append(RosterRow(number, values))
+        if len(rows) > spec.max_rows:
+            raise _too_many_rows(spec, name)
     return rows
 
 
-def _query(conn_id: str, sql: str, name: str) -> tuple[list[str], list[Sequence[Any]]]:
-    """The column names and rows of ``sql`` run through the connection's ``DbApiHook``."""
+def _query(conn_id: str, sql: str, name: str, limit: int) -> tuple[list[str], list[Sequence[Any]]]:
+    """The column names and at most ``limit`` rows of ``sql`` run through the connection's
+    ``DbApiHook`` (``cursor.fetchmany``: a driver that buffers the whole result on execute
+    still holds it, but no more than ``limit`` rows become Python objects here)."""
     from airflow.sdk import BaseHook
 
     try:
@@ -185,7 +224,7 @@ def _query(conn_id: str, sql: str, name: str) -> tuple[list[str], list[Sequence[
         raise RosterError(name, f"the connection's hook ({type(hook).__name__}) is not a SQL hook (DbApiHook)")
 
     def fetch(cursor: Any) -> tuple[list[str], list[Sequence[Any]]]:
-        return [str(d[0]) for d in cursor.description or ()], list(cursor.fetchall())
+        return [str(d[0]) for d in cursor.description or ()], list(cursor.fetchmany(limit))
 
     try:
         result = hook.run(sql, handler=fetch)
