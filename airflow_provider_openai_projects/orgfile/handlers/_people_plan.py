@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_openai_projects.client.errors import InvalidInputError
 from airflow_provider_openai_projects.domain.display import printable
-from airflow_provider_openai_projects.domain.emails import skeleton
+from airflow_provider_openai_projects.domain.emails import same_email, skeleton
 from airflow_provider_openai_projects.domain.offboarding import OffboardingRefusedError, OffboardingSteps
 from airflow_provider_openai_projects.orgfile.changes import PHASE_ADD_MEMBER, PHASE_INVITE, PHASE_REMOVE, Change
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, format_path
@@ -123,8 +123,10 @@ def plan_people(ctx: PlanContext, spec: PeopleSpec, roster: Roster) -> list[Chan
 
     :raises RosterError: a look-alike of a member, a leaver whose projects have no usable
         successor (naming the row and the manager column).
-    :raises OrgFileError: a team's project or group that does not exist; too many leavers.
+    :raises OrgFileError: a team's project or group that does not exist; too many leavers; a
+        leaver the file's ``projects.<name>.members`` or ``organization.members`` lists.
     """
+    _refuse_listed_leavers(ctx, roster)
     targets = _targets(ctx, spec)
     users = {str(u.get("email") or "").lower(): u for u in ctx.reader.users() if u.get("email")}
     _refuse_live_look_alikes(roster, users, spec.columns["email"])
@@ -445,6 +447,35 @@ def _refuse_ownerless_projects(ctx: PlanContext, spec: PeopleSpec, roster: Roste
             row=int(last.target.get("row") or 0) or None,
             column=spec.columns["email"],
         )
+
+
+def _refuse_listed_leavers(ctx: PlanContext, roster: Roster) -> None:
+    """Refuse, naming the member entry and the leaver's row, a leaver of the roster whom the
+    file lists in ``projects.<name>.members`` or ``organization.members``: the people section
+    offboards them, the entry adds them back, and each run would undo the last."""
+    leavers = roster.of("leaver")
+    if not leavers:
+        return
+    document = ctx.spec.document
+    entries: list[tuple[list[object], str]] = [
+        (["projects", name, "members", email], email)
+        for name, project in (document.get("projects") or {}).items()
+        for email in ((project or {}).get("members") or {})
+    ]
+    entries += [
+        (["organization", "members", email], email)
+        for email in ((document.get("organization") or {}).get("members") or {})
+    ]
+    for path, email in entries:
+        leaver = next((person for person in leavers if same_email(person.email, email)), None)
+        if leaver is not None:
+            raise OrgFileError(
+                ctx.spec.source,
+                format_path(path),
+                f"{printable(email)} is a leaver in roster {roster.name} (row {leaver.row}): the people section "
+                "offboards them and this entry adds them back, so each run would undo the last; remove the entry "
+                "(or correct the roster)",
+            )
 
 
 def _no_successor(person: Person, manager: Person | None) -> str:
