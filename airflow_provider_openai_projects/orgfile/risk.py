@@ -9,6 +9,10 @@ Every change of a plan carries an :class:`Risk`: a level and the reasons for it.
 - ``removal`` (``risky``): a removal, archive or deletion (members, invites, groups, roles,
   service accounts, alerts, certificates, a spend limit, model permissions reset).
 - ``demotion`` (``risky``): owner to member or reader; a role or group losing permissions.
+- ``escalation`` (``risky``): an existing custom role gaining a permission (every person and
+  group holding the role gains it at apply). The spec names no admin- or owner-grade
+  permission, so no permission makes it ``critical``. A role created with permissions is a
+  create (``none``); assigning it is its own change, assessed on its own.
 - ``narrowing`` (``risky``): access narrowed: any model allowed before and not after (an
   allow list that shrinks, a deny list that grows, a switch to an allow list, a switch to
   a deny list naming a model the allow list allowed), a hosted tool disabled.
@@ -40,7 +44,7 @@ LEVELS = (NONE, RISKY, CRITICAL)
 @dataclass(frozen=True)
 class Risk:
     """A change's risk: ``level`` (``none``, ``risky``, ``critical``) and ``reasons``
-    (``owners``, ``removal``, ``demotion``, ``narrowing``, ``money``)."""
+    (``owners``, ``removal``, ``demotion``, ``escalation``, ``narrowing``, ``money``)."""
 
     level: str
     reasons: tuple[str, ...] = ()
@@ -85,14 +89,27 @@ def _owner_touched(change: Change) -> bool:
     return any(is_owner_role(role) for role in roles)
 
 
+def _permissions_moved(change: Change) -> tuple[set[Any], set[Any]]:
+    """The permissions an update of an existing custom role takes away and adds (both empty
+    for any other change, or when the update leaves permissions alone)."""
+    before, after = change.before or {}, change.after or {}
+    if change.family != "roles" or change.action != "update" or "permissions" not in after:
+        return set(), set()
+    old, new = set(before.get("permissions") or []), set(after.get("permissions") or [])
+    return old - new, new - old
+
+
 def _is_demotion(change: Change) -> bool:
     old, new = _role(change.before), _role(change.after)
     if old is not None and new is not None and old in _ROLE_RANK and new in _ROLE_RANK:
         return _ROLE_RANK[new] < _ROLE_RANK[old]
-    if change.family == "roles" and change.action == "update":
-        lost = set((change.before or {}).get("permissions") or []) - set((change.after or {}).get("permissions") or [])
-        return bool(lost) and "permissions" in (change.after or {})
-    return False
+    lost, _ = _permissions_moved(change)
+    return bool(lost)
+
+
+def _is_escalation(change: Change) -> bool:
+    _, gained = _permissions_moved(change)
+    return bool(gained)
 
 
 def _is_narrowing(change: Change) -> bool:
@@ -150,6 +167,8 @@ def assess(change: Change) -> Risk:
         reasons.append("removal")
     if _is_demotion(change):
         reasons.append("demotion")
+    if _is_escalation(change):
+        reasons.append("escalation")
     if _is_narrowing(change):
         reasons.append("narrowing")
     if _is_money(change):

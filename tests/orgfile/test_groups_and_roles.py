@@ -122,7 +122,7 @@ def test_apply_makes_the_minimum_writes_in_a_safe_order_and_a_second_apply_none(
 
     sent = writes(rbac.org.emulator)
     assert result.writes == len(sent) == minimum
-    assert result.plan.destructive_count == 1
+    assert result.plan.destructive_count == 2  # bob removed from eng; auditor gaining api.groups.read
     creates = [i for i, w in enumerate(sent) if w in ("POST /organization/roles", "POST /organization/groups")]
     assert creates == [0, 1]  # created before anything references them
     assert sent[-1] == f"DELETE /organization/groups/{rbac.eng}/users/{rbac.org.bob}"  # removals last

@@ -1,6 +1,7 @@
-"""Risk, not just "destructive" (issue 17 points 5 and 6): demotions, narrowing, money and
-owners counted; the cap counts objects; the last organization owner is never demoted; a
-pending invite that would bypass a project's authoritative members is in the plan."""
+"""Risk, not just "destructive" (issue 17 points 5 and 6): demotions, escalations (a custom
+role gaining permissions), narrowing, money and owners counted; the cap counts objects; the
+last organization owner is never demoted; a pending invite that would bypass a project's
+authoritative members is in the plan."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def change(family: str, action: str, before: Any, after: Any, **target: Any) -> 
         (change("project_groups", "add", None, {"role": "Project Owner"}), "critical: owners"),
         (change("project_groups", "add", None, {"role": "Project Member"}), "none"),
         (change("roles", "update", {"permissions": ["a", "b"]}, {"permissions": ["a"]}), "risky: demotion"),
+        (change("roles", "update", {"permissions": ["a"]}, {"permissions": ["a", "b"]}), "risky: escalation"),
+        (change("roles", "update", {"permissions": ["a"]}, {"permissions": ["b"]}), "risky: demotion, escalation"),
+        (change("roles", "update", {"description": "old"}, {"description": "new"}), "none"),
+        (change("roles", "create", None, {"permissions": ["a", "b"]}), "none"),
         (change("hosted_tools", "update", {"web_search": True}, {"web_search": False}), "risky: narrowing"),
         (
             change(
@@ -121,6 +126,42 @@ def test_demoting_owners_counts_against_the_cap_with_no_write(client: OpenAIAdmi
     with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
         engine.apply(client, spec(document))
     assert writes(org.emulator) == []
+
+
+def test_a_role_gaining_a_permission_is_risky_and_counts_against_the_cap_with_no_write(
+    client: OpenAIAdminClient, org: Org
+) -> None:
+    state = org.emulator.state
+    auditor = state.create_role("auditor", ["api.organization.read"], None)["id"]
+    state.assign_group_role(state.create_group("ops")["id"], auditor)  # who would gain it
+    org.emulator.log.clear()
+    document: dict[str, Any] = {
+        "settings": {"max_destructive_changes": 0},
+        "roles": {"auditor": {"permissions": ["api.organization.read", "api.groups.write"]}},
+    }
+
+    [gain] = engine.plan(client, spec(document)).changes
+    assert assess(gain).label() == "risky: escalation"
+    with pytest.raises(PlanRefusedError, match="risky changes affect 1 objects"):
+        engine.apply(client, spec(document))
+    assert writes(org.emulator) == []
+
+    document["settings"]["max_destructive_changes"] = 1
+    engine.apply(client, spec(document))
+    assert writes(org.emulator) == [f"POST /organization/roles/{auditor}"]
+    assert sorted(state.get_role(auditor)["permissions"]) == ["api.groups.write", "api.organization.read"]
+
+
+def test_a_new_role_with_permissions_is_a_create_of_no_risk(client: OpenAIAdminClient, org: Org) -> None:
+    document = {
+        "settings": {"max_destructive_changes": 0},
+        "roles": {"billing": {"permissions": ["api.organization.read", "api.groups.write"]}},
+    }
+
+    [create] = engine.plan(client, spec(document)).changes
+    assert (create.action, assess(create).label()) == ("create", "none")
+    engine.apply(client, spec(document))
+    assert writes(org.emulator) == ["POST /organization/roles"]
 
 
 def test_the_last_organization_owner_is_never_demoted_whatever_the_cap(client: OpenAIAdminClient, org: Org) -> None:
