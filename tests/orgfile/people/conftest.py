@@ -25,7 +25,11 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.emulator.server import EmulatorServer
+from airflow_provider_openai_projects.orgfile import engine
+from airflow_provider_openai_projects.orgfile.errors import OrgFileError
+from tests.orgfile.conftest import spec
 
 HEADER = ("work_email", "employment_status", "team_name", "manager_email")
 ROWS: list[tuple[str, str, str, str]] = [
@@ -141,3 +145,14 @@ def sqlite_connection(tmp_path: Path) -> Iterator[str]:
         yield "hr_warehouse"
     finally:
         del os.environ["AIRFLOW_CONN_HR_WAREHOUSE"]
+
+
+def refused(client: OpenAIAdminClient, team: Team, the_document: dict[str, Any]) -> str:
+    """The plan's and the apply's one error (the same), after which nothing was written."""
+    with pytest.raises(OrgFileError) as planned:
+        engine.plan(client, spec(the_document))
+    with pytest.raises(OrgFileError) as applied:
+        engine.apply(client, spec(the_document))
+    assert str(applied.value) == str(planned.value)
+    assert team.emulator.log.writes() == []
+    return str(planned.value)

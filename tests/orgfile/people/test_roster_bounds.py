@@ -16,8 +16,7 @@ from airflow_provider_openai_projects.orgfile import engine
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError
 from tests.orgfile.conftest import spec
 
-from .conftest import ROWS, Team, document, write_csv, write_jsonl
-from .test_roster_refusals import refused
+from .conftest import ROWS, Team, document, refused, write_csv, write_jsonl
 
 TOO_MANY = "more than people.max_rows (5) rows: refused, nothing written"
 

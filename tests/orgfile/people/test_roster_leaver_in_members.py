@@ -13,8 +13,7 @@ from airflow_provider_openai_projects.client import OpenAIAdminClient
 from airflow_provider_openai_projects.orgfile import engine
 from tests.orgfile.conftest import spec
 
-from .conftest import ROWS, Team, document, write_csv
-from .test_roster_refusals import refused
+from .conftest import ROWS, Team, document, refused, write_csv
 
 LEAVER_PROBLEM = (
     "is a leaver in roster {uri} (row 6): the people section offboards them and this entry adds them back, so each "

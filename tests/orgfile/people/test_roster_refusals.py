@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,21 +13,10 @@ from airflow_provider_openai_projects.orgfile import engine
 from airflow_provider_openai_projects.orgfile.errors import OrgFileError, PlanRefusedError
 from tests.orgfile.conftest import spec
 
-from .conftest import HEADER, ROWS, Team, document, write_csv
+from .conftest import HEADER, ROWS, Team, document, refused, write_csv
 
 #: Values of other columns that no error may echo.
 PRIVATE = ("mgr@example.com", "terminated", "search")
-
-
-def refused(client: OpenAIAdminClient, team: Team, the_document: dict[str, Any]) -> str:
-    """The plan's and the apply's one error (the same), after which nothing was written."""
-    with pytest.raises(OrgFileError) as planned:
-        engine.plan(client, spec(the_document))
-    with pytest.raises(OrgFileError) as applied:
-        engine.apply(client, spec(the_document))
-    assert str(applied.value) == str(planned.value)
-    assert team.emulator.log.writes() == []
-    return str(planned.value)
 
 
 def test_a_manager_who_is_also_leaving_is_a_plan_error_naming_the_leavers_row(
