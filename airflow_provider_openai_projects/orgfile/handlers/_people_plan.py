@@ -451,8 +451,9 @@ def _refuse_ownerless_projects(ctx: PlanContext, spec: PeopleSpec, roster: Roste
 
 def _refuse_listed_leavers(ctx: PlanContext, roster: Roster) -> None:
     """Refuse, naming the member entry and the leaver's row, a leaver of the roster whom the
-    file lists in ``projects.<name>.members`` or ``organization.members``: the people section
-    offboards them, the entry adds them back, and each run would undo the last."""
+    file lists in ``projects.<name>.members``, ``organization.members`` or
+    ``groups.<name>.members``: the people section offboards them, the entry adds them back,
+    and each run would undo the last."""
     leavers = roster.of("leaver")
     if not leavers:
         return
@@ -465,6 +466,11 @@ def _refuse_listed_leavers(ctx: PlanContext, roster: Roster) -> None:
     entries += [
         (["organization", "members", email], email)
         for email in ((document.get("organization") or {}).get("members") or {})
+    ]
+    entries += [
+        (["groups", name, "members", index], email)
+        for name, group in (document.get("groups") or {}).items()
+        for index, email in enumerate((group or {}).get("members") or [])
     ]
     for path, email in entries:
         leaver = next((person for person in leavers if same_email(person.email, email)), None)

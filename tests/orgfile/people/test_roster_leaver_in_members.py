@@ -44,6 +44,20 @@ def test_a_leaver_listed_in_a_members_list_is_refused_from_plan_and_apply_before
     assert refused(client, team, the_document) == f"org.yaml: {path}: {email} " + LEAVER_PROBLEM.format(uri=uri)
 
 
+def test_a_leaver_listed_in_a_groups_members_is_refused_from_plan_and_apply_before_any_write(
+    client: OpenAIAdminClient, team: Team, tmp_path: Path
+) -> None:
+    """A group the teams do not manage (its members are the file's): the entry is named by its index."""
+    uri = write_csv(tmp_path / "p.csv", ROWS)
+    the_document = {
+        **document({"uri": uri}),
+        "groups": {"ops": {"members": ["ada@example.com", "lee@EXAMPLE.com"]}},
+    }
+    assert refused(client, team, the_document) == (
+        "org.yaml: groups.ops.members[1]: lee@EXAMPLE.com " + LEAVER_PROBLEM.format(uri=uri)
+    )
+
+
 def test_a_leaver_no_members_list_names_is_offboarded_as_before(
     client: OpenAIAdminClient, team: Team, tmp_path: Path
 ) -> None:
