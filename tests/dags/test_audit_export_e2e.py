@@ -30,7 +30,7 @@ def dag(example_dags: dict[str, Any]) -> Any:
 
 def at(emulator: EmulatorServer, moment: pendulum.DateTime) -> None:
     """Set the emulated clock to ``moment``."""
-    emulator.state.advance_clock(int(moment.timestamp()) - emulator.state.now())
+    emulator.state.set_clock(int(moment.timestamp()))
 
 
 @pytest.fixture

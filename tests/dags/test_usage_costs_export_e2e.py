@@ -34,7 +34,7 @@ def dag(example_dags: dict[str, Any]) -> Any:
 
 
 def at(emulator: EmulatorServer, moment: pendulum.DateTime) -> None:
-    emulator.state.advance_clock(int(moment.timestamp()) - emulator.state.now())
+    emulator.state.set_clock(int(moment.timestamp()))
 
 
 @pytest.fixture

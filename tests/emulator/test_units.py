@@ -77,3 +77,23 @@ def test_a_failed_operation_changes_nothing() -> None:
         with pytest.raises(ApiError):
             attempt()
     assert state.snapshot() == before
+
+
+def test_set_clock_lands_on_the_moment_whatever_the_fraction_of_the_real_second() -> None:
+    real = [100.9]
+    state = EmulatorState(clock=lambda: real[0])
+    state.set_clock(200)
+    assert state.now() == 200
+    real[0] = 101.2  # past the next real second: the old idiom said 201 here
+    assert state.now() == 200
+    real[0] = 101.95
+    assert state.now() == 201
+
+
+def test_advance_clock_less_the_now_lands_a_second_late_when_the_real_second_turns() -> None:
+    """Why set_clock exists: the truncated now() loses the real second's fraction."""
+    real = [100.9]
+    state = EmulatorState(clock=lambda: real[0])
+    state.advance_clock(200 - state.now())
+    real[0] = 101.0
+    assert state.now() == 201

@@ -48,7 +48,7 @@ def client(admin_conn: EmulatorServer) -> Iterator[OpenAIAdminClient]:
 
 def at(emulator: EmulatorServer, moment: int) -> None:
     """Set the emulated clock to ``moment`` (Unix seconds)."""
-    emulator.state.advance_clock(moment - emulator.state.now())
+    emulator.state.set_clock(moment)
 
 
 def hour_start(hours_ago: int) -> datetime:

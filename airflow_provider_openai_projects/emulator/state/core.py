@@ -95,7 +95,8 @@ class StateCore:
     """The organization's data, its lookups and the helpers every operation shares.
 
     ``clock`` returns the current time in seconds (default :func:`time.time`);
-    :meth:`advance_clock` moves the emulated time forward (to expire invites, say).
+    :meth:`advance_clock` moves the emulated time forward (to expire invites, say),
+    :meth:`set_clock` sets it to a moment.
     """
 
     def __init__(
@@ -141,6 +142,16 @@ class StateCore:
     def advance_clock(self, seconds: float) -> None:
         """Move the emulated time forward by ``seconds``."""
         self._clock_offset += seconds
+
+    @locked
+    def set_clock(self, moment: float) -> None:
+        """Set the emulated time to ``moment`` (unix seconds): :meth:`now` returns
+        ``int(moment)`` until a second of real time has passed, then runs on from it.
+
+        Exact where ``advance_clock(moment - now())`` is not: :meth:`now` drops the fraction
+        of the current second, so that idiom lands up to a second late, and an event meant
+        for ``moment`` could be recorded at ``moment + 1``."""
+        self._clock_offset = moment - self._clock()
 
     # -- lookups ---------------------------------------------------------------------------
 
